@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The RISC-V hart object: the CPUClass table through which the engine
+ * reaches the RV64GC guest, hart initialisation and reset (privileged
+ * architecture 1.12 §3.4), the interrupt-line sink devices drive
+ * (§3.1.9 mip), and the register dump for traces and the monitor.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include "cpu/riscv/cpu.h"
+#include "hw/core/machine.h"
+
+/* misa.MXL = 2 (64-bit) and the extension letters of RV64IMAFDC with S and U. */
+#define MISA_EXT(c) (1ull << ((c) - 'A'))
+#define MISA_RV64GC ((2ull << 62) | MISA_EXT('I') | MISA_EXT('M') | MISA_EXT('A') | \
+                     MISA_EXT('F') | MISA_EXT('D') | MISA_EXT('C') | MISA_EXT('S') | \
+                     MISA_EXT('U'))
+
+static uint32_t riscv_tb_flags(CPUState *cs)
+{
+    RISCVCPU *cpu = riscv_cpu(cs);
+    uint32_t flags = (uint32_t)cpu->priv & TB_FLAG_PRIV_MASK;
+
+    if (cpu->mstatus & MSTATUS_FS) {
+        flags |= TB_FLAG_FS_ON;
+    }
+    return flags;
+}
+
+/* Fetch uses the current privilege; MPRV applies to loads and stores only. */
+static int riscv_fetch_mmu_idx(CPUState *cs)
+{
+    switch (riscv_cpu(cs)->priv) {
+    case PRV_M:
+        return MMU_IDX_M;
+    case PRV_S:
+        return MMU_IDX_S;
+    default:
+        return MMU_IDX_U;
+    }
+}
+
+const CPUClass riscv_cpu_class = {
+    .name = "riscv64",
+    .decode = riscv_decode,
+    .tb_flags = riscv_tb_flags,
+    .fetch_mmu_idx = riscv_fetch_mmu_idx,
+    .tlb_fill = riscv_tlb_fill,
+    .access_fault = riscv_access_fault,
+    .do_exception = riscv_do_exception,
+    .exec_interrupt = riscv_exec_interrupt,
+    .disas = riscv_disas,
+    .dump_state = riscv_cpu_dump_state,
+};
+
+/*
+ * The whole RISCVCPU is zeroed, so the board sets rdtime/rdtime_opaque
+ * after this call.
+ */
+void riscv_cpu_init(RISCVCPU *cpu, struct Machine *m, int hartid)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu_state_init(&cpu->parent, &riscv_cpu_class, m, hartid);
+    cpu->misa = MISA_RV64GC;
+    cpu->mhartid = (uint64_t)hartid;
+    riscv_cpu_reset(cpu, 0);
+}
+
+void riscv_cpu_reset(RISCVCPU *cpu, gva_t reset_pc)
+{
+    CPUState *cs = &cpu->parent;
+
+    /*
+     * §3.4: M-mode, MIE = MPRV = 0, PMP entries off and unlocked; the
+     * rest is unspecified and chosen as zero (FS off, satp bare, no
+     * delegation).  mip keeps the levels the devices drive.
+     */
+    memset(cpu->gpr, 0, sizeof(cpu->gpr));
+    memset(cpu->fpr, 0, sizeof(cpu->fpr));
+    cpu->fflags = 0;
+    cpu->frm = 0;
+    cpu->priv = PRV_M;
+    cpu->mstatus = (2ull << 32) | (2ull << 34);     /* UXL = SXL = 64-bit */
+    cpu->medeleg = cpu->mideleg = cpu->mie = 0;
+    cpu->mip &= MIP_MSIP | MIP_MTIP | MIP_MEIP | MIP_SEIP;
+    cpu->mtvec = cpu->mscratch = cpu->mepc = cpu->mcause = cpu->mtval = 0;
+    cpu->stvec = cpu->sscratch = cpu->sepc = cpu->scause = cpu->stval = cpu->satp = 0;
+    cpu->mcounteren = cpu->scounteren = cpu->mcountinhibit = 0;
+    cpu->menvcfg = cpu->senvcfg = 0;
+    cpu->stimecmp = ~0ull;
+    cpu->mcycle_offset = cpu->minstret_offset = -(int64_t)cpu_icount(cs);
+    memset(cpu->pmpcfg, 0, sizeof(cpu->pmpcfg));
+    memset(cpu->pmpaddr, 0, sizeof(cpu->pmpaddr));
+    cpu->reservation = ~0ull;
+    cpu->tlb_super_lo = ~0ull;
+    cpu->tlb_super_hi = 0;
+    riscv_pmp_update(cpu);          /* pmp_active = 0, TLB and jump cache flushed */
+    riscv_update_mmu_idx(cpu);
+    cs->pc = reset_pc;
+    cs->halted = false;
+}
+
+void riscv_cpu_set_irq(void *opaque, int n, int level)
+{
+    RISCVCPU *cpu = opaque;
+    uint64_t bit = 1ull << n;
+
+    if (level) {
+        __atomic_fetch_or(&cpu->mip, bit, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_fetch_and(&cpu->mip, ~bit, __ATOMIC_SEQ_CST);
+    }
+    /* exec_interrupt runs at the next TB boundary and wakes a halted hart. */
+    cpu_exit(&cpu->parent);
+}
+
+static const char *const gpr_names[32] = {
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+    "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+    "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+
+static const char *const fpr_names[32] = {
+    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
+    "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+    "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+    "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+};
+
+void riscv_cpu_dump_state(CPUState *cs, void *file)
+{
+    RISCVCPU *cpu = riscv_cpu(cs);
+    FILE *f = file;
+    static const char priv_char[4] = { 'U', 'S', '?', 'M' };
+
+    fprintf(f, "pc       %016" PRIx64 "  priv %c%s\n", cs->pc, priv_char[cpu->priv & 3],
+            cs->halted ? "  (halted)" : "");
+    for (int i = 0; i < 32; i++) {
+        fprintf(f, "x%-2d/%-4s %016" PRIx64 "%s", i, gpr_names[i], cpu->gpr[i],
+                (i & 3) == 3 ? "\n" : "  ");
+    }
+    for (int i = 0; i < 32; i++) {
+        fprintf(f, "f%-2d/%-4s %016" PRIx64 "%s", i, fpr_names[i], cpu->fpr[i],
+                (i & 3) == 3 ? "\n" : "  ");
+    }
+    fprintf(f, "fcsr     %08" PRIx32 "  (frm %" PRIu32 " fflags %02" PRIx32 ")\n",
+            ((cpu->frm & 7) << 5) | (cpu->fflags & 0x1f), cpu->frm & 7, cpu->fflags & 0x1f);
+    fprintf(f, "mstatus  %016" PRIx64 "  mip      %016" PRIx64 "  mie      %016" PRIx64 "\n",
+            cpu->mstatus, cpu->mip, cpu->mie);
+    fprintf(f, "mcause   %016" PRIx64 "  mepc     %016" PRIx64 "  mtval    %016" PRIx64 "\n",
+            cpu->mcause, cpu->mepc, cpu->mtval);
+    fprintf(f, "mtvec    %016" PRIx64 "  medeleg  %016" PRIx64 "  mideleg  %016" PRIx64 "\n",
+            cpu->mtvec, cpu->medeleg, cpu->mideleg);
+    fprintf(f, "scause   %016" PRIx64 "  sepc     %016" PRIx64 "  stval    %016" PRIx64 "\n",
+            cpu->scause, cpu->sepc, cpu->stval);
+    fprintf(f, "stvec    %016" PRIx64 "  satp     %016" PRIx64 "  menvcfg  %016" PRIx64 "\n",
+            cpu->stvec, cpu->satp, cpu->menvcfg);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Virtual time and timers.  Guest time follows the host monotonic clock
+ * (ns) from machine start, minus the time the machine was stopped.  Timers are
+ * one-shot deadlines polled by the execution loop between TBs and before
+ * a halted hart sleeps; the callback runs on the thread that polls.
+ */
+#ifndef VM_HW_CORE_CLOCK_H
+#define VM_HW_CORE_CLOCK_H
+
+#include "util/osdep.h"
+
+typedef struct Timer {
+    int64_t deadline_ns;          /* virtual ns; INT64_MAX when not armed */
+    void (*cb)(void *opaque);
+    void *opaque;
+    struct Timer *next;           /* in the machine's timer list */
+} Timer;
+
+typedef struct TimerList {
+    Timer *head;
+    int64_t start_ns;             /* host monotonic ns at virtual time 0 */
+} TimerList;
+
+/* Host monotonic clock, ns. */
+int64_t clock_host_ns(void);
+
+/* Virtual time, ns since the machine started. */
+int64_t clock_virtual_ns(TimerList *tl);
+
+/* Register a timer (initially disarmed); it is owned by the caller. */
+void timer_init(TimerList *tl, Timer *t, void (*cb)(void *opaque), void *opaque);
+/* Arm (or re-arm) at virtual time deadline_ns; INT64_MAX disarms. */
+void timer_mod(Timer *t, int64_t deadline_ns);
+/* Run the callbacks of expired timers; returns the earliest remaining deadline. */
+int64_t timers_run(TimerList *tl);
+
+#endif /* VM_HW_CORE_CLOCK_H */

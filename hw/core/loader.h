@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Loaders for guest images: ELF64 executables (System V gABI, program
+ * headers only) and raw binaries.  Every offset and size from the file
+ * is checked against the file and the guest's host-backed memory before
+ * a byte is copied; on failure nothing is loaded and `err` holds one line
+ * saying what is wrong and where (without the file name: callers add it).
+ */
+#ifndef VM_HW_CORE_LOADER_H
+#define VM_HW_CORE_LOADER_H
+
+#include "hw/core/memory.h"
+
+#define EM_RISCV 243
+
+/* True when the file starts with the ELF magic. */
+bool loader_is_elf(const char *path);
+
+/*
+ * Load the PT_LOAD segments of the ELF64 little-endian executable at
+ * `path` (e_machine must be `machine`) at their physical addresses.
+ * Returns 0 with *entry, *low and *high (lowest and one-past-highest
+ * guest-physical byte loaded), or a negative errno with `err` filled.
+ */
+int load_elf(AddressSpace *as, const char *path, uint16_t machine, gpa_t *entry, gpa_t *low,
+             gpa_t *high, char *err, size_t errlen);
+
+/*
+ * Copy the whole file at `path` to guest-physical `addr`.  Returns 0 and
+ * the size in bytes, or a negative errno with `err` filled.
+ */
+int load_raw(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size, char *err,
+             size_t errlen);
+
+#endif /* VM_HW_CORE_LOADER_H */

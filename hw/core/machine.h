@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A machine: its configuration (from the command line), its guest
+ * physical address space, its timers and its harts.  Boards fill it in;
+ * main.c runs it.
+ */
+#ifndef VM_HW_CORE_MACHINE_H
+#define VM_HW_CORE_MACHINE_H
+
+#include "util/osdep.h"
+#include "hw/core/memory.h"
+#include "hw/core/clock.h"
+
+#define MACHINE_MAX_CPUS 8
+
+/* Which execution tier runs guest code (--accel tier=...). */
+typedef enum { TIER_AUTO, TIER_INTERP, TIER_JIT } ExecTier;
+
+/* Everything the command line says about the machine; strings are borrowed from argv. */
+typedef struct MachineConfig {
+    const char *arch;       /* "riscv64" */
+    const char *kernel;     /* path or NULL */
+    const char *initrd;
+    const char *append;
+    const char *bios;       /* "default", "none" or a path */
+    uint64_t ram_size;      /* bytes */
+    unsigned smp;           /* harts */
+    ExecTier tier;
+} MachineConfig;
+
+typedef struct Machine {
+    const MachineConfig *cfg;
+    AddressSpace as;
+    TimerList timers;
+    gpa_t ram_base;                        /* guest-physical, bytes */
+    uint64_t ram_size;                     /* bytes */
+    struct CPUState *cpus[MACHINE_MAX_CPUS];
+    unsigned nr_cpus;
+    /* Set by a device (finisher) or the user: stop and exit with exit_status. */
+    volatile int shutdown_request;
+    int exit_status;
+} Machine;
+
+/* The machine that owns address space `as`. */
+static inline Machine *machine_from_as(AddressSpace *as)
+{
+    return (Machine *)((char *)as - offsetof(Machine, as));
+}
+
+/*
+ * Ask the machine to stop running guest code and exit with `status`.
+ * Safe from device callbacks on the vCPU thread.
+ */
+void machine_request_shutdown(Machine *m, int status);
+
+#endif /* VM_HW_CORE_MACHINE_H */

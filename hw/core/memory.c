@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest physical memory map: host-backed RAM/ROM regions and MMIO
+ * regions, and the physical read/write dispatch used by the softmmu slow
+ * path, page-table walks, loaders and (later) DMA.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "hw/core/memory.h"
+
+static bool overlaps(AddressSpace *as, gpa_t base, uint64_t size)
+{
+    for (unsigned i = 0; i < as->nr_regions; i++) {
+        MemoryRegion *r = &as->regions[i];
+        if (base < r->base + r->size && r->base < base + size) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static MemoryRegion *add_region(AddressSpace *as, const char *name, gpa_t base, uint64_t size)
+{
+    MemoryRegion *r;
+
+    if (size == 0 || base + size < base || as->nr_regions == MEMORY_MAX_REGIONS ||
+        overlaps(as, base, size)) {
+        return NULL;
+    }
+    r = &as->regions[as->nr_regions++];
+    memset(r, 0, sizeof(*r));
+    r->name = name;
+    r->base = base;
+    r->size = size;
+    return r;
+}
+
+MemoryRegion *memory_add_ram(AddressSpace *as, const char *name, gpa_t base, uint64_t size,
+                             bool readonly)
+{
+    MemoryRegion *r;
+    void *host;
+    PageDesc *pages;
+
+    if ((base | size) & ~PAGE_MASK) {
+        return NULL;
+    }
+    host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                -1, 0);
+    if (host == MAP_FAILED) {
+        return NULL;
+    }
+    pages = calloc(size / PAGE_SIZE, sizeof(PageDesc));
+    if (!pages) {
+        munmap(host, size);
+        return NULL;
+    }
+    r = add_region(as, name, base, size);
+    if (!r) {
+        munmap(host, size);
+        free(pages);
+        return NULL;
+    }
+    r->host = host;
+    r->readonly = readonly;
+    r->pages = pages;
+    return r;
+}
+
+MemoryRegion *memory_add_mmio(AddressSpace *as, const char *name, gpa_t base, uint64_t size,
+                              const MemoryRegionOps *ops, void *opaque)
+{
+    MemoryRegion *r = add_region(as, name, base, size);
+
+    if (r) {
+        r->ops = ops;
+        r->opaque = opaque;
+    }
+    return r;
+}
+
+MemoryRegion *memory_find(AddressSpace *as, gpa_t addr)
+{
+    for (unsigned i = 0; i < as->nr_regions; i++) {
+        MemoryRegion *r = &as->regions[i];
+        if (addr - r->base < r->size) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+void *memory_host_ptr(AddressSpace *as, gpa_t addr, uint64_t len)
+{
+    MemoryRegion *r = memory_find(as, addr);
+
+    if (!r || !r->host || len > r->size - (addr - r->base)) {
+        return NULL;
+    }
+    return r->host + (addr - r->base);
+}
+
+int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val)
+{
+    MemoryRegion *r = memory_find(as, addr);
+    gpa_t off;
+
+    if (!r || size > r->size - (addr - r->base)) {
+        return -EFAULT;
+    }
+    off = addr - r->base;
+    if (r->host) {
+        uint64_t v = 0;
+        memcpy(&v, r->host + off, size);
+        *val = v;
+    } else {
+        *val = r->ops->read ? r->ops->read(r->opaque, off, size) : 0;
+    }
+    return 0;
+}
+
+int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val)
+{
+    MemoryRegion *r = memory_find(as, addr);
+    gpa_t off;
+
+    if (!r || size > r->size - (addr - r->base)) {
+        return -EFAULT;
+    }
+    off = addr - r->base;
+    if (r->host) {
+        if (r->readonly) {
+            return -EFAULT;
+        }
+        /* A write may straddle two pages: check both for translated code. */
+        for (gpa_t p = off & PAGE_MASK; p < off + size; p += PAGE_SIZE) {
+            if (r->pages[p >> PAGE_BITS].first_tb && as->invalidate_code) {
+                as->invalidate_code(as, r, r->base + p);
+            }
+        }
+        memcpy(r->host + off, &val, size);
+    } else if (r->ops->write) {
+        r->ops->write(r->opaque, off, val, size);
+    }
+    return 0;
+}
+
+void memory_destroy(AddressSpace *as)
+{
+    for (unsigned i = 0; i < as->nr_regions; i++) {
+        MemoryRegion *r = &as->regions[i];
+        if (r->host) {
+            munmap(r->host, r->size);
+            free(r->pages);
+        }
+    }
+    as->nr_regions = 0;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SiFive test finisher ("sifive,test0", as on QEMU's virt board): a
+ * 32-bit write of 0x5555 powers the machine off with status 0,
+ * (code << 16) | 0x3333 ends it with exit status `code`, 0x7777 asks for a
+ * reset (treated as power-off until the board supports reset).
+ */
+#include <stdlib.h>
+
+#include "hw/core/devices.h"
+#include "util/error.h"
+
+#define FINISHER_FAIL 0x3333
+#define FINISHER_PASS 0x5555
+#define FINISHER_RESET 0x7777
+
+struct SifiveTest {
+    Machine *machine;
+};
+
+static uint64_t sifive_test_read(void *opaque, gpa_t offset, unsigned size)
+{
+    return 0;
+}
+
+static void sifive_test_write(void *opaque, gpa_t offset, uint64_t val, unsigned size)
+{
+    SifiveTest *s = opaque;
+
+    if (offset != 0) {
+        return;
+    }
+    switch (val & 0xffff) {
+    case FINISHER_PASS:
+    case FINISHER_RESET:
+        machine_request_shutdown(s->machine, 0);
+        break;
+    case FINISHER_FAIL:
+        machine_request_shutdown(s->machine, (int)((val >> 16) & 0xffff));
+        break;
+    default:
+        guest_error("sifive_test: unknown command 0x%" PRIx64, val);
+    }
+}
+
+static const MemoryRegionOps sifive_test_ops = {
+    .read = sifive_test_read,
+    .write = sifive_test_write,
+};
+
+SifiveTest *sifive_test_create(Machine *m, gpa_t base)
+{
+    SifiveTest *s = calloc(1, sizeof(*s));
+
+    s->machine = m;
+    if (!memory_add_mmio(&m->as, "sifive_test", base, 0x1000, &sifive_test_ops, s)) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}

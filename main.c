@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vm-cli: the command line (DESIGN.md §2) -> MachineConfig -> the board,
+ * then the execution loop.  Long options are the interface; QEMU's
+ * single-dash spellings are accepted as aliases.  Every bad option ends
+ * the process with one line on stderr and exit status 2, before any
+ * machine exists.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config-host.h"
+#include "hw/core/machine.h"
+#include "hw/riscv/virt.h"
+#include "tcg/tb.h"
+#include "util/error.h"
+#include "util/trace.h"
+
+enum {
+    OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_BIOS,
+    OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
+    OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
+    OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE,
+};
+
+static const struct option options[] = {
+    { "arch", required_argument, NULL, OPT_ARCH },
+    { "kernel", required_argument, NULL, OPT_KERNEL },
+    { "initrd", required_argument, NULL, OPT_INITRD },
+    { "append", required_argument, NULL, OPT_APPEND },
+    { "memory", required_argument, NULL, OPT_MEMORY },
+    { "m", required_argument, NULL, OPT_MEMORY },
+    { "smp", required_argument, NULL, OPT_SMP },
+    { "bios", required_argument, NULL, OPT_BIOS },
+    { "drive", required_argument, NULL, OPT_DRIVE },
+    { "cdrom", required_argument, NULL, OPT_CDROM },
+    { "netdev", required_argument, NULL, OPT_NETDEV },
+    { "display", required_argument, NULL, OPT_DISPLAY },
+    { "nographic", no_argument, NULL, OPT_NOGRAPHIC },
+    { "serial", required_argument, NULL, OPT_SERIAL },
+    { "monitor", required_argument, NULL, OPT_MONITOR },
+    { "loadvm", required_argument, NULL, OPT_LOADVM },
+    { "snapshot", no_argument, NULL, OPT_SNAPSHOT },
+    { "accel", required_argument, NULL, OPT_ACCEL },
+    { "gdb", required_argument, NULL, OPT_GDB },
+    { "s", no_argument, NULL, OPT_GDB_S },
+    { "S", no_argument, NULL, OPT_STOPPED },
+    { "trace", required_argument, NULL, OPT_TRACE },
+    { "d", required_argument, NULL, OPT_TRACE },
+    { "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+    { "D", required_argument, NULL, OPT_TRACE_FILE },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "h", no_argument, NULL, OPT_HELP },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: vm-cli --arch riscv64 --kernel FILE [options]\n"
+        "  --arch riscv64            guest architecture\n"
+        "  --kernel FILE             kernel or bare-metal ELF (-kernel)\n"
+        "  --bios none|default|FILE  M-mode firmware (-bios); 'none' runs --kernel in M-mode\n"
+        "  --memory SIZE             guest RAM, K/M/G suffixes, default 512M (-m)\n"
+        "  --smp N                   harts (-smp)\n"
+        "  --accel tier=auto|interp|jit  execution tier\n"
+        "  --nographic               no display; serial on stdio\n"
+        "  --serial stdio            where the UART goes\n"
+        "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
+        "  --help, --version\n"
+        "Not built yet: --initrd --append --drive --cdrom --netdev --display sdl\n"
+        "  --monitor --loadvm --snapshot --gdb -s -S\n");
+}
+
+/* Options parsed for their subsystem but refused until it exists. */
+static NORETURN void not_built(const char *opt, const char *what)
+{
+    error_exit("%s: %s is not built yet", opt, what);
+}
+
+static uint64_t host_ram_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+    return pages > 0 && page > 0 ? (uint64_t)pages * page : 0;
+}
+
+static void parse_memory(MachineConfig *cfg, const char *arg)
+{
+    uint64_t host = host_ram_bytes();
+
+    if (parse_size(arg, 20, &cfg->ram_size) < 0) {
+        error_exit("--memory: '%s' is not a size (examples: 512M, 1G)", arg);
+    }
+    if (cfg->ram_size < (16ull << 20)) {
+        error_exit("--memory: '%s' is below the minimum of 16 MiB", arg);
+    }
+    if (cfg->ram_size & (PAGE_SIZE - 1)) {
+        error_exit("--memory: '%s' is not a multiple of 4 KiB", arg);
+    }
+    if (host && cfg->ram_size > host) {
+        error_exit("--memory: '%s' exceeds the host's %" PRIu64 " GiB", arg, host >> 30);
+    }
+}
+
+static void parse_accel(MachineConfig *cfg, const char *arg)
+{
+    if (!strcmp(arg, "tier=auto") || !strcmp(arg, "tcg")) {
+        cfg->tier = TIER_AUTO;
+    } else if (!strcmp(arg, "tier=interp")) {
+        cfg->tier = TIER_INTERP;
+    } else if (!strcmp(arg, "tier=jit")) {
+        error_exit("--accel: tier=jit: the JIT tier is not built yet (use tier=interp or "
+                   "tier=auto)");
+    } else {
+        error_exit("--accel: '%s' is not one of tier=auto, tier=interp, tier=jit", arg);
+    }
+}
+
+static void parse_args(int argc, char **argv, MachineConfig *cfg)
+{
+    int opt;
+    char *end;
+    const char *bad;
+
+    opterr = 0;
+    while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_ARCH:
+            if (strcmp(optarg, "riscv64")) {
+                error_exit("--arch: '%s' is not supported (supported: riscv64)", optarg);
+            }
+            cfg->arch = optarg;
+            break;
+        case OPT_KERNEL: cfg->kernel = optarg; break;
+        case OPT_INITRD: not_built("--initrd", "Linux boot (the virt board issue)");
+        case OPT_APPEND: not_built("--append", "Linux boot (the virt board issue)");
+        case OPT_MEMORY: parse_memory(cfg, optarg); break;
+        case OPT_SMP:
+            errno = 0;
+            cfg->smp = strtoul(optarg, &end, 10);
+            if (errno || *end || cfg->smp < 1 || cfg->smp > MACHINE_MAX_CPUS) {
+                error_exit("--smp: '%s' is not a hart count from 1 to %d", optarg,
+                           MACHINE_MAX_CPUS);
+            }
+            if (cfg->smp > 1) {
+                not_built("--smp", "running more than one hart");
+            }
+            break;
+        case OPT_BIOS: cfg->bios = optarg; break;
+        case OPT_DRIVE: not_built("--drive", "the block layer");
+        case OPT_CDROM: not_built("--cdrom", "the block layer");
+        case OPT_NETDEV: not_built("--netdev", "networking");
+        case OPT_DISPLAY:
+            if (strcmp(optarg, "none")) {
+                not_built("--display", "the SDL display");
+            }
+            break;
+        case OPT_NOGRAPHIC: break;
+        case OPT_SERIAL:
+            if (strcmp(optarg, "stdio")) {
+                not_built("--serial", "serial backends other than stdio");
+            }
+            break;
+        case OPT_MONITOR: not_built("--monitor", "the monitor");
+        case OPT_LOADVM: not_built("--loadvm", "snapshots");
+        case OPT_SNAPSHOT: not_built("--snapshot", "the block layer");
+        case OPT_ACCEL: parse_accel(cfg, optarg); break;
+        case OPT_GDB: not_built("--gdb", "the gdb stub");
+        case OPT_GDB_S: not_built("-s", "the gdb stub");
+        case OPT_STOPPED: not_built("-S", "the monitor (to continue a stopped machine)");
+        case OPT_TRACE:
+            if (trace_parse(optarg, &bad) < 0) {
+                error_exit("--trace: unknown trace '%s' (known: insn, tb, int, mmu)", bad);
+            }
+            break;
+        case OPT_TRACE_FILE:
+            trace_file = fopen(optarg, "w");
+            if (!trace_file) {
+                error_exit("--trace-file: %s: %s", optarg, strerror(errno));
+            }
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            exit(0);
+        case OPT_VERSION:
+            printf("vm-cli %s\n", VM_VERSION);
+            exit(0);
+        case ':':
+            error_exit("%s: missing value", argv[optind - 1]);
+        default:
+            error_exit("%s: unknown option (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        error_exit("'%s': unexpected argument (see --help)", argv[optind]);
+    }
+    if (!cfg->arch) {
+        error_exit("--arch: required (supported: riscv64)");
+    }
+    if (!cfg->kernel) {
+        error_exit("--kernel: required");
+    }
+    if (access(cfg->kernel, R_OK) < 0) {
+        error_exit("--kernel: %s: %s", cfg->kernel, strerror(errno));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static Machine machine;
+    MachineConfig cfg = {
+        .bios = "default",
+        .ram_size = 512ull << 20,
+        .smp = 1,
+        .tier = TIER_AUTO,
+    };
+    Machine *m = &machine;
+
+    error_set_progname("vm-cli");
+    parse_args(argc, argv, &cfg);
+
+    m->cfg = &cfg;
+    m->as.invalidate_code = tb_invalidate_phys_page;
+    m->timers.start_ns = clock_host_ns();
+    tb_init();
+    virt_machine_init(m);
+
+    while (!m->shutdown_request) {
+        for (unsigned i = 0; i < m->nr_cpus; i++) {
+            cpu_exec(m->cpus[i]);
+        }
+    }
+    fflush(stdout);
+    if (trace_file) {
+        fclose(trace_file);
+    }
+    return m->exit_status;
+}

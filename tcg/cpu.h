@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The guest-independent part of a vCPU and the table through which the
+ * engine reaches a guest ISA (DESIGN.md §3).  A guest CPU struct embeds
+ * CPUState as its first member; the engine only ever sees CPUState and
+ * calls the ISA through CPUClass.
+ */
+#ifndef VM_TCG_CPU_H
+#define VM_TCG_CPU_H
+
+#include <setjmp.h>
+#include "util/osdep.h"
+#include "hw/core/memory.h"
+
+struct Machine;
+struct TranslationBlock;
+typedef struct CPUState CPUState;
+typedef struct TBInsn TBInsn;
+
+/* Kind of guest memory access, for permission checks and fault causes. */
+typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
+
+/*
+ * Softmmu TLB (DESIGN.md §3).  Tags hold the guest-virtual page address;
+ * low bits of a tag carry flags that force the slow path.  An invalid
+ * entry has TLB_INVALID in every tag.
+ */
+#define NB_MMU_MODES 4
+#define TLB_BITS 10
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_VICTIM_SIZE 8
+#define TLB_INVALID  (1ull << 0)  /* never matches a page-aligned address */
+#define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
+#define TLB_NOTDIRTY (1ull << 2)  /* write tag only: page holds translated code */
+
+typedef struct TLBEntry {
+    gva_t addr_read;    /* page | flags, or TLB_INVALID if not readable */
+    gva_t addr_write;
+    gva_t addr_code;
+    uintptr_t addend;   /* host address = guest virtual + addend (RAM only) */
+    gpa_t paddr;        /* guest-physical page address */
+    uint64_t pad;       /* 48 bytes: keeps index arithmetic a shift-and-add */
+} TLBEntry;
+
+/*
+ * One pre-decoded instruction of a tier-1 TB.  The handler runs it and
+ * returns 0 to go on with the next entry, or 1 when it has set cpu->pc
+ * and the TB must end (branch taken, trap return, state change).
+ */
+typedef int (*TBInsnFn)(CPUState *cpu, const TBInsn *insn);
+
+struct TBInsn {
+    TBInsnFn fn;
+    int64_t imm;        /* decoded immediate (sign-extended) */
+    gva_t pc;           /* guest-virtual address of this instruction */
+    uint32_t raw;       /* the encoding as fetched (16-bit ones zero-extended) */
+    uint16_t op;        /* ISA decode-table index (disassembler, JIT) */
+    uint8_t rd, rs1, rs2, rs3;
+    uint8_t len;        /* bytes: 2 or 4 */
+    uint8_t rm;         /* FP rounding mode field / misc operand */
+    uint8_t flags;      /* TBI_* */
+};
+
+enum {
+    TBI_END = 1 << 0,   /* ends the TB (control flow or translation-state change) */
+};
+
+/*
+ * What the engine needs from a guest ISA.  All callbacks run on the
+ * vCPU's thread.  "Raise" below means cpu_raise_exception().
+ */
+typedef struct CPUClass {
+    const char *name;
+    /*
+     * Decode one instruction at guest-virtual `pc` from `avail` (2..)
+     * host bytes at `code`.  Returns its length in bytes, or 0 when it
+     * needs more bytes than `avail`.  Invalid encodings decode to a
+     * handler that raises illegal instruction.  `tb_flags` is the TB's
+     * translation state (see tb_flags).
+     */
+    unsigned (*decode)(CPUState *cpu, TBInsn *out, const uint8_t *code, size_t avail,
+                       gva_t pc, uint32_t tb_flags);
+    /* Translation state that changes how code is decoded (privilege, FS). */
+    uint32_t (*tb_flags)(CPUState *cpu);
+    /* MMU index used for instruction fetch in the current state. */
+    int (*fetch_mmu_idx)(CPUState *cpu);
+    /*
+     * Translate guest-virtual `addr` for `access` in `mmu_idx`: page walk
+     * and PMP.  On success returns the guest-physical address and, when
+     * the whole page shares the same permissions, fills the TLB with
+     * tlb_set_page().  On failure raises the page/access fault.
+     */
+    gpa_t (*tlb_fill)(CPUState *cpu, gva_t addr, unsigned size, AccessType access,
+                      int mmu_idx);
+    /* Raise an access fault for a physical access nobody claimed. */
+    NORETURN void (*access_fault)(CPUState *cpu, gva_t addr, AccessType access);
+    /* Take the exception in cpu->exception_cause (set by the raiser). */
+    void (*do_exception)(CPUState *cpu);
+    /*
+     * Called at every TB boundary: take a pending, enabled interrupt if
+     * any (return true), else false.  Also clears cpu->halted when an
+     * interrupt is pending even if not enabled (wfi wake-up rule).
+     */
+    bool (*exec_interrupt)(CPUState *cpu);
+    /* Disassemble one instruction into buf; returns its length in bytes. */
+    unsigned (*disas)(char *buf, size_t size, gva_t pc, uint32_t raw);
+    /* Print the architectural registers (trace, monitor). */
+    void (*dump_state)(CPUState *cpu, void *file);
+} CPUClass;
+
+#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+
+struct CPUState {
+    gva_t pc;                       /* guest-virtual pc of the next TB */
+    volatile int exit_request;      /* leave the exec loop at the next TB boundary */
+    bool halted;                    /* in wfi: no code runs until an interrupt is pending */
+    int cpu_index;
+    uint64_t exception_cause;       /* set before do_exception; bit 63 = interrupt */
+    uint64_t exception_tval;
+    uint64_t icount;                /* instructions retired (completed TBs) */
+    const TBInsn *cur_insn;         /* tier 1: the instruction now executing */
+    struct TranslationBlock *cur_tb;
+    sigjmp_buf jmp_env;             /* cpu_raise_exception() lands here */
+    struct Machine *machine;
+    AddressSpace *as;
+    const CPUClass *cc;
+    TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
+    TLBEntry tlb_victim[NB_MMU_MODES][TLB_VICTIM_SIZE];
+    unsigned tlb_victim_next[NB_MMU_MODES];
+    struct TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
+    /* Statistics. */
+    uint64_t tb_translated, tlb_misses, tlb_hits_slow;
+};
+
+/* Initialise the engine part of a vCPU (empty TLB and jump cache). */
+void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index);
+
+/*
+ * Raise a synchronous exception at the current instruction: records
+ * cause and tval, sets cpu->pc to the faulting instruction, counts the
+ * instructions of the TB that completed before it, and unwinds to the
+ * execution loop, which calls cc->do_exception.  Never returns.
+ */
+NORETURN void cpu_raise_exception(CPUState *cpu, uint64_t cause, uint64_t tval);
+
+/*
+ * Instructions retired so far, exact at the current instruction (for
+ * instret/cycle reads in the middle of a TB).
+ */
+uint64_t cpu_icount(CPUState *cpu);
+
+/*
+ * Run guest code until cpu->exit_request is set, the hart halts with no
+ * timer to wait for, or the machine shuts down.  Returns after the exit
+ * request is cleared.
+ */
+void cpu_exec(CPUState *cpu);
+
+/* Ask a vCPU to leave its TB chain at the next TB boundary (any thread). */
+static inline void cpu_exit(CPUState *cpu)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+}
+
+#endif /* VM_TCG_CPU_H */

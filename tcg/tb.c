@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Translation-block cache (DESIGN.md §3): an arena of TBs, a global hash
+ * table keyed by (guest-physical pc, guest-virtual pc, flags), the
+ * per-vCPU jump cache, per-physical-page TB lists for invalidation on
+ * stores to code, and tier 1's translation (decode loop) and runner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tcg/tb.h"
+#include "tcg/tlb.h"
+#include "hw/core/machine.h"
+#include "util/error.h"
+#include "util/trace.h"
+
+#define TB_HASH_BITS 16
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define TB_ARENA_SIZE (64u << 20)
+#define TB_MAX_BYTES (sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn))
+
+/* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
+static TranslationBlock *tb_hash[TB_HASH_SIZE];
+static uint8_t *tb_arena;
+static size_t tb_arena_used;
+TBStats tb_stats;
+
+void tb_init(void)
+{
+    if (!tb_arena) {
+        tb_arena = malloc(TB_ARENA_SIZE);
+        if (!tb_arena) {
+            error_exit("out of memory for the translation cache (%u MiB)", TB_ARENA_SIZE >> 20);
+        }
+    }
+}
+
+static inline unsigned tb_hash_index(gpa_t phys_pc, gva_t pc, uint32_t flags)
+{
+    uint64_t h = phys_pc * 0x9e3779b97f4a7c15ull ^ pc * 0xc2b2ae3d27d4eb4full ^ flags;
+    return (h >> 40) & (TB_HASH_SIZE - 1);
+}
+
+/* Jump cache index: 6 bits of page number, 6 of offset, so one page is 64 slots. */
+static inline unsigned jmp_cache_index(gva_t pc)
+{
+    return (((pc >> PAGE_BITS) & 0x3f) << 6) | ((pc >> 1) & 0x3f);
+}
+
+void tb_jmp_cache_clear(CPUState *cpu)
+{
+    memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+}
+
+void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr)
+{
+    unsigned base = ((vaddr >> PAGE_BITS) & 0x3f) << 6;
+
+    memset(&cpu->jmp_cache[base], 0, 64 * sizeof(cpu->jmp_cache[0]));
+}
+
+static PageDesc *tb_page(TranslationBlock *tb)
+{
+    return &tb->mr->pages[(tb->phys_pc - tb->mr->base) >> PAGE_BITS];
+}
+
+static void tb_hash_remove(TranslationBlock *tb)
+{
+    TranslationBlock **p = &tb_hash[tb_hash_index(tb->phys_pc, tb->pc, tb->flags)];
+
+    for (; *p; p = &(*p)->hash_next) {
+        if (*p == tb) {
+            *p = tb->hash_next;
+            return;
+        }
+    }
+}
+
+void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr)
+{
+    PageDesc *pd = &mr->pages[(page_addr - mr->base) >> PAGE_BITS];
+    TranslationBlock *tb = pd->first_tb;
+    Machine *m = machine_from_as(as);
+
+    pd->first_tb = NULL;
+    for (; tb; tb = tb->page_next) {
+        tb->invalid = true;
+        tb_hash_remove(tb);
+        for (unsigned i = 0; i < m->nr_cpus; i++) {
+            TranslationBlock **slot = &m->cpus[i]->jmp_cache[jmp_cache_index(tb->pc)];
+            if (*slot == tb) {
+                *slot = NULL;
+            }
+        }
+        tb_stats.invalidated++;
+    }
+}
+
+void tb_flush(CPUState *cpu)
+{
+    Machine *m = cpu->machine;
+
+    memset(tb_hash, 0, sizeof(tb_hash));
+    for (unsigned i = 0; i < m->as.nr_regions; i++) {
+        MemoryRegion *r = &m->as.regions[i];
+        if (r->pages) {
+            memset(r->pages, 0, (r->size >> PAGE_BITS) * sizeof(PageDesc));
+        }
+    }
+    for (unsigned i = 0; i < m->nr_cpus; i++) {
+        tb_jmp_cache_clear(m->cpus[i]);
+    }
+    tb_arena_used = 0;
+    tb_stats.flushes++;
+}
+
+/* Synthetic last entry of a TB that ends without a control transfer. */
+static int tb_fallthrough(CPUState *cpu, const TBInsn *in)
+{
+    cpu->pc = in->pc;
+    return 1;
+}
+
+/* Host bytes of a 32-bit instruction whose upper half is on the next page. */
+static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t buf[4])
+{
+    gpa_t phys2 = tlb_translate_code(cpu, pc + 2);
+    const uint8_t *hi = memory_host_ptr(cpu->as, phys2, 2);
+
+    if (!hi) {
+        cpu->cc->access_fault(cpu, pc + 2, ACCESS_FETCH);
+    }
+    memcpy(buf, lo, 2);
+    memcpy(buf + 2, hi, 2);
+}
+
+static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uint32_t flags)
+{
+    MemoryRegion *mr = memory_find(cpu->as, phys_pc);
+    const uint8_t *host;
+    size_t avail, off = 0;
+    TranslationBlock *tb;
+    unsigned n = 0;
+
+    if (!mr || !mr->host) {
+        cpu->cc->access_fault(cpu, pc, ACCESS_FETCH);
+    }
+    if (tb_arena_used + TB_MAX_BYTES > TB_ARENA_SIZE) {
+        tb_flush(cpu);
+    }
+    tb = (TranslationBlock *)(tb_arena + tb_arena_used);
+    memset(tb, 0, sizeof(*tb));
+    tb->pc = pc;
+    tb->phys_pc = phys_pc;
+    tb->flags = flags;
+    tb->mr = mr;
+    tb->cacheable = true;
+    host = mr->host + (phys_pc - mr->base);
+    avail = PAGE_SIZE - (pc & ~PAGE_MASK);
+
+    while (n < TB_MAX_INSNS && off < avail) {
+        TBInsn *in = &tb->insns[n];
+        unsigned len = cpu->cc->decode(cpu, in, host + off, avail - off, pc + off, flags);
+        if (len == 0) {
+            if (n > 0) {
+                break;          /* the next instruction straddles: a TB of its own */
+            }
+            uint8_t buf[4];
+            fetch_straddling(cpu, pc, host, buf);
+            len = cpu->cc->decode(cpu, in, buf, 4, pc, flags);
+            tb->cacheable = false;
+        }
+        n++;
+        off += len;
+        if (in->flags & TBI_END) {
+            break;
+        }
+    }
+    tb->n_insns = n;
+    tb->size = off;
+    if (!(tb->insns[n - 1].flags & TBI_END)) {
+        TBInsn *end = &tb->insns[n];
+        memset(end, 0, sizeof(*end));
+        end->fn = tb_fallthrough;
+        end->pc = pc + off;
+        end->flags = TBI_END;
+        n++;
+    }
+    tb_arena_used += (sizeof(*tb) + n * sizeof(TBInsn) + 15) & ~(size_t)15;
+    tb_stats.translated++;
+    cpu->tb_translated++;
+
+    if (tb->cacheable) {
+        PageDesc *pd = tb_page(tb);
+        unsigned h = tb_hash_index(phys_pc, pc, flags);
+        if (!pd->first_tb) {
+            Machine *m = cpu->machine;
+            for (unsigned i = 0; i < m->nr_cpus; i++) {
+                tlb_set_notdirty(m->cpus[i], phys_pc & PAGE_MASK);
+            }
+        }
+        tb->page_next = pd->first_tb;
+        pd->first_tb = tb;
+        tb->hash_next = tb_hash[h];
+        tb_hash[h] = tb;
+    }
+    if (trace_enabled(TRACE_TB)) {
+        trace_printf("translate: pc=0x%016" PRIx64 " phys=0x%016" PRIx64 " flags=%x insns=%u",
+                     pc, phys_pc, flags, tb->n_insns);
+    }
+    return tb;
+}
+
+TranslationBlock *tb_find(CPUState *cpu)
+{
+    gva_t pc = cpu->pc;
+    uint32_t flags = cpu->cc->tb_flags(cpu);
+    TranslationBlock **slot = &cpu->jmp_cache[jmp_cache_index(pc)];
+    TranslationBlock *tb = *slot;
+    gpa_t phys_pc;
+
+    if (likely(tb && tb->pc == pc && tb->flags == flags)) {
+        tb_stats.jmp_cache_hits++;
+        return tb;
+    }
+    phys_pc = tlb_translate_code(cpu, pc);
+    tb_stats.hash_lookups++;
+    for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags) {
+            *slot = tb;
+            return tb;
+        }
+    }
+    tb = tb_gen_code(cpu, pc, phys_pc, flags);
+    if (tb->cacheable) {
+        *slot = tb;
+    }
+    return tb;
+}
+
+static void trace_insn(CPUState *cpu, const TBInsn *in)
+{
+    char buf[128];
+
+    cpu->cc->disas(buf, sizeof(buf), in->pc, in->raw);
+    trace_printf("0x%016" PRIx64 ":  %08x  %s", in->pc, in->raw, buf);
+}
+
+void tb_exec_interp(CPUState *cpu, TranslationBlock *tb)
+{
+    const TBInsn *in = tb->insns;
+
+    cpu->cur_tb = tb;
+    tb->exec_count++;
+    if (trace_enabled(TRACE_TB | TRACE_INSN)) {
+        if (trace_flags & TRACE_TB) {
+            trace_printf("exec: pc=0x%016" PRIx64 " flags=%x", tb->pc, tb->flags);
+        }
+        for (;; in++) {
+            cpu->cur_insn = in;
+            if ((trace_flags & TRACE_INSN) && in < tb->insns + tb->n_insns) {
+                trace_insn(cpu, in);
+            }
+            if (in->fn(cpu, in)) {
+                break;
+            }
+        }
+    } else {
+        for (;; in++) {
+            cpu->cur_insn = in;
+            if (in->fn(cpu, in)) {
+                break;
+            }
+        }
+    }
+    cpu->icount += tb->n_insns;
+    cpu->cur_insn = NULL;
+    cpu->cur_tb = NULL;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Translation blocks (DESIGN.md §3): a straight-line run of guest
+ * instructions, pre-decoded for tier 1.  A TB is keyed by its
+ * guest-physical pc, its guest-virtual pc and the ISA's translation
+ * flags; found through the per-vCPU jump cache, then a global hash
+ * table; and linked into the page descriptor of the physical page its
+ * code lives on, so a store to that page can invalidate it.
+ */
+#ifndef VM_TCG_TB_H
+#define VM_TCG_TB_H
+
+#include "tcg/cpu.h"
+
+#define TB_MAX_INSNS 64
+
+typedef struct TranslationBlock {
+    gva_t pc;                       /* guest-virtual pc of the first instruction */
+    gpa_t phys_pc;                  /* guest-physical pc */
+    uint32_t flags;                 /* CPUClass.tb_flags at translation */
+    uint32_t n_insns;               /* guest instructions (the final TBInsn may be synthetic) */
+    uint32_t size;                  /* guest code bytes */
+    bool invalid;                   /* unlinked: never entered again */
+    bool cacheable;                 /* false: spans two pages, run once and dropped */
+    uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
+    struct TranslationBlock *hash_next;
+    struct TranslationBlock *page_next;
+    MemoryRegion *mr;               /* host-backed region holding the code */
+    TBInsn insns[];                 /* n_insns entries + 1 synthetic end if needed */
+} TranslationBlock;
+
+/* Global TB state: one per process (the TB arena and the hash table). */
+void tb_init(void);
+
+/*
+ * The TB for the current state of cpu at cpu->pc: jump cache, then hash
+ * table, then translation.  Raises instruction faults (cpu_raise_exception).
+ */
+TranslationBlock *tb_find(CPUState *cpu);
+
+/* Invalidate every TB with code in the physical page at page_addr. */
+void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr);
+
+/* Drop every TB (arena full, or debugging). */
+void tb_flush(CPUState *cpu);
+
+/* Clear the jump cache entries that may hold TBs of guest-virtual page vaddr. */
+void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr);
+void tb_jmp_cache_clear(CPUState *cpu);
+
+/* Tier 1: run one TB. */
+void tb_exec_interp(CPUState *cpu, TranslationBlock *tb);
+
+/* Counters for --jit-stats and the monitor. */
+typedef struct TBStats {
+    uint64_t translated, invalidated, flushes, hash_lookups, jmp_cache_hits;
+} TBStats;
+extern TBStats tb_stats;
+
+#endif /* VM_TCG_TB_H */

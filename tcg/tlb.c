@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Softmmu TLB slow paths, refill and flushes (DESIGN.md §3).  The main
+ * table is direct-mapped per MMU mode; entries it evicts go to a small
+ * fully associative victim table, so two pages that collide on the
+ * index do not evict each other on every access.  Accesses to MMIO,
+ * to pages holding translated code and across page boundaries come
+ * here and go through the guest physical memory map.
+ */
+#include "tcg/tlb.h"
+#include "tcg/tb.h"
+#include "hw/core/machine.h"
+
+static inline gva_t tag_for(const TLBEntry *e, AccessType access)
+{
+    return access == ACCESS_READ ? e->addr_read
+         : access == ACCESS_WRITE ? e->addr_write : e->addr_code;
+}
+
+/* A tag that translates `page` (possibly with slow-path flags). */
+static inline bool tag_matches(gva_t tag, gva_t page)
+{
+    return !(tag & TLB_INVALID) && (tag & PAGE_MASK) == page;
+}
+
+static const TLBEntry invalid_entry = {
+    .addr_read = ~0ull, .addr_write = ~0ull, .addr_code = ~0ull,
+};
+
+/* Find a valid entry for the page of addr: main table, then victim (swapped in). */
+static TLBEntry *tlb_lookup(CPUState *cpu, int mmu_idx, gva_t addr, AccessType access)
+{
+    gva_t page = addr & PAGE_MASK;
+    TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+
+    if (tag_matches(tag_for(e, access), page)) {
+        return e;
+    }
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        TLBEntry *v = &cpu->tlb_victim[mmu_idx][i];
+        if (tag_matches(tag_for(v, access), page)) {
+            TLBEntry tmp = *e;
+            *e = *v;
+            *v = tmp;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned prot)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu_idx, vaddr);
+    MemoryRegion *mr = memory_find(cpu->as, paddr);
+    gva_t flags = 0, wflags = 0;
+
+    if (!(e->addr_read & e->addr_write & e->addr_code & TLB_INVALID)) {
+        unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
+        cpu->tlb_victim[mmu_idx][slot] = *e;
+    }
+    *e = invalid_entry;
+    e->paddr = paddr;
+    if (mr && mr->host) {
+        e->addend = (uintptr_t)(mr->host + (paddr - mr->base)) - vaddr;
+        if (mr->readonly) {
+            wflags = TLB_MMIO;
+        } else if (mr->pages[(paddr - mr->base) >> PAGE_BITS].first_tb) {
+            wflags = TLB_NOTDIRTY;
+        }
+    } else {
+        flags = TLB_MMIO;
+    }
+    if (prot & (1u << ACCESS_READ)) {
+        e->addr_read = vaddr | flags;
+    }
+    if (prot & (1u << ACCESS_WRITE)) {
+        e->addr_write = vaddr | flags | wflags;
+    }
+    if (prot & (1u << ACCESS_FETCH)) {
+        e->addr_code = vaddr | flags;
+    }
+}
+
+/* Guest-physical address of addr for `access`: TLB, else the ISA's fill (may raise). */
+static gpa_t tlb_translate(CPUState *cpu, gva_t addr, unsigned size, AccessType access,
+                           int mmu_idx, TLBEntry **entry)
+{
+    TLBEntry *e = tlb_lookup(cpu, mmu_idx, addr, access);
+    gpa_t gpa;
+
+    if (!e) {
+        cpu->tlb_misses++;
+        gpa = cpu->cc->tlb_fill(cpu, addr, size, access, mmu_idx);
+        e = tlb_lookup(cpu, mmu_idx, addr, access);
+        *entry = e;
+        return gpa;
+    }
+    *entry = e;
+    return e->paddr | (addr & ~PAGE_MASK);
+}
+
+void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int mmu_idx)
+{
+    TLBEntry *e;
+
+    tlb_translate(cpu, addr, size, access, mmu_idx, &e);
+    if (!tlb_in_page(addr, size)) {
+        gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
+        tlb_translate(cpu, next, size - (next - addr), access, mmu_idx, &e);
+    }
+}
+
+gpa_t tlb_translate_code(CPUState *cpu, gva_t addr)
+{
+    TLBEntry *e;
+
+    return tlb_translate(cpu, addr, 2, ACCESS_FETCH, cpu->cc->fetch_mmu_idx(cpu), &e);
+}
+
+static uint64_t phys_read(CPUState *cpu, gva_t addr, gpa_t gpa, unsigned size)
+{
+    uint64_t val;
+
+    if (memory_read(cpu->as, gpa, size, &val) < 0) {
+        cpu->cc->access_fault(cpu, addr, ACCESS_READ);
+    }
+    return val;
+}
+
+static void phys_write(CPUState *cpu, gva_t addr, gpa_t gpa, uint64_t val, unsigned size)
+{
+    if (memory_write(cpu->as, gpa, size, val) < 0) {
+        cpu->cc->access_fault(cpu, addr, ACCESS_WRITE);
+    }
+}
+
+uint64_t tlb_load_slow(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
+{
+    TLBEntry *e;
+    gpa_t gpa;
+
+    if (!tlb_in_page(addr, size)) {
+        /* Misaligned across a page boundary: translate both pages first. */
+        gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
+        unsigned first = next - addr;
+        gpa_t lo = tlb_translate(cpu, addr, first, ACCESS_READ, mmu_idx, &e);
+        gpa_t hi = tlb_translate(cpu, next, size - first, ACCESS_READ, mmu_idx, &e);
+        uint64_t val = 0;
+        for (unsigned i = 0; i < size; i++) {
+            gpa_t b = i < first ? lo + i : hi + (i - first);
+            val |= phys_read(cpu, addr + i, b, 1) << (8 * i);
+        }
+        return val;
+    }
+    gpa = tlb_translate(cpu, addr, size, ACCESS_READ, mmu_idx, &e);
+    if (e && e->addr_read == (addr & PAGE_MASK)) {
+        cpu->tlb_hits_slow++;
+        return cpu_load(cpu, addr, size, mmu_idx);
+    }
+    return phys_read(cpu, addr, gpa, size);
+}
+
+void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int mmu_idx)
+{
+    TLBEntry *e;
+    gpa_t gpa;
+
+    if (!tlb_in_page(addr, size)) {
+        gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
+        unsigned first = next - addr;
+        gpa_t lo = tlb_translate(cpu, addr, first, ACCESS_WRITE, mmu_idx, &e);
+        gpa_t hi = tlb_translate(cpu, next, size - first, ACCESS_WRITE, mmu_idx, &e);
+        for (unsigned i = 0; i < size; i++) {
+            gpa_t b = i < first ? lo + i : hi + (i - first);
+            phys_write(cpu, addr + i, b, (val >> (8 * i)) & 0xff, 1);
+        }
+        return;
+    }
+    gpa = tlb_translate(cpu, addr, size, ACCESS_WRITE, mmu_idx, &e);
+    if (e && e->addr_write == (addr & PAGE_MASK)) {
+        cpu->tlb_hits_slow++;
+        cpu_store(cpu, addr, val, size, mmu_idx);
+        return;
+    }
+    phys_write(cpu, addr, gpa, val, size);
+    if (e && (e->addr_write & TLB_NOTDIRTY)) {
+        /* The write invalidated the page's TBs: later writes may go fast. */
+        MemoryRegion *mr = memory_find(cpu->as, gpa);
+        if (mr && mr->host && !mr->pages[(gpa - mr->base) >> PAGE_BITS].first_tb) {
+            e->addr_write &= ~TLB_NOTDIRTY;
+        }
+    }
+}
+
+void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
+{
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        if (!(mmu_idx_mask & (1u << m))) {
+            continue;
+        }
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            cpu->tlb[m][i] = invalid_entry;
+        }
+        for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+            cpu->tlb_victim[m][i] = invalid_entry;
+        }
+    }
+    /* The jump cache maps virtual pcs to TBs: stale once mappings change. */
+    tb_jmp_cache_clear(cpu);
+}
+
+void tlb_flush(CPUState *cpu)
+{
+    tlb_flush_by_mmuidx(cpu, (1u << NB_MMU_MODES) - 1);
+}
+
+void tlb_flush_page(CPUState *cpu, gva_t vaddr)
+{
+    gva_t page = vaddr & PAGE_MASK;
+
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        TLBEntry *e = tlb_entry(cpu, m, vaddr);
+        if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||
+            tag_matches(e->addr_code, page)) {
+            *e = invalid_entry;
+        }
+        for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+            TLBEntry *v = &cpu->tlb_victim[m][i];
+            if (tag_matches(v->addr_read, page) || tag_matches(v->addr_write, page) ||
+                tag_matches(v->addr_code, page)) {
+                *v = invalid_entry;
+            }
+        }
+    }
+    tb_jmp_cache_clear_page(cpu, vaddr);
+}
+
+/* Make every write entry that maps physical page `paddr` take the slow path. */
+void tlb_set_notdirty(CPUState *cpu, gpa_t paddr)
+{
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        for (unsigned i = 0; i < TLB_SIZE + TLB_VICTIM_SIZE; i++) {
+            TLBEntry *e = i < TLB_SIZE ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - TLB_SIZE];
+            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) && e->paddr == paddr) {
+                e->addr_write |= TLB_NOTDIRTY;
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Softmmu TLB: guest-virtual loads and stores for instruction handlers
+ * (DESIGN.md §3).  The hit path is inline here: index by page number,
+ * compare the tag, add the host addend.  Everything else (miss, MMIO,
+ * code pages, page-crossing accesses) goes to the out-of-line slow path,
+ * which calls the ISA's tlb_fill and raises the ISA's faults.
+ * Loads return the value zero-extended; handlers sign-extend.
+ */
+#ifndef VM_TCG_TLB_H
+#define VM_TCG_TLB_H
+
+#include "tcg/cpu.h"
+
+uint64_t tlb_load_slow(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx);
+void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int mmu_idx);
+
+static inline TLBEntry *tlb_entry(CPUState *cpu, int mmu_idx, gva_t addr)
+{
+    return &cpu->tlb[mmu_idx][(addr >> PAGE_BITS) & (TLB_SIZE - 1)];
+}
+
+/* True when [addr, addr+size) lies in one page. */
+static inline bool tlb_in_page(gva_t addr, unsigned size)
+{
+    return (addr & ~PAGE_MASK) <= PAGE_SIZE - size;
+}
+
+/* Load `size` (1, 2, 4, 8) bytes at guest-virtual addr; raises on fault. */
+static inline uint64_t cpu_load(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+
+    if (likely(e->addr_read == (addr & PAGE_MASK) && tlb_in_page(addr, size))) {
+        const void *p = (const void *)(uintptr_t)(addr + e->addend);
+        switch (size) {
+        case 1: return *(const uint8_t *)p;
+        case 2: return ld_le16(p);
+        case 4: return ld_le32(p);
+        default: return ld_le64(p);
+        }
+    }
+    return tlb_load_slow(cpu, addr, size, mmu_idx);
+}
+
+/* Store the low `size` bytes of val at guest-virtual addr; raises on fault. */
+static inline void cpu_store(CPUState *cpu, gva_t addr, uint64_t val, unsigned size,
+                             int mmu_idx)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+
+    if (likely(e->addr_write == (addr & PAGE_MASK) && tlb_in_page(addr, size))) {
+        void *p = (void *)(uintptr_t)(addr + e->addend);
+        switch (size) {
+        case 1: *(uint8_t *)p = val; return;
+        case 2: st_le16(p, val); return;
+        case 4: st_le32(p, val); return;
+        default: st_le64(p, val); return;
+        }
+    }
+    tlb_store_slow(cpu, addr, val, size, mmu_idx);
+}
+
+/*
+ * Check that `size` bytes at addr may be accessed as `access` in
+ * mmu_idx, raising the fault if not (e.g. an AMO checks write permission
+ * before its load).  Performs no access.
+ */
+void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int mmu_idx);
+
+/*
+ * Translate a guest-virtual code address for fetch (page walk, PMP,
+ * execute permission); raises instruction faults.  Returns the
+ * guest-physical address.
+ */
+gpa_t tlb_translate_code(CPUState *cpu, gva_t addr);
+
+/*
+ * Install a translation for one page (called from CPUClass.tlb_fill).
+ * prot is a mask of 1 << AccessType.  vaddr and paddr are page-aligned.
+ */
+void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned prot);
+
+/* Drop every entry of every MMU mode (satp write, global sfence.vma). */
+void tlb_flush(CPUState *cpu);
+/* Drop the entries for one guest-virtual page in every MMU mode. */
+void tlb_flush_page(CPUState *cpu, gva_t vaddr);
+/* Drop every entry of the MMU modes in `mmu_idx_mask`. */
+void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask);
+/* Make writes to guest-physical page paddr take the slow path (it now holds code). */
+void tlb_set_notdirty(CPUState *cpu, gpa_t paddr);
+
+#endif /* VM_TCG_TLB_H */

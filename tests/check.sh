@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `make check`: run every suite, print each suite's result and end with
+# one line "N passed, N failed".  Usage:
+#   tests/check.sh [--only unit] VM_CLI BUILD_DIR "TIERS" UNIT_TEST_BINARIES...
+set -u
+
+only=all
+if [ "${1:-}" = "--only" ]; then only=$2; shift 2; fi
+vm=$1 build=$2 tiers=$3
+shift 3
+
+total_pass=0 total_fail=0
+log=$build/check-logs
+mkdir -p "$log"
+
+add() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); }
+
+# Count a suite by its own closing "N passed, M failed" line.
+run_suite() {
+    name=$1; shift
+    out=$log/$name.log
+    "$@" >"$out" 2>&1
+    rc=$?
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+    if [ -z "$line" ]; then
+        echo "FAIL $name: no result line (exit $rc); see $out"
+        tail -20 "$out"
+        add 0 1
+        return
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    grep -E '^FAIL' "$out" | head -20
+    echo "suite $name: $p passed, $f failed"
+    add "$p" "$f"
+}
+
+for t in "$@"; do
+    out=$log/$(basename "$t").log
+    "$t" >"$out" 2>&1
+    rc=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+    p=${p:-0}; f=${f:-0}
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    if [ "$f" -ne 0 ]; then
+        grep -E '^\[  (FAILED|ERROR)' "$out" | head -20
+    fi
+    echo "suite unit/$(basename "$t"): $p passed, $f failed"
+    add "$p" "$f"
+done
+
+if [ "$only" = all ]; then
+    run_suite isa bash tests/isa/run.sh "$vm" "$build/tests/isa" $tiers
+    run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
+    run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
+fi
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Command-line behaviour of vm-cli (DESIGN.md §2): bad options, values
+# and files give one line on stderr naming what was wrong and exit
+# status 2; good ones run.  Usage: tests/cli/run.sh VM_CLI BUILD_DIR
+set -u
+vm=$1 out=$2
+mkdir -p "$out"
+pass=0 fail=0
+
+ok() { echo "PASS cli/$1"; pass=$((pass + 1)); }
+bad() { echo "FAIL cli/$1: $2"; fail=$((fail + 1)); }
+
+# expect_error NAME PATTERN ARGS...: exit 2, exactly one stderr line matching PATTERN.
+expect_error() {
+    name=$1 pattern=$2; shift 2
+    "$vm" "$@" >"$out/stdout" 2>"$out/stderr" </dev/null
+    rc=$?
+    lines=$(wc -l <"$out/stderr")
+    if [ "$rc" -ne 2 ]; then
+        bad "$name" "exit $rc, expected 2 ($(head -1 "$out/stderr"))"
+    elif [ "$lines" -ne 1 ]; then
+        bad "$name" "$lines stderr lines, expected 1"
+    elif ! grep -q -- "$pattern" "$out/stderr"; then
+        bad "$name" "stderr '$(cat "$out/stderr")' lacks '$pattern'"
+    else
+        ok "$name"
+    fi
+}
+
+# Fixtures: a good bare-metal ELF and broken variants of it.
+sh pc-bios/demo/build.sh "$out" || { echo "0 passed, 1 failed"; exit 1; }
+elf=$out/hello.elf
+head -c 40 "$elf" >"$out/truncated-header.elf"
+head -c 200 "$elf" >"$out/truncated-segment.elf"
+cp "$elf" "$out/wrong-machine.elf"
+printf '\076\000' | dd of="$out/wrong-machine.elf" bs=1 seek=18 conv=notrunc 2>/dev/null
+riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -Wl,-N \
+    -Wl,--no-warn-rwx-segments -Wl,-Ttext=0x80fffff0 -o "$out/past-ram.elf" \
+    pc-bios/demo/hello.S
+cp "$elf" "$out/before.elf"
+
+expect_error no-arch "--arch: required" --kernel "$elf" --bios none
+expect_error bad-arch "supported: riscv64" --arch arm64 --kernel "$elf"
+expect_error unknown-option "--frobnicate: unknown option" --arch riscv64 --frobnicate
+expect_error memory-not-a-size "--memory: 'lots' is not a size" --arch riscv64 \
+    --kernel "$elf" --memory lots
+expect_error memory-too-big "exceeds the host's" --arch riscv64 --kernel "$elf" --memory 64T
+expect_error memory-too-small "minimum" --arch riscv64 --kernel "$elf" -m 1M
+expect_error smp-zero "--smp: '0'" --arch riscv64 --kernel "$elf" -smp 0
+expect_error netdev-not-built "--netdev: networking is not built yet" --arch riscv64 \
+    --kernel "$elf" --netdev user
+expect_error drive-not-built "--drive: the block layer is not built yet" --arch riscv64 \
+    --kernel "$elf" -drive file=x.qcow2
+expect_error accel-bad "--accel: 'tier=fast'" --arch riscv64 --kernel "$elf" --accel tier=fast
+expect_error trace-bad "--trace: unknown trace 'bogus'" --arch riscv64 --kernel "$elf" -d bogus
+expect_error kernel-missing "--kernel: /nonexistent" --arch riscv64 --kernel /nonexistent
+expect_error elf-truncated-header "truncated ELF header" --arch riscv64 --bios none \
+    --kernel "$out/truncated-header.elf"
+expect_error elf-truncated-segment "past the end of the file" --arch riscv64 --bios none \
+    --kernel "$out/truncated-segment.elf"
+expect_error elf-wrong-machine "ELF machine 62, expected 243" --arch riscv64 --bios none \
+    --kernel "$out/wrong-machine.elf"
+expect_error elf-past-ram-end "is not inside RAM" --arch riscv64 --bios none -m 16M \
+    --kernel "$out/past-ram.elf"
+if cmp -s "$elf" "$out/before.elf"; then ok kernel-file-untouched; else
+    bad kernel-file-untouched "the kernel file changed"; fi
+
+# Good runs: the demo prints and exits 0, through long and QEMU spellings.
+if "$vm" --arch riscv64 --bios none --kernel "$elf" >"$out/stdout" 2>&1 &&
+   grep -q "Hello from vm" "$out/stdout"; then ok demo-runs; else
+    bad demo-runs "$(head -3 "$out/stdout")"; fi
+if "$vm" --arch riscv64 -bios none -kernel "$elf" -m 64M -nographic >"$out/stdout" 2>&1 &&
+   grep -q "Hello from vm" "$out/stdout"; then ok qemu-aliases; else
+    bad qemu-aliases "$(head -3 "$out/stdout")"; fi
+if "$vm" --help | grep -q -- "--kernel"; then ok help; else bad help "no usage text"; fi
+if "$vm" --arch riscv64 --bios none --kernel "$elf" --trace insn 2>"$out/trace" >/dev/null &&
+   grep -q "sb *t2,0(t0)" "$out/trace"; then ok trace-insn-disassembles; else
+    bad trace-insn-disassembles "$(head -3 "$out/trace")"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
