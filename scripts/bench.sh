@@ -22,8 +22,8 @@ CC=${TL_CROSS:-riscv64-linux-gnu-}gcc
 QEMU=${TL_QEMU_SYSTEM:-qemu-system-riscv64}
 ARCH="-march=rv64gc_zba_zbb_zbs -mabi=lp64d -mcmodel=medany -fno-pic"
 LDFLAGS="-nostdlib -static -Wl,--build-id=none -T $ROOT/tests/diff/link.ld"
-INT_ITERS=${BENCH_INT_ITERS:-80000000}
-MIX_ITERS=${BENCH_MIX_ITERS:-250000}
+INT_ITERS=${BENCH_INT_ITERS:-200000000}
+MIX_ITERS=${BENCH_MIX_ITERS:-500000}
 MIX_N=500
 mkdir -p "$OUT"
 
@@ -53,7 +53,8 @@ bench_trap:
 .endm
 EOS
 
-# Workload 1: integer loop, 20 instructions per iteration (norvc, so sizes are fixed).
+# Workload 1: integer loop, 18 instructions per iteration on either branch path
+# (14 up to beqz, then 2 on each side, then addi + bnez).
 cat >"$OUT/int.S" <<EOS
 #include "common.h"
     BENCH_START
@@ -89,7 +90,7 @@ loop:
     .align 6
 buf: .space 512
 EOS
-INT_COUNT=$((INT_ITERS * 20))
+INT_COUNT=$((INT_ITERS * 18))
 
 # Workload 2: the diff generator's instruction mix (straight-line) in a loop.
 python3 "$ROOT/tests/diff/gen.py" 4242 "$MIX_N" --straight >"$OUT/mixbody.S"

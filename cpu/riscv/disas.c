@@ -4,16 +4,17 @@
  * table of insn.h.  Output follows GNU objdump -d -M no-aliases: ABI
  * register names, canonical mnemonics (no pseudo-instructions), c.*
  * names for compressed instructions, CSR names for the standard
- * unprivileged/supervisor/machine/debug CSRs and hex for the rest, an
- * explicit rounding mode only when it is not dynamic ("unknown" for the
- * reserved 5 and 6).  Differences: the
- * mnemonic is followed by one space instead of a tab, branch and jump
- * targets are printed as absolute 0x-prefixed addresses without a
- * symbol, and jalr gets no target comment.  Reserved fence fields
- * (fm other than TSO, rs1, rd; fence.i's imm/rs1/rd) are ignored as the
- * ISA asks (§2.7, §3.2), so such words print as plain fences where
- * objdump prints ".4byte".  Encodings the decoder
+ * unprivileged/supervisor/machine/debug CSRs and hex for the rest (no
+ * H, V or AIA names), an explicit rounding mode only when it is not
+ * dynamic ("unknown" for the reserved 5 and 6).  Encodings the decoder
  * rejects print as ".4byte 0x..." / ".2byte 0x..." as objdump does.
+ * Differences from objdump: one space instead of a tab after the
+ * mnemonic; branch and jump targets as absolute 0x addresses without a
+ * symbol; no target comment on jalr; reserved fence fields (fm other
+ * than TSO, rs1, rd; fence.i's imm, rs1, rd) are ignored as the ISA asks
+ * (§2.7, §3.2), so such words print as fences; fcvt.d.s/d.w/d.wu with an
+ * rm other than RNE print with it (binutils 2.40: ".4byte"); c.addi16sp
+ * with a zero immediate is reserved (objdump names it).
  */
 #include <stdio.h>
 #include <stdarg.h>

@@ -101,9 +101,9 @@ class Gen:
 
     # ---- integer ----
     def alu(self):
-        k = self.r.randrange(6)
+        k = self.r.randrange(-2, 6)          # register-register ops get 3 shares of 8
         rd, a, b = self.xr(), self.xr(), self.xr()
-        if k == 0:
+        if k <= 0:
             self.emit("%s %s, %s, %s" % (self.r.choice(R_OPS), rd, a, b))
         elif k == 1:
             self.emit("%s %s, %s, %d" % (self.r.choice(I_OPS), rd, a,

@@ -17,6 +17,7 @@ i3: .half 0x0000                         # c.unimp (defined illegal)
     CHECK_TF_ADDR TF_EPC, i3, 8
     CHECK_TF TF_TVAL, 0, 9
     TRAP_EXPECT
-i4: .half 0x4501 | 0x6000                # c.ld-space reserved? use c.lui x0-free: c.addi16sp imm 0 (reserved)
+i4: .half 0x6101                         # c.addi16sp with nzimm = 0: reserved
     CHECK_TRAP CAUSE_ILLEGAL, 10
+    CHECK_TF TF_TVAL, 0x6101, 11
     PASS

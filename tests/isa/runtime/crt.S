@@ -173,6 +173,8 @@ strap_entry:
     beq a7, t1, .Lsfwd
     li t1, MAGIC_FAIL
     beq a7, t1, .Lsfwd
+    li t1, MAGIC_TO_M
+    beq a7, t1, .Lsto_m
 .Lsrecord:
     sd t0, TF_CAUSE(t6)
     csrr t1, stval
@@ -208,6 +210,24 @@ strap_entry:
     ld t2, TF_T2(t6)
     csrrw t6, sscratch, t6
     sret
+.Lsto_m:                        /* GOTO_M from U with ecall delegated: via S to M */
+    csrr t1, sepc
+    addi t1, t1, 4
+    sd t1, TF_TOM(t6)
+    ld t0, TF_T0(t6)
+    ld t1, TF_T1(t6)
+    ld t2, TF_T2(t6)
+    csrrw t6, sscratch, t6
+    ecall                       /* M handler returns to the next instruction, in M */
+    csrrw t6, sscratch, t6
+    sd t0, TF_T0(t6)
+    ld t0, TF_TOM(t6)
+    csrw mepc, t0
+    li t0, MSTATUS_MPP
+    csrs mstatus, t0
+    ld t0, TF_T0(t6)
+    csrrw t6, sscratch, t6
+    mret
 .Lsunexpected:
     li gp, 253
     li a7, MAGIC_FAIL

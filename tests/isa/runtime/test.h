@@ -15,6 +15,7 @@
  * it clears the matching mie bit and returns to mepc.
  * The S-mode handler (strap_entry, install with SET_STVEC) does the same
  * with strap_frame / STRAP_EXPECT; an unexpected S trap fails with 253.
+ * mscratch and sscratch point at the two frames: tests must not change them.
  */
 #ifndef VM_TESTS_ISA_TEST_H
 #define VM_TESTS_ISA_TEST_H
@@ -41,6 +42,7 @@
 #define TF_RESUME  56
 #define TF_EXPECT  64
 #define TF_STATUS  72
+#define TF_TOM     80
 #define TF_SIZE    128
 
 /* mstatus bits (privileged spec 3.1.6) */
