@@ -114,20 +114,6 @@ void riscv_cpu_set_irq(void *opaque, int n, int level)
     cpu_exit(&cpu->parent);
 }
 
-static const char *const gpr_names[32] = {
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
-    "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-    "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-};
-
-static const char *const fpr_names[32] = {
-    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
-    "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
-    "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
-    "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
-};
-
 void riscv_cpu_dump_state(CPUState *cs, void *file)
 {
     RISCVCPU *cpu = riscv_cpu(cs);
@@ -137,11 +123,11 @@ void riscv_cpu_dump_state(CPUState *cs, void *file)
     fprintf(f, "pc       %016" PRIx64 "  priv %c%s\n", cs->pc, priv_char[cpu->priv & 3],
             cs->halted ? "  (halted)" : "");
     for (int i = 0; i < 32; i++) {
-        fprintf(f, "x%-2d/%-4s %016" PRIx64 "%s", i, gpr_names[i], cpu->gpr[i],
+        fprintf(f, "x%-2d/%-4s %016" PRIx64 "%s", i, riscv_gpr_names[i], cpu->gpr[i],
                 (i & 3) == 3 ? "\n" : "  ");
     }
     for (int i = 0; i < 32; i++) {
-        fprintf(f, "f%-2d/%-4s %016" PRIx64 "%s", i, fpr_names[i], cpu->fpr[i],
+        fprintf(f, "f%-2d/%-4s %016" PRIx64 "%s", i, riscv_fpr_names[i], cpu->fpr[i],
                 (i & 3) == 3 ? "\n" : "  ");
     }
     fprintf(f, "fcsr     %08" PRIx32 "  (frm %" PRIu32 " fflags %02" PRIx32 ")\n",

@@ -160,6 +160,10 @@ int riscv_debug_translate(RISCVCPU *cpu, gva_t addr, gpa_t *paddr);
 /* CPUClass.decode. */
 unsigned riscv_decode(CPUState *cs, TBInsn *out, const uint8_t *code, size_t avail,
                       gva_t pc, uint32_t tb_flags);
+/* ABI register names (x0..x31, f0..f31), as objdump prints them. */
+extern const char *const riscv_gpr_names[32];
+extern const char *const riscv_fpr_names[32];
+
 /* CPUClass.disas. */
 unsigned riscv_disas(char *buf, size_t size, gva_t pc, uint32_t raw);
 /*

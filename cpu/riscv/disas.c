@@ -21,14 +21,14 @@
 #include <inttypes.h>
 #include "cpu/riscv/insn.h"
 
-static const char *const xreg_names[32] = {
+const char *const riscv_gpr_names[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
     "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
     "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
     "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
-static const char *const freg_names[32] = {
+const char *const riscv_fpr_names[32] = {
     "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
     "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
     "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
@@ -185,7 +185,7 @@ static const struct {
 
 static const char *reg_name(unsigned r, bool f)
 {
-    return f ? freg_names[r & 31] : xreg_names[r & 31];
+    return f ? riscv_fpr_names[r & 31] : riscv_gpr_names[r & 31];
 }
 
 /* Operands of a compressed instruction from the fields of its expansion. */

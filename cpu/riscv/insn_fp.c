@@ -332,40 +332,30 @@ DEF_CVT_TO_INT(fcvt_wu_d, int32_t, (int32_t)f64_to_u32(FREG(in->rs1), rm, &fl))
 DEF_CVT_TO_INT(fcvt_l_d, int64_t, f64_to_i64(FREG(in->rs1), rm, &fl))
 DEF_CVT_TO_INT(fcvt_lu_d, int64_t, (int64_t)f64_to_u64(FREG(in->rs1), rm, &fl))
 
-/* Integer (or other format) -> single. */
-#define DEF_CVT_TO_S(id, expr) \
+/*
+ * Integer or other format -> single/double (bits = 32 or 64).  The exact
+ * ones (d from w, wu, s) still have an rm field whose reserved values
+ * are illegal (§11.2).
+ */
+#define DEF_CVT_TO_F(id, bits, expr) \
     int riscv_op_##id(CPUState *cs, const TBInsn *in) \
     { \
         int rm = get_rm(cs, in); \
         uint32_t fl = 0; \
-        uint32_t r = (expr); \
+        uint##bits##_t r = (expr); \
         (void)rm; \
-        set_f32(cs, in->rd, r); \
+        set_f##bits(cs, in->rd, r); \
         accrue(cs, fl); \
         return 0; \
     }
+#define DEF_CVT_TO_S(id, expr) DEF_CVT_TO_F(id, 32, expr)
+#define DEF_CVT_TO_D(id, expr) DEF_CVT_TO_F(id, 64, expr)
 
 DEF_CVT_TO_S(fcvt_s_w, i32_to_f32((int32_t)XREG(in->rs1), rm, &fl))
 DEF_CVT_TO_S(fcvt_s_wu, u32_to_f32((uint32_t)XREG(in->rs1), rm, &fl))
 DEF_CVT_TO_S(fcvt_s_l, i64_to_f32((int64_t)XREG(in->rs1), rm, &fl))
 DEF_CVT_TO_S(fcvt_s_lu, u64_to_f32(XREG(in->rs1), rm, &fl))
 DEF_CVT_TO_S(fcvt_s_d, f64_to_f32(FREG(in->rs1), rm, &fl))
-
-/*
- * Integer (or single) -> double.  The exact ones (from w, wu, s) still
- * have an rm field whose reserved values are illegal (§11.2).
- */
-#define DEF_CVT_TO_D(id, expr) \
-    int riscv_op_##id(CPUState *cs, const TBInsn *in) \
-    { \
-        int rm = get_rm(cs, in); \
-        uint32_t fl = 0; \
-        uint64_t r = (expr); \
-        (void)rm; \
-        set_f64(cs, in->rd, r); \
-        accrue(cs, fl); \
-        return 0; \
-    }
 
 DEF_CVT_TO_D(fcvt_d_w, i32_to_f64((int32_t)XREG(in->rs1), rm, &fl))
 DEF_CVT_TO_D(fcvt_d_wu, u32_to_f64((uint32_t)XREG(in->rs1), rm, &fl))
