@@ -4,14 +4,14 @@
  * unwinds, interrupts, exit requests and timer deadlines; a halted hart
  * (wfi) sleeps until its next timer deadline instead of spinning.
  */
-#include <time.h>
-
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
-#include "hw/core/machine.h"
+#include "hw/core/fdwatch.h"
 
 /* TBs between timer polls: bounds timer latency without a clock read per TB. */
 #define TIMER_POLL_TBS 256
+/* Timer polls between polls of watched fds (console input): ~16k TBs. */
+#define FD_POLL_TIMER_POLLS 64
 /* Longest sleep of a halted hart with no timer armed (ns). */
 #define HALT_MAX_SLEEP_NS 10000000
 
@@ -52,7 +52,6 @@ static void halt_sleep(Machine *m)
     int64_t next = timers_run(&m->timers);
     int64_t now = clock_virtual_ns(&m->timers);
     int64_t wait = next == INT64_MAX ? HALT_MAX_SLEEP_NS : next - now;
-    struct timespec ts;
 
     if (wait <= 0) {
         return;
@@ -60,15 +59,14 @@ static void halt_sleep(Machine *m)
     if (wait > HALT_MAX_SLEEP_NS) {
         wait = HALT_MAX_SLEEP_NS;
     }
-    ts.tv_sec = 0;
-    ts.tv_nsec = wait;
-    nanosleep(&ts, NULL);
+    /* Sleeps on the watched fds, so console input wakes the hart at once. */
+    fdwatch_poll(m, wait);
 }
 
 void cpu_exec(CPUState *cpu)
 {
     Machine *m = cpu->machine;
-    volatile unsigned poll = TIMER_POLL_TBS;
+    volatile unsigned poll = TIMER_POLL_TBS, fd_poll = FD_POLL_TIMER_POLLS;
 
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         cpu->cc->do_exception(cpu);
@@ -83,6 +81,10 @@ void cpu_exec(CPUState *cpu)
         if (unlikely(--poll == 0)) {
             poll = TIMER_POLL_TBS;
             timers_run(&m->timers);
+            if (--fd_poll == 0) {
+                fd_poll = FD_POLL_TIMER_POLLS;
+                fdwatch_poll(m, 0);
+            }
         }
         if (cpu->cc->exec_interrupt(cpu)) {
             continue;

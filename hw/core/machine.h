@@ -36,6 +36,13 @@ typedef struct Machine {
     uint64_t ram_size;                     /* bytes */
     struct CPUState *cpus[MACHINE_MAX_CPUS];
     unsigned nr_cpus;
+    /* Device tree under construction (libfdt read-write blob), see hw/core/fdt.h. */
+    void *fdt;
+    uint32_t fdt_next_phandle;
+    uint32_t cpu_intc_phandle[MACHINE_MAX_CPUS]; /* each hart's interrupt-controller node */
+    uint32_t irqchip_phandle;                    /* the PLIC, once created */
+    /* Host file descriptors the execution loop polls (console input), see fdpoll.h. */
+    struct FDWatch *fd_watches;
     /* Set by a device (finisher) or the user: stop and exit with exit_status. */
     volatile int shutdown_request;
     int exit_status;
