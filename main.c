@@ -23,7 +23,7 @@ enum {
     OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_BIOS,
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
-    OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE,
+    OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB,
 };
 
 static const struct option options[] = {
@@ -52,6 +52,7 @@ static const struct option options[] = {
     { "d", required_argument, NULL, OPT_TRACE },
     { "trace-file", required_argument, NULL, OPT_TRACE_FILE },
     { "D", required_argument, NULL, OPT_TRACE_FILE },
+    { "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
     { "help", no_argument, NULL, OPT_HELP },
     { "h", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -64,15 +65,19 @@ static void usage(FILE *f)
         "Usage: vm-cli --arch riscv64 --kernel FILE [options]\n"
         "  --arch riscv64            guest architecture\n"
         "  --kernel FILE             kernel or bare-metal ELF (-kernel)\n"
-        "  --bios none|default|FILE  M-mode firmware (-bios); 'none' runs --kernel in M-mode\n"
+        "  --bios none|default|FILE  M-mode firmware (-bios); default: OpenSBI fw_dynamic;\n"
+        "                            'none' runs --kernel in M-mode\n"
+        "  --initrd FILE             initial ramdisk (-initrd)\n"
+        "  --append ARGS             kernel command line (-append)\n"
+        "  --dump-dtb FILE           write the device tree and exit\n"
         "  --memory SIZE             guest RAM, K/M/G suffixes, default 512M (-m)\n"
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
         "  --nographic               no display; serial on stdio\n"
-        "  --serial stdio            where the UART goes\n"
+        "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
-        "Not built yet: --initrd --append --drive --cdrom --netdev --display sdl\n"
+        "Not built yet: --drive --cdrom --netdev --display sdl\n"
         "  --monitor --loadvm --snapshot --gdb -s -S\n");
 }
 
@@ -137,8 +142,14 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             cfg->arch = optarg;
             break;
         case OPT_KERNEL: cfg->kernel = optarg; break;
-        case OPT_INITRD: not_built("--initrd", "Linux boot (the virt board issue)");
-        case OPT_APPEND: not_built("--append", "Linux boot (the virt board issue)");
+        case OPT_INITRD:
+            if (access(optarg, R_OK) < 0) {
+                error_exit("--initrd: %s: %s", optarg, strerror(errno));
+            }
+            cfg->initrd = optarg;
+            break;
+        case OPT_APPEND: cfg->append = optarg; break;
+        case OPT_DUMP_DTB: cfg->dump_dtb = optarg; break;
         case OPT_MEMORY: parse_memory(cfg, optarg); break;
         case OPT_SMP:
             errno = 0;
@@ -161,11 +172,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             }
             break;
         case OPT_NOGRAPHIC: break;
-        case OPT_SERIAL:
-            if (strcmp(optarg, "stdio")) {
-                not_built("--serial", "serial backends other than stdio");
-            }
-            break;
+        case OPT_SERIAL: cfg->serial = optarg; break;
         case OPT_MONITOR: not_built("--monitor", "the monitor");
         case OPT_LOADVM: not_built("--loadvm", "snapshots");
         case OPT_SNAPSHOT: not_built("--snapshot", "the block layer");
@@ -202,10 +209,10 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     if (!cfg->arch) {
         error_exit("--arch: required (supported: riscv64)");
     }
-    if (!cfg->kernel) {
-        error_exit("--kernel: required");
+    if (!cfg->kernel && !strcmp(cfg->bios, "none")) {
+        error_exit("--kernel: required with --bios none");
     }
-    if (access(cfg->kernel, R_OK) < 0) {
+    if (cfg->kernel && access(cfg->kernel, R_OK) < 0) {
         error_exit("--kernel: %s: %s", cfg->kernel, strerror(errno));
     }
 }

@@ -55,6 +55,7 @@ if [ "$only" = all ]; then
     run_suite isa bash tests/isa/run.sh "$vm" "$build/tests/isa" $tiers
     run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
+    run_suite boot bash tests/boot/run.sh "$vm" "$build/tests/boot"
 fi
 
 echo "$total_pass passed, $total_fail failed"

@@ -15,12 +15,33 @@
 typedef struct SifiveTest SifiveTest;
 typedef struct NS16550A NS16550A;
 typedef struct Aclint Aclint;
+typedef struct Plic Plic;
+typedef struct Console Console; /* ui/console.h */
 
 /* sifive_test finisher: 0x5555 powers off (status 0), (code << 16) | 0x3333 fails. */
 SifiveTest *sifive_test_create(Machine *m, gpa_t base);
 
-/* ns16550a UART, 1-byte registers; transmitted bytes go to `out`. */
-NS16550A *ns16550a_create(Machine *m, gpa_t base, IRQLine irq, FILE *out);
+/*
+ * ns16550a UART (PC16550D), 1-byte registers in a 0x100-byte region, 16-byte
+ * rx FIFO.  Transmitted bytes go to console_write(con); received bytes come
+ * from `con` with flow control (a full FIFO leaves them in the console).
+ * `irq` is its interrupt output, `irq_num` the PLIC source number for its
+ * device-tree node "serial@<base>" (interrupt-parent = m->irqchip_phandle).
+ * con may be NULL: output is dropped, nothing is received.
+ */
+NS16550A *ns16550a_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq_num, Console *con);
+
+/*
+ * RISC-V PLIC (spec 1.0.0) in QEMU virt's configuration: 0x600000-byte
+ * region, sources 1..95, priorities 0..7, contexts 2*i (hart i M-mode,
+ * output meip[i]) and 2*i+1 (hart i S-mode, output seip[i]).  Adds
+ * "interrupt-controller@<base>" to m->fdt (when there is one) and sets
+ * m->irqchip_phandle.
+ */
+Plic *plic_create(Machine *m, gpa_t base, unsigned nr_harts, const IRQLine *meip,
+                  const IRQLine *seip);
+/* The level-triggered input line of `source` (1..95); source 0 gives an unconnected line. */
+IRQLine plic_input(Plic *p, int source);
 
 /*
  * ACLINT/CLINT (SiFive CLINT layout): msip at +0, mtimecmp at +0x4000,

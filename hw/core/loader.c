@@ -44,18 +44,71 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     return 0;
 }
 
-bool loader_is_elf(const char *path)
+/* Read the first `len` bytes of a file; false if it is shorter or unreadable. */
+static bool read_head(const char *path, uint8_t *buf, size_t len)
 {
     FILE *f = fopen(path, "rb");
-    uint8_t magic[4] = { 0 };
-    bool elf;
+    bool ok;
 
     if (!f) {
         return false;
     }
-    elf = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\x7f" "ELF", 4);
+    ok = fread(buf, 1, len, f) == len;
     fclose(f);
-    return elf;
+    return ok;
+}
+
+bool loader_is_elf(const char *path)
+{
+    uint8_t magic[4];
+
+    return read_head(path, magic, 4) && !memcmp(magic, "\x7f" "ELF", 4);
+}
+
+#define RISCV_IMAGE_HEADER_SIZE 64
+#define RISCV_IMAGE_MAGIC2_OFFSET 0x38
+
+bool loader_is_riscv_image(const char *path)
+{
+    uint8_t h[RISCV_IMAGE_HEADER_SIZE];
+
+    return read_head(path, h, sizeof(h)) &&
+           !memcmp(h + RISCV_IMAGE_MAGIC2_OFFSET, "RSC\x05", 4);
+}
+
+int load_riscv_image(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size,
+                     char *err, size_t errlen)
+{
+    uint8_t *d, *host;
+    size_t len;
+    uint64_t image_size;
+    int ret = read_file(path, &d, &len, err, errlen);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (len < RISCV_IMAGE_HEADER_SIZE ||
+        memcmp(d + RISCV_IMAGE_MAGIC2_OFFSET, "RSC\x05", 4)) {
+        snprintf(err, errlen, "not a RISC-V Linux Image (no \"RSC\\x05\" magic at 0x38)");
+        free(d);
+        return -EINVAL;
+    }
+    /* image_size (offset 16) covers bss; 0 in very old kernels: use the file size. */
+    image_size = ld_le64(d + 16);
+    if (image_size < len) {
+        image_size = len;
+    }
+    host = memory_host_ptr(as, addr, image_size);
+    if (!host) {
+        snprintf(err, errlen, "kernel needs %" PRIu64 " MiB at guest-physical 0x%" PRIx64
+                 ", more than RAM holds", (image_size + (1 << 20) - 1) >> 20, addr);
+        free(d);
+        return -ERANGE;
+    }
+    memcpy(host, d, len);
+    *size = image_size;
+    free(d);
+    return 0;
 }
 
 static int check_elf(AddressSpace *as, const uint8_t *d, size_t len, uint16_t machine,

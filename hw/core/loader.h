@@ -32,4 +32,20 @@ int load_elf(AddressSpace *as, const char *path, uint16_t machine, gpa_t *entry,
 int load_raw(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size, char *err,
              size_t errlen);
 
+/*
+ * True when the file is a RISC-V Linux Image (boot image header with
+ * magic2 "RSC\x05" at offset 0x38; Documentation/arch/riscv/boot-image-header.rst),
+ * including the PE/EFI-stub Images Debian ships.
+ */
+bool loader_is_riscv_image(const char *path);
+
+/*
+ * Load a RISC-V Linux Image at guest-physical `addr` (2 MiB aligned by
+ * the caller).  Checks that the header's image_size (the memory the
+ * kernel needs, bss included) fits in RAM from addr.  Returns 0 and the
+ * bytes the image occupies in *size, or a negative errno with `err`.
+ */
+int load_riscv_image(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size,
+                     char *err, size_t errlen);
+
 #endif /* VM_HW_CORE_LOADER_H */

@@ -23,6 +23,8 @@ typedef struct MachineConfig {
     const char *initrd;
     const char *append;
     const char *bios;       /* "default", "none" or a path */
+    const char *serial;     /* --serial: "stdio", "pty", "file:PATH" */
+    const char *dump_dtb;   /* --dump-dtb: write the device tree here and exit */
     uint64_t ram_size;      /* bytes */
     unsigned smp;           /* harts */
     ExecTier tier;

@@ -8,11 +8,15 @@
 #include <stdlib.h>
 
 #include "hw/core/devices.h"
+#include "hw/core/fdt.h"
 
 #define ACLINT_MSIP 0x0000
 #define ACLINT_MTIMECMP 0x4000
 #define ACLINT_MTIME 0xbff8
 #define ACLINT_SIZE 0x10000
+/* Interrupt numbers at the hart's local interrupt controller (mip bits). */
+#define IRQ_MSOFT 3
+#define IRQ_MTIMER 7
 
 typedef struct AclintHart {
     struct Aclint *aclint;
@@ -127,6 +131,17 @@ Aclint *aclint_create(Machine *m, gpa_t base, unsigned nr_harts, uint64_t timeba
     if (!memory_add_mmio(&m->as, "aclint", base, ACLINT_SIZE, &aclint_ops, s)) {
         free(s);
         return NULL;
+    }
+    if (m->fdt) {
+        static const char compat[] = "sifive,clint0\0riscv,clint0";
+        int node = fdt_add_soc_device(m, "clint", base, ACLINT_SIZE, compat, sizeof(compat));
+        for (unsigned i = 0; i < nr_harts; i++) {
+            uint32_t intc = m->cpu_intc_phandle[i];
+            fdt_check(fdt_appendprop_u32(m->fdt, node, "interrupts-extended", intc), "clint");
+            fdt_check(fdt_appendprop_u32(m->fdt, node, "interrupts-extended", IRQ_MSOFT), "clint");
+            fdt_check(fdt_appendprop_u32(m->fdt, node, "interrupts-extended", intc), "clint");
+            fdt_check(fdt_appendprop_u32(m->fdt, node, "interrupts-extended", IRQ_MTIMER), "clint");
+        }
     }
     return s;
 }

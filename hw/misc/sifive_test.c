@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "hw/core/devices.h"
+#include "hw/core/fdt.h"
 #include "util/error.h"
 
 #define FINISHER_FAIL 0x3333
@@ -52,10 +53,32 @@ SifiveTest *sifive_test_create(Machine *m, gpa_t base)
 {
     SifiveTest *s = calloc(1, sizeof(*s));
 
+    static const char compat[] = "sifive,test1\0sifive,test0\0syscon";
+    uint32_t phandle;
+    int node;
+
     s->machine = m;
     if (!memory_add_mmio(&m->as, "sifive_test", base, 0x1000, &sifive_test_ops, s)) {
         free(s);
         return NULL;
+    }
+    if (m->fdt) {
+        /* The syscon-poweroff/-reboot nodes let firmware and Linux find the finisher. */
+        static const struct { const char *node, *compat; uint32_t value; } ctl[] = {
+            { "poweroff", "syscon-poweroff", FINISHER_PASS },
+            { "reboot", "syscon-reboot", FINISHER_RESET },
+        };
+        node = fdt_add_soc_device(m, "test", base, 0x1000, compat, sizeof(compat));
+        phandle = fdt_alloc_phandle(m);
+        fdt_check(fdt_setprop_u32(m->fdt, node, "phandle", phandle), "test");
+        for (unsigned i = 0; i < ARRAY_SIZE(ctl); i++) {
+            int off = fdt_add_subnode(m->fdt, 0, ctl[i].node);
+            fdt_check(off, ctl[i].node);
+            fdt_check(fdt_setprop_string(m->fdt, off, "compatible", ctl[i].compat), ctl[i].node);
+            fdt_check(fdt_setprop_u32(m->fdt, off, "regmap", phandle), ctl[i].node);
+            fdt_check(fdt_setprop_u32(m->fdt, off, "offset", 0), ctl[i].node);
+            fdt_check(fdt_setprop_u32(m->fdt, off, "value", ctl[i].value), ctl[i].node);
+        }
     }
     return s;
 }

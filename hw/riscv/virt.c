@@ -1,50 +1,254 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The RISC-V `virt` board: RAM at 0x8000_0000, the sifive_test finisher,
- * the ACLINT (CLINT layout) and an ns16550a UART at QEMU's addresses.
- * Today it runs bare-metal ELFs in M-mode (`--bios none`); firmware
- * boot, the PLIC, the device tree and Linux come with the board issue.
+ * The RISC-V `virt` board with QEMU's memory map (DESIGN.md §5): RAM at
+ * 0x8000_0000, the sifive_test finisher, the ACLINT (CLINT layout), the
+ * PLIC and an ns16550a UART.  It builds the device tree at run time with
+ * libfdt and boots either a bare-metal ELF in M-mode (`--bios none`) or
+ * OpenSBI's fw_dynamic firmware, which enters the kernel in S-mode
+ * (OpenSBI docs/firmware/fw_dynamic.md for the handoff).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "hw/riscv/virt.h"
 #include "hw/core/devices.h"
+#include "hw/core/fdt.h"
 #include "hw/core/loader.h"
 #include "cpu/riscv/cpu.h"
+#include "ui/console.h"
 #include "util/error.h"
 
-static void load_kernel(Machine *m, RISCVCPU *cpu0)
-{
-    const MachineConfig *cfg = m->cfg;
-    char err[256];
-    gpa_t entry = VIRT_DRAM_BASE;
+#define VIRT_UART0_IRQ 10
+#define KERNEL_ALIGN (2ull << 20)
+#define FDT_ALIGN (2ull << 20)
+/* Debian's opensbi package installs the generic platform firmware here. */
+#define OPENSBI_DEBIAN_PATH "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 
-    if (loader_is_elf(cfg->kernel)) {
-        gpa_t low, high;
-        if (load_elf(&m->as, cfg->kernel, EM_RISCV, &entry, &low, &high, err, sizeof(err)) < 0) {
-            error_exit("--kernel: %s: %s", cfg->kernel, err);
+/* fw_dynamic_info, version 2 (OpenSBI include/sbi/fw_dynamic.h): six XLEN words. */
+#define FW_DYNAMIC_INFO_MAGIC 0x4942534full /* "OSBI" */
+#define FW_DYNAMIC_INFO_VERSION 2
+#define FW_DYNAMIC_NEXT_MODE_S 1
+
+static const char *const isa_extensions[] = {
+    "i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zba", "zbb", "zbs", "sstc",
+};
+
+static void fdt_add_cpus(Machine *m)
+{
+    void *fdt = m->fdt;
+    int cpus = fdt_add_subnode(fdt, 0, "cpus");
+
+    fdt_check(cpus, "/cpus");
+    fdt_check(fdt_setprop_u32(fdt, cpus, "#address-cells", 1), "/cpus");
+    fdt_check(fdt_setprop_u32(fdt, cpus, "#size-cells", 0), "/cpus");
+    fdt_check(fdt_setprop_u32(fdt, cpus, "timebase-frequency", VIRT_TIMEBASE_HZ), "/cpus");
+    for (int i = (int)m->cfg->smp - 1; i >= 0; i--) {
+        char name[32];
+        int cpu, intc;
+
+        snprintf(name, sizeof(name), "cpu@%d", i);
+        cpu = fdt_add_subnode(fdt, cpus, name);
+        fdt_check(cpu, name);
+        fdt_check(fdt_setprop_string(fdt, cpu, "device_type", "cpu"), name);
+        fdt_check(fdt_setprop_u32(fdt, cpu, "reg", i), name);
+        fdt_check(fdt_setprop_string(fdt, cpu, "status", "okay"), name);
+        fdt_check(fdt_setprop_string(fdt, cpu, "compatible", "riscv"), name);
+        fdt_check(fdt_setprop_string(fdt, cpu, "riscv,isa",
+                                     "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs_sstc"), name);
+        fdt_check(fdt_setprop_string(fdt, cpu, "riscv,isa-base", "rv64i"), name);
+        for (size_t e = 0; e < ARRAY_SIZE(isa_extensions); e++) {
+            fdt_check(fdt_appendprop_string(fdt, cpu, "riscv,isa-extensions",
+                                            isa_extensions[e]), name);
         }
-    } else {
-        uint64_t size;
-        if (load_raw(&m->as, cfg->kernel, VIRT_DRAM_BASE, &size, err, sizeof(err)) < 0) {
-            error_exit("--kernel: %s: %s", cfg->kernel, err);
+        fdt_check(fdt_setprop_string(fdt, cpu, "mmu-type", "riscv,sv39"), name);
+        intc = fdt_add_subnode(fdt, cpu, "interrupt-controller");
+        fdt_check(intc, name);
+        m->cpu_intc_phandle[i] = fdt_alloc_phandle(m);
+        fdt_check(fdt_setprop_u32(fdt, intc, "#interrupt-cells", 1), name);
+        fdt_check(fdt_setprop(fdt, intc, "interrupt-controller", NULL, 0), name);
+        fdt_check(fdt_setprop_string(fdt, intc, "compatible", "riscv,cpu-intc"), name);
+        fdt_check(fdt_setprop_u32(fdt, intc, "phandle", m->cpu_intc_phandle[i]), name);
+    }
+}
+
+static void fdt_add_memory_and_chosen(Machine *m)
+{
+    void *fdt = m->fdt;
+    char name[32];
+    int mem, chosen;
+
+    snprintf(name, sizeof(name), "memory@%" PRIx64, m->ram_base);
+    mem = fdt_add_subnode(fdt, 0, name);
+    fdt_check(mem, name);
+    fdt_check(fdt_setprop_string(fdt, mem, "device_type", "memory"), name);
+    fdt_check(fdt_appendprop_u64(fdt, mem, "reg", m->ram_base), name);
+    fdt_check(fdt_appendprop_u64(fdt, mem, "reg", m->ram_size), name);
+    fdt_check(fdt_setprop_string(fdt, 0, "compatible", "riscv-virtio"), "/");
+    fdt_check(fdt_setprop_string(fdt, 0, "model", "riscv-virtio,qemu"), "/");
+    chosen = fdt_add_subnode(fdt, 0, "chosen");
+    fdt_check(chosen, "/chosen");
+    snprintf(name, sizeof(name), "/soc/serial@%" PRIx64, (uint64_t)VIRT_UART0_BASE);
+    fdt_check(fdt_setprop_string(fdt, chosen, "stdout-path", name), "/chosen");
+    fdt_check(fdt_setprop_string(fdt, chosen, "bootargs", m->cfg->append ? m->cfg->append : ""),
+              "/chosen");
+}
+
+/* The firmware image for --bios default: pc-bios/ first, then Debian's opensbi package. */
+static const char *find_firmware(void)
+{
+    static const char *const paths[] = { "pc-bios/fw_dynamic.bin", OPENSBI_DEBIAN_PATH };
+
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        if (access(paths[i], R_OK) == 0) {
+            return paths[i];
         }
     }
-    riscv_cpu_reset(cpu0, entry);
+    error_exit("--bios default: OpenSBI fw_dynamic.bin not found in pc-bios/ or %s "
+               "(install Debian's 'opensbi' package)", OPENSBI_DEBIAN_PATH);
+}
+
+/* Load an ELF or raw image for option `opt`; returns its entry point. */
+static gpa_t load_image(Machine *m, const char *opt, const char *path, gpa_t addr,
+                        bool allow_raw, gpa_t *end)
+{
+    char err[256];
+    uint64_t size;
+    gpa_t entry = addr, low;
+
+    if (loader_is_elf(path)) {
+        if (load_elf(&m->as, path, EM_RISCV, &entry, &low, end, err, sizeof(err)) < 0) {
+            error_exit("%s: %s: %s", opt, path, err);
+        }
+        return entry;
+    }
+    if (loader_is_riscv_image(path)) {
+        if (load_riscv_image(&m->as, path, addr, &size, err, sizeof(err)) < 0) {
+            error_exit("%s: %s: %s", opt, path, err);
+        }
+    } else if (allow_raw) {
+        if (load_raw(&m->as, path, addr, &size, err, sizeof(err)) < 0) {
+            error_exit("%s: %s: %s", opt, path, err);
+        }
+    } else {
+        error_exit("%s: %s: not a kernel (neither an ELF nor a RISC-V Linux Image)", opt, path);
+    }
+    *end = addr + size;
+    return entry;
+}
+
+/* Place the initrd as QEMU does: 128 MiB above the kernel, or half of a small RAM. */
+static void load_initrd(Machine *m, gpa_t kernel_start, gpa_t limit)
+{
+    const char *path = m->cfg->initrd;
+    gpa_t start = kernel_start + (m->ram_size / 2 < (128ull << 20) ? m->ram_size / 2
+                                                                    : (128ull << 20));
+    char err[256];
+    uint64_t size;
+    int chosen = fdt_path_offset(m->fdt, "/chosen");
+
+    if (load_raw(&m->as, path, start, &size, err, sizeof(err)) < 0 || start + size > limit) {
+        error_exit("--initrd: %s: %s", path, start + size > limit ?
+                   "does not fit in RAM below the device tree" : err);
+    }
+    fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-start", start), "/chosen");
+    fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-end", start + size), "/chosen");
+}
+
+/* The serial backend named by --serial: stdio (default), pty or file:PATH. */
+static Console *open_serial(Machine *m, const char *spec)
+{
+    if (!spec || !strcmp(spec, "stdio")) {
+        return console_open_stdio(m);
+    }
+    if (!strcmp(spec, "pty")) {
+        return console_open_pty(m);
+    }
+    if (!strncmp(spec, "file:", 5) && spec[5]) {
+        return console_open_file(m, spec + 5);
+    }
+    error_exit("--serial: '%s' is not one of stdio, pty, file:PATH", spec);
+}
+
+/* Lay out firmware, kernel, initrd, FDT and fw_dynamic_info; set the harts' entry state. */
+static void virt_boot(Machine *m)
+{
+    const MachineConfig *cfg = m->cfg;
+    gpa_t fdt_limit = m->ram_base + (m->ram_size < (3ull << 30) ? m->ram_size : (3ull << 30));
+    gpa_t fdt_addr = (fdt_limit - MACHINE_FDT_SIZE - 4096) & ~(FDT_ALIGN - 1);
+    gpa_t info_addr = fdt_addr + MACHINE_FDT_SIZE;
+    gpa_t entry = m->ram_base, end = 0, kernel_addr = m->ram_base;
+    bool firmware = strcmp(cfg->bios, "none") != 0;
+    uint8_t *info;
+
+    if (firmware) {
+        const char *fw = strcmp(cfg->bios, "default") ? cfg->bios : find_firmware();
+        entry = load_image(m, "--bios", fw, m->ram_base, true, &end);
+        kernel_addr = (end + KERNEL_ALIGN - 1) & ~(KERNEL_ALIGN - 1);
+    }
+    if (cfg->kernel) {
+        gpa_t k = load_image(m, "--kernel", cfg->kernel, kernel_addr, !firmware, &end);
+        if (!firmware) {
+            entry = k;
+        } else {
+            kernel_addr = k;
+        }
+    } else if (!firmware) {
+        error_exit("--kernel: required with --bios none");
+    }
+    if (cfg->initrd) {
+        if (!cfg->kernel) {
+            error_exit("--initrd: needs --kernel");
+        }
+        load_initrd(m, kernel_addr, fdt_addr);
+    }
+    if (end > fdt_addr) {
+        error_exit("--memory: %" PRIu64 " MiB is too small for the images loaded",
+                   m->ram_size >> 20);
+    }
+    fdt_machine_finish(m);
+    if (cfg->dump_dtb) {
+        FILE *f = fopen(cfg->dump_dtb, "wb");
+        if (!f || fwrite(m->fdt, 1, fdt_totalsize(m->fdt), f) != fdt_totalsize(m->fdt) ||
+            fclose(f) != 0) {
+            error_exit("--dump-dtb: %s: cannot write", cfg->dump_dtb);
+        }
+        exit(0);
+    }
+    memcpy(memory_host_ptr(&m->as, fdt_addr, fdt_totalsize(m->fdt)), m->fdt,
+           fdt_totalsize(m->fdt));
+    info = memory_host_ptr(&m->as, info_addr, 48);
+    st_le64(info + 0, FW_DYNAMIC_INFO_MAGIC);
+    st_le64(info + 8, FW_DYNAMIC_INFO_VERSION);
+    st_le64(info + 16, cfg->kernel ? kernel_addr : 0);
+    st_le64(info + 24, FW_DYNAMIC_NEXT_MODE_S);
+    st_le64(info + 32, 0);
+    st_le64(info + 40, 0);
+
+    for (unsigned i = 0; i < m->nr_cpus; i++) {
+        RISCVCPU *cpu = riscv_cpu(m->cpus[i]);
+        riscv_cpu_reset(cpu, entry);
+        cpu->gpr[10] = i;                       /* a0: hartid */
+        cpu->gpr[11] = fdt_addr;                /* a1: device tree */
+        cpu->gpr[12] = firmware ? info_addr : 0; /* a2: fw_dynamic_info */
+    }
 }
 
 void virt_machine_init(Machine *m)
 {
     const MachineConfig *cfg = m->cfg;
     IRQLine mtip[MACHINE_MAX_CPUS], msip[MACHINE_MAX_CPUS];
+    IRQLine meip[MACHINE_MAX_CPUS], seip[MACHINE_MAX_CPUS];
     Aclint *clint;
+    Plic *plic;
+    Console *con;
 
     m->ram_base = VIRT_DRAM_BASE;
     m->ram_size = cfg->ram_size;
     if (!memory_add_ram(&m->as, "ram", VIRT_DRAM_BASE, cfg->ram_size, false)) {
         error_exit("--memory: cannot allocate %" PRIu64 " MiB of guest RAM", cfg->ram_size >> 20);
     }
+    fdt_machine_begin(m);
     for (unsigned i = 0; i < cfg->smp; i++) {
         RISCVCPU *cpu = aligned_alloc(64, (sizeof(RISCVCPU) + 63) & ~(size_t)63);
         if (!cpu) {
@@ -55,22 +259,20 @@ void virt_machine_init(Machine *m)
         m->cpus[m->nr_cpus++] = &cpu->parent;
         mtip[i] = (IRQLine){ riscv_cpu_set_irq, cpu, IRQ_M_TIMER };
         msip[i] = (IRQLine){ riscv_cpu_set_irq, cpu, IRQ_M_SOFT };
+        meip[i] = (IRQLine){ riscv_cpu_set_irq, cpu, IRQ_M_EXT };
+        seip[i] = (IRQLine){ riscv_cpu_set_irq, cpu, IRQ_S_EXT };
     }
+    fdt_add_cpus(m);
     sifive_test_create(m, VIRT_TEST_BASE);
     clint = aclint_create(m, VIRT_CLINT_BASE, cfg->smp, VIRT_TIMEBASE_HZ, mtip, msip);
-    ns16550a_create(m, VIRT_UART0_BASE, (IRQLine){ 0 }, stdout);
+    plic = plic_create(m, VIRT_PLIC_BASE, cfg->smp, meip, seip);
+    con = open_serial(m, cfg->serial);
+    ns16550a_create(m, VIRT_UART0_BASE, plic_input(plic, VIRT_UART0_IRQ), VIRT_UART0_IRQ, con);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         RISCVCPU *cpu = riscv_cpu(m->cpus[i]);
         cpu->rdtime = aclint_mtime;
         cpu->rdtime_opaque = clint;
     }
-
-    if (strcmp(cfg->bios, "none") != 0) {
-        error_exit("--bios %s: firmware boot is not built yet; use --bios none with an ELF "
-                   "--kernel", cfg->bios);
-    }
-    if (!cfg->kernel) {
-        error_exit("--kernel: required with --bios none");
-    }
-    load_kernel(m, riscv_cpu(m->cpus[0]));
+    fdt_add_memory_and_chosen(m);
+    virt_boot(m);
 }
