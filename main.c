@@ -158,9 +158,6 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
                 error_exit("--smp: '%s' is not a hart count from 1 to %d", optarg,
                            MACHINE_MAX_CPUS);
             }
-            if (cfg->smp > 1) {
-                not_built("--smp", "running more than one hart");
-            }
             break;
         case OPT_BIOS: cfg->bios = optarg; break;
         case OPT_DRIVE: not_built("--drive", "the block layer");
@@ -237,11 +234,7 @@ int main(int argc, char **argv)
     tb_init();
     virt_machine_init(m);
 
-    while (!m->shutdown_request) {
-        for (unsigned i = 0; i < m->nr_cpus; i++) {
-            cpu_exec(m->cpus[i]);
-        }
-    }
+    cpu_loop_run(m);
     fflush(stdout);
     if (trace_file) {
         fclose(trace_file);

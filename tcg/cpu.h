@@ -106,6 +106,11 @@ typedef struct CPUClass {
     unsigned (*disas)(char *buf, size_t size, gva_t pc, uint32_t raw);
     /* Print the architectural registers (trace, monitor). */
     void (*dump_state)(CPUState *cpu, void *file);
+    /*
+     * Optional: the hart is switched out (SMP round-robin) and another
+     * may now touch memory; e.g. drop an LR reservation.
+     */
+    void (*preempt)(CPUState *cpu);
 } CPUClass;
 
 #define TB_JMP_CACHE_BITS 12
@@ -151,11 +156,18 @@ NORETURN void cpu_raise_exception(CPUState *cpu, uint64_t cause, uint64_t tval);
 uint64_t cpu_icount(CPUState *cpu);
 
 /*
- * Run guest code until cpu->exit_request is set, the hart halts with no
- * timer to wait for, or the machine shuts down.  Returns after the exit
- * request is cleared.
+ * Run this hart for at most `budget` TBs; returns early when an exit is
+ * requested (the request is cleared) or the hart is halted in wfi with
+ * no interrupt pending.
  */
-void cpu_exec(CPUState *cpu);
+void cpu_exec(CPUState *cpu, uint64_t budget);
+
+/*
+ * Run the machine until it shuts down: round-robin its harts on this
+ * thread, run timers and watched fds, perform guest resets, and sleep
+ * while every hart is halted.
+ */
+void cpu_loop_run(struct Machine *m);
 
 /* Ask a vCPU to leave its TB chain at the next TB boundary (any thread). */
 static inline void cpu_exit(CPUState *cpu)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The CPU execution loop (DESIGN.md §3): between TBs it takes exception
- * unwinds, interrupts, exit requests and timer deadlines; a halted hart
- * (wfi) sleeps until its next timer deadline instead of spinning.
+ * The CPU execution loop (DESIGN.md §3).  cpu_exec() runs one hart for a
+ * slice of TBs, taking exception unwinds, interrupts and exit requests
+ * between TBs.  cpu_loop_run() round-robins the machine's harts on the
+ * calling thread, polls timers and watched fds, performs guest resets
+ * and, when every hart is halted in wfi, sleeps until the next timer
+ * deadline or input, so an idle guest costs no host CPU.
  */
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
@@ -12,8 +15,10 @@
 #define TIMER_POLL_TBS 256
 /* Timer polls between polls of watched fds (console input): ~16k TBs. */
 #define FD_POLL_TIMER_POLLS 64
-/* Longest sleep of a halted hart with no timer armed (ns). */
+/* Longest sleep of a halted machine with no timer armed (ns). */
 #define HALT_MAX_SLEEP_NS 10000000
+/* TBs a hart runs before the next one gets its turn (SMP round-robin). */
+#define SMP_SLICE_TBS 2000
 
 void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index)
 {
@@ -47,26 +52,23 @@ uint64_t cpu_icount(CPUState *cpu)
     return cpu->icount;
 }
 
-static void halt_sleep(Machine *m)
+/* Timers every TIMER_POLL_TBS TBs, watched fds every FD_POLL_TIMER_POLLS of those. */
+static inline void poll_events(Machine *m)
 {
-    int64_t next = timers_run(&m->timers);
-    int64_t now = clock_virtual_ns(&m->timers);
-    int64_t wait = next == INT64_MAX ? HALT_MAX_SLEEP_NS : next - now;
-
-    if (wait <= 0) {
-        return;
+    if (unlikely(--m->poll_countdown == 0)) {
+        m->poll_countdown = TIMER_POLL_TBS;
+        timers_run(&m->timers);
+        if (--m->fd_poll_countdown == 0) {
+            m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
+            fdwatch_poll(m, 0);
+        }
     }
-    if (wait > HALT_MAX_SLEEP_NS) {
-        wait = HALT_MAX_SLEEP_NS;
-    }
-    /* Sleeps on the watched fds, so console input wakes the hart at once. */
-    fdwatch_poll(m, wait);
 }
 
-void cpu_exec(CPUState *cpu)
+void cpu_exec(CPUState *cpu, uint64_t budget)
 {
     Machine *m = cpu->machine;
-    volatile unsigned poll = TIMER_POLL_TBS, fd_poll = FD_POLL_TIMER_POLLS;
+    volatile uint64_t left = budget;
 
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         cpu->cc->do_exception(cpu);
@@ -74,25 +76,57 @@ void cpu_exec(CPUState *cpu)
     for (;;) {
         if (unlikely(cpu->exit_request)) {
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
-            if (m->shutdown_request) {
-                return;
-            }
+            return;
         }
-        if (unlikely(--poll == 0)) {
-            poll = TIMER_POLL_TBS;
-            timers_run(&m->timers);
-            if (--fd_poll == 0) {
-                fd_poll = FD_POLL_TIMER_POLLS;
-                fdwatch_poll(m, 0);
-            }
-        }
+        poll_events(m);
         if (cpu->cc->exec_interrupt(cpu)) {
             continue;
         }
-        if (unlikely(cpu->halted)) {
-            halt_sleep(m);
-            continue;
+        if (unlikely(cpu->halted) || left-- == 0) {
+            return;
         }
         tb_exec_interp(cpu, tb_find(cpu));
+    }
+}
+
+/* Every hart waits in wfi: sleep on the watched fds until the next timer deadline. */
+static void halt_sleep(Machine *m)
+{
+    int64_t next = timers_run(&m->timers);
+    int64_t now = clock_virtual_ns(&m->timers);
+    int64_t wait = next == INT64_MAX ? HALT_MAX_SLEEP_NS : next - now;
+
+    if (wait > HALT_MAX_SLEEP_NS) {
+        wait = HALT_MAX_SLEEP_NS;
+    }
+    fdwatch_poll(m, wait > 0 ? wait : 0);
+    timers_run(&m->timers);
+}
+
+void cpu_loop_run(Machine *m)
+{
+    uint64_t slice = m->nr_cpus > 1 ? SMP_SLICE_TBS : UINT64_MAX;
+
+    m->poll_countdown = TIMER_POLL_TBS;
+    m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
+    while (!m->shutdown_request) {
+        bool all_halted = true;
+
+        if (m->reset_request) {
+            m->reset_request = 0;
+            tb_flush(m->cpus[0]);
+            m->reset(m);
+        }
+        for (unsigned i = 0; i < m->nr_cpus && !m->shutdown_request; i++) {
+            CPUState *cpu = m->cpus[i];
+            cpu_exec(cpu, slice);
+            if (m->nr_cpus > 1 && cpu->cc->preempt) {
+                cpu->cc->preempt(cpu);
+            }
+            all_halted &= cpu->halted;
+        }
+        if (all_halted && !m->shutdown_request && !m->reset_request) {
+            halt_sleep(m);
+        }
     }
 }

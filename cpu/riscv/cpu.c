@@ -40,6 +40,8 @@ static int riscv_fetch_mmu_idx(CPUState *cs)
     }
 }
 
+static void riscv_cpu_preempt(CPUState *cs);
+
 const CPUClass riscv_cpu_class = {
     .name = "riscv64",
     .decode = riscv_decode,
@@ -51,16 +53,37 @@ const CPUClass riscv_cpu_class = {
     .exec_interrupt = riscv_exec_interrupt,
     .disas = riscv_disas,
     .dump_state = riscv_cpu_dump_state,
+    .preempt = riscv_cpu_preempt,
 };
 
 /*
  * The whole RISCVCPU is zeroed, so the board sets rdtime/rdtime_opaque
- * after this call.
+ * and timebase_hz after this call.
  */
+/*
+ * Another hart runs next and may store to the reserved address: drop the
+ * reservation so a later SC fails (a spurious failure the A extension
+ * allows, unpriv. spec §8.2) instead of succeeding wrongly.
+ */
+static void riscv_cpu_preempt(CPUState *cs)
+{
+    riscv_cpu(cs)->reservation = ~0ull;
+}
+
+/* Sstc timer: time reached stimecmp; STIP rises and the hart notices at its next TB. */
+static void sstc_timer_cb(void *opaque)
+{
+    RISCVCPU *cpu = opaque;
+
+    riscv_update_stip(cpu);
+    cpu_exit(&cpu->parent);
+}
+
 void riscv_cpu_init(RISCVCPU *cpu, struct Machine *m, int hartid)
 {
     memset(cpu, 0, sizeof(*cpu));
     cpu_state_init(&cpu->parent, &riscv_cpu_class, m, hartid);
+    timer_init(&m->timers, &cpu->sstc_timer, sstc_timer_cb, cpu);
     cpu->misa = MISA_RV64GC;
     cpu->mhartid = (uint64_t)hartid;
     riscv_cpu_reset(cpu, 0);

@@ -10,6 +10,7 @@
 
 #include "tcg/cpu.h"
 #include "cpu/riscv/cpu_bits.h"
+#include "hw/core/clock.h"
 
 /*
  * MMU indexes: one softmmu TLB per effective data/fetch mode.  S-mode
@@ -65,6 +66,8 @@ typedef struct RISCVCPU {
     /* Provided by the board: mtime in ticks (10 MHz) for the time CSR and Sstc. */
     uint64_t (*rdtime)(void *opaque);
     void *rdtime_opaque;
+    uint64_t timebase_hz;       /* ticks per second of rdtime (board), for sstc_timer */
+    Timer sstc_timer;           /* fires when time reaches stimecmp (Sstc) */
 } RISCVCPU;
 
 static inline RISCVCPU *riscv_cpu(CPUState *cs)
@@ -112,7 +115,8 @@ void riscv_update_mmu_idx(RISCVCPU *cpu);
 
 /*
  * Sstc: when menvcfg.STCE is set, recompute mip.STIP = (time >= stimecmp)
- * (time from cpu->rdtime; not pending without one).  No-op otherwise.
+ * (time from cpu->rdtime; not pending without one) and arm sstc_timer
+ * for the moment it becomes true.  No-op otherwise.
  */
 void riscv_update_stip(RISCVCPU *cpu);
 

@@ -78,12 +78,20 @@ void riscv_update_mmu_idx(RISCVCPU *cpu)
 void riscv_update_stip(RISCVCPU *cpu)
 {
     if (!(cpu->menvcfg & MENVCFG_STCE)) {
+        timer_mod(&cpu->sstc_timer, INT64_MAX);
         return;
     }
     if (cpu->rdtime && cpu->rdtime(cpu->rdtime_opaque) >= cpu->stimecmp) {
         cpu->mip |= MIP_STIP;
+        timer_mod(&cpu->sstc_timer, INT64_MAX);
     } else {
         cpu->mip &= ~MIP_STIP;
+        if (cpu->rdtime && cpu->timebase_hz) {
+            /* Virtual ns at which time reaches stimecmp, rounded up. */
+            unsigned __int128 ns = ((unsigned __int128)cpu->stimecmp * 1000000000u +
+                                    cpu->timebase_hz - 1) / cpu->timebase_hz;
+            timer_mod(&cpu->sstc_timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
+        }
     }
 }
 

@@ -81,17 +81,9 @@ static int pick_irq(uint64_t set)
     return -1;
 }
 
-/* mip & mie, with Sstc's STIP refreshed when it could matter. */
+/* mip & mie; Sstc's STIP is kept current by sstc_timer (csr.c). */
 static uint64_t pending_irqs(RISCVCPU *cpu)
 {
-    /*
-     * STIP from Sstc only rises with time; once set it stays until
-     * stimecmp or menvcfg is written (which re-evaluate it), so the
-     * clock is read only while it is still clear and enabled.
-     */
-    if ((cpu->menvcfg & MENVCFG_STCE) && (cpu->mie & MIP_STIP) && !(cpu->mip & MIP_STIP)) {
-        riscv_update_stip(cpu);
-    }
     return cpu->mip & cpu->mie;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Create functions of the device models (hw/char, hw/intc, hw/misc).
+ * Create functions of the device models (hw/char, hw/intc, hw/misc, hw/rtc).
  * Each maps its MMIO region into the machine's address space, wires its
  * IRQ outputs and owns its state (freed with the process).  Returns the
  * device, or NULL when the region overlaps another one.
@@ -16,6 +16,7 @@ typedef struct SifiveTest SifiveTest;
 typedef struct NS16550A NS16550A;
 typedef struct Aclint Aclint;
 typedef struct Plic Plic;
+typedef struct GoldfishRTC GoldfishRTC;
 typedef struct Console Console; /* ui/console.h */
 
 /* sifive_test finisher: 0x5555 powers off (status 0), (code << 16) | 0x3333 fails. */
@@ -52,5 +53,15 @@ Aclint *aclint_create(Machine *m, gpa_t base, unsigned nr_harts, uint64_t timeba
                       const IRQLine *mtip, const IRQLine *msip);
 /* Current mtime in ticks (for the time CSR). */
 uint64_t aclint_mtime(void *aclint);
+
+/*
+ * Android goldfish RTC (Linux rtc-goldfish register layout), 0x1000-byte
+ * region of 32-bit registers.  Counts ns since the Unix epoch from the
+ * host's realtime at creation (machine start); its alarm raises `irq`
+ * (level, until CLEAR_INTERRUPT) while IRQ_ENABLED is set.  Adds
+ * "rtc@<base>" to m->fdt, with interrupts = <irq_num> and interrupt-parent
+ * = m->irqchip_phandle when that is set.
+ */
+GoldfishRTC *goldfish_rtc_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq_num);
 
 #endif /* VM_HW_CORE_DEVICES_H */

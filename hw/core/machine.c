@@ -13,3 +13,11 @@ void machine_request_shutdown(Machine *m, int status)
         cpu_exit(m->cpus[i]);
     }
 }
+
+void machine_request_reset(Machine *m)
+{
+    m->reset_request = 1;
+    for (unsigned i = 0; i < m->nr_cpus; i++) {
+        cpu_exit(m->cpus[i]);
+    }
+}

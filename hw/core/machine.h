@@ -48,6 +48,11 @@ typedef struct Machine {
     /* Set by a device (finisher) or the user: stop and exit with exit_status. */
     volatile int shutdown_request;
     int exit_status;
+    /* Set by a device (finisher reset): the run loop calls reset() between TBs. */
+    volatile int reset_request;
+    void (*reset)(struct Machine *m);  /* board: reload images, reset the harts */
+    unsigned poll_countdown;           /* TBs until the next timer poll (run loop) */
+    unsigned fd_poll_countdown;        /* timer polls until the next fd poll */
 } Machine;
 
 /* The machine that owns address space `as`. */
@@ -61,5 +66,8 @@ static inline Machine *machine_from_as(AddressSpace *as)
  * Safe from device callbacks on the vCPU thread.
  */
 void machine_request_shutdown(Machine *m, int status);
+
+/* Ask for a guest reset (reboot): the run loop resets the board between TBs. */
+void machine_request_reset(Machine *m);
 
 #endif /* VM_HW_CORE_MACHINE_H */

@@ -126,11 +126,13 @@ Aclint *aclint_create(Machine *m, gpa_t base, unsigned nr_harts, uint64_t timeba
         h->mtimecmp = ~0ull;
         h->mtip_irq = mtip[i];
         h->msip_irq = msip[i];
-        timer_init(&m->timers, &h->timer, aclint_timer_cb, h);
     }
     if (!memory_add_mmio(&m->as, "aclint", base, ACLINT_SIZE, &aclint_ops, s)) {
         free(s);
         return NULL;
+    }
+    for (unsigned i = 0; i < nr_harts; i++) {
+        timer_init(&m->timers, &s->harts[i].timer, aclint_timer_cb, &s->harts[i]);
     }
     if (m->fdt) {
         static const char compat[] = "sifive,clint0\0riscv,clint0";

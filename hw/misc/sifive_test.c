@@ -2,8 +2,8 @@
 /*
  * SiFive test finisher ("sifive,test0", as on QEMU's virt board): a
  * 32-bit write of 0x5555 powers the machine off with status 0,
- * (code << 16) | 0x3333 ends it with exit status `code`, 0x7777 asks for a
- * reset (treated as power-off until the board supports reset).
+ * (code << 16) | 0x3333 ends it with exit status `code`, 0x7777 resets
+ * the machine (reboot).
  */
 #include <stdlib.h>
 
@@ -33,8 +33,10 @@ static void sifive_test_write(void *opaque, gpa_t offset, uint64_t val, unsigned
     }
     switch (val & 0xffff) {
     case FINISHER_PASS:
-    case FINISHER_RESET:
         machine_request_shutdown(s->machine, 0);
+        break;
+    case FINISHER_RESET:
+        machine_request_reset(s->machine);
         break;
     case FINISHER_FAIL:
         machine_request_shutdown(s->machine, (int)((val >> 16) & 0xffff));

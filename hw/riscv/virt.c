@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The RISC-V `virt` board with QEMU's memory map (DESIGN.md §5): RAM at
- * 0x8000_0000, the sifive_test finisher, the ACLINT (CLINT layout), the
- * PLIC and an ns16550a UART.  It builds the device tree at run time with
+ * 0x8000_0000, the sifive_test finisher, the goldfish RTC, the ACLINT
+ * (CLINT layout), the PLIC and an ns16550a UART.  It builds the device tree at run time with
  * libfdt and boots either a bare-metal ELF in M-mode (`--bios none`) or
  * OpenSBI's fw_dynamic firmware, which enters the kernel in S-mode
  * (OpenSBI docs/firmware/fw_dynamic.md for the handoff).
@@ -20,6 +20,7 @@
 #include "util/error.h"
 
 #define VIRT_UART0_IRQ 10
+#define VIRT_RTC_IRQ 11
 #define KERNEL_ALIGN (2ull << 20)
 #define FDT_ALIGN (2ull << 20)
 /* Debian's opensbi package installs the generic platform firmware here. */
@@ -138,7 +139,7 @@ static gpa_t load_image(Machine *m, const char *opt, const char *path, gpa_t add
 }
 
 /* Place the initrd as QEMU does: 128 MiB above the kernel, or half of a small RAM. */
-static void load_initrd(Machine *m, gpa_t kernel_start, gpa_t limit)
+static void load_initrd(Machine *m, gpa_t kernel_start, gpa_t limit, bool first)
 {
     const char *path = m->cfg->initrd;
     gpa_t start = kernel_start + (m->ram_size / 2 < (128ull << 20) ? m->ram_size / 2
@@ -151,8 +152,10 @@ static void load_initrd(Machine *m, gpa_t kernel_start, gpa_t limit)
         error_exit("--initrd: %s: %s", path, start + size > limit ?
                    "does not fit in RAM below the device tree" : err);
     }
-    fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-start", start), "/chosen");
-    fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-end", start + size), "/chosen");
+    if (first) {
+        fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-start", start), "/chosen");
+        fdt_check(fdt_setprop_u64(m->fdt, chosen, "linux,initrd-end", start + size), "/chosen");
+    }
 }
 
 /* The serial backend named by --serial: stdio (default), pty or file:PATH. */
@@ -170,8 +173,13 @@ static Console *open_serial(Machine *m, const char *spec)
     error_exit("--serial: '%s' is not one of stdio, pty, file:PATH", spec);
 }
 
-/* Lay out firmware, kernel, initrd, FDT and fw_dynamic_info; set the harts' entry state. */
-static void virt_boot(Machine *m)
+/*
+ * Load firmware, kernel and initrd, then the device tree and
+ * fw_dynamic_info, and put every hart at the entry point with the boot
+ * registers.  Runs at start (first: the device tree is still open and
+ * gets the initrd range) and again at each guest reset.
+ */
+static void virt_load(Machine *m, bool first)
 {
     const MachineConfig *cfg = m->cfg;
     gpa_t fdt_limit = m->ram_base + (m->ram_size < (3ull << 30) ? m->ram_size : (3ull << 30));
@@ -200,13 +208,15 @@ static void virt_boot(Machine *m)
         if (!cfg->kernel) {
             error_exit("--initrd: needs --kernel");
         }
-        load_initrd(m, kernel_addr, fdt_addr);
+        load_initrd(m, kernel_addr, fdt_addr, first);
     }
     if (end > fdt_addr) {
         error_exit("--memory: %" PRIu64 " MiB is too small for the images loaded",
                    m->ram_size >> 20);
     }
-    fdt_machine_finish(m);
+    if (first) {
+        fdt_machine_finish(m);
+    }
     if (cfg->dump_dtb) {
         FILE *f = fopen(cfg->dump_dtb, "wb");
         if (!f || fwrite(m->fdt, 1, fdt_totalsize(m->fdt), f) != fdt_totalsize(m->fdt) ||
@@ -222,8 +232,8 @@ static void virt_boot(Machine *m)
     st_le64(info + 8, FW_DYNAMIC_INFO_VERSION);
     st_le64(info + 16, cfg->kernel ? kernel_addr : 0);
     st_le64(info + 24, FW_DYNAMIC_NEXT_MODE_S);
-    st_le64(info + 32, 0);
-    st_le64(info + 40, 0);
+    st_le64(info + 32, 0);                      /* options */
+    st_le64(info + 40, 0);                      /* boot_hart: hart 0 */
 
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         RISCVCPU *cpu = riscv_cpu(m->cpus[i]);
@@ -232,6 +242,12 @@ static void virt_boot(Machine *m)
         cpu->gpr[11] = fdt_addr;                /* a1: device tree */
         cpu->gpr[12] = firmware ? info_addr : 0; /* a2: fw_dynamic_info */
     }
+}
+
+/* Guest-requested reset (finisher 0x7777, SBI system reset): reload and restart. */
+static void virt_reset(Machine *m)
+{
+    virt_load(m, false);
 }
 
 void virt_machine_init(Machine *m)
@@ -268,11 +284,14 @@ void virt_machine_init(Machine *m)
     plic = plic_create(m, VIRT_PLIC_BASE, cfg->smp, meip, seip);
     con = open_serial(m, cfg->serial);
     ns16550a_create(m, VIRT_UART0_BASE, plic_input(plic, VIRT_UART0_IRQ), VIRT_UART0_IRQ, con);
+    goldfish_rtc_create(m, VIRT_RTC_BASE, plic_input(plic, VIRT_RTC_IRQ), VIRT_RTC_IRQ);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         RISCVCPU *cpu = riscv_cpu(m->cpus[i]);
         cpu->rdtime = aclint_mtime;
         cpu->rdtime_opaque = clint;
+        cpu->timebase_hz = VIRT_TIMEBASE_HZ;
     }
     fdt_add_memory_and_chosen(m);
-    virt_boot(m);
+    m->reset = virt_reset;
+    virt_load(m, true);
 }

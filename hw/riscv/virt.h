@@ -8,6 +8,7 @@
 #include "hw/core/machine.h"
 
 #define VIRT_TEST_BASE   0x00100000ull
+#define VIRT_RTC_BASE    0x00101000ull
 #define VIRT_CLINT_BASE  0x02000000ull
 #define VIRT_PLIC_BASE   0x0c000000ull
 #define VIRT_UART0_BASE  0x10000000ull

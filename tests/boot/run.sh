@@ -22,7 +22,7 @@ if "$vm" --arch riscv64 --kernel "$out/smode-hello.elf" --memory 256M --smp 1 \
     for want in 'memory@80000000' 'reg = <0x00 0x80000000 0x00 0x10000000>' \
                 'cpu@0' 'riscv,isa-extensions' 'timebase-frequency = <0x989680>' \
                 'serial@10000000' 'interrupt-controller@c000000' 'clint@2000000' \
-                'test@100000' 'syscon-poweroff' 'bootargs = "console=ttyS0 quiet"' \
+                'test@100000' 'rtc@101000' 'syscon-poweroff' 'bootargs = "console=ttyS0 quiet"' \
                 'stdout-path = "/soc/serial@10000000"'; do
         grep -qF "$want" "$out/virt.dts" || missing="$missing [$want]"
     done
