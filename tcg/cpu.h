@@ -113,7 +113,7 @@ typedef struct CPUClass {
     void (*preempt)(CPUState *cpu);
 } CPUClass;
 
-#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_BITS 14
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
 
 struct CPUState {

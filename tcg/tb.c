@@ -41,22 +41,15 @@ static inline unsigned tb_hash_index(gpa_t phys_pc, gva_t pc, uint32_t flags)
     return (h >> 40) & (TB_HASH_SIZE - 1);
 }
 
-/* Jump cache index: 6 bits of page number, 6 of offset, so one page is 64 slots. */
+/* Jump cache index: a hash of the virtual pc (instructions are 2-byte aligned). */
 static inline unsigned jmp_cache_index(gva_t pc)
 {
-    return (((pc >> PAGE_BITS) & 0x3f) << 6) | ((pc >> 1) & 0x3f);
+    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
 }
 
 void tb_jmp_cache_clear(CPUState *cpu)
 {
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
-}
-
-void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr)
-{
-    unsigned base = ((vaddr >> PAGE_BITS) & 0x3f) << 6;
-
-    memset(&cpu->jmp_cache[base], 0, 64 * sizeof(cpu->jmp_cache[0]));
 }
 
 static PageDesc *tb_page(TranslationBlock *tb)
@@ -219,11 +212,25 @@ TranslationBlock *tb_find(CPUState *cpu)
     TranslationBlock *tb = *slot;
     gpa_t phys_pc;
 
+    /*
+     * A hit must still be mapped the same way: the code TLB entry for pc
+     * (flushed by satp writes, sfence.vma and PMP changes) must point at
+     * the TB's physical page.  So no mapping change needs a jump cache flush.
+     */
     if (likely(tb && tb->pc == pc && tb->flags == flags)) {
-        tb_stats.jmp_cache_hits++;
-        return tb;
+        TLBEntry *e = tlb_entry(cpu, cpu->cc->fetch_mmu_idx(cpu), pc);
+        if (likely(e->addr_code == (pc & PAGE_MASK) && e->paddr == (tb->phys_pc & PAGE_MASK))) {
+            tb_stats.jmp_cache_hits++;
+            return tb;
+        }
+        /* The entry was evicted (or is in the victim TLB): translate and recheck. */
+        phys_pc = tlb_translate_code(cpu, pc);
+        if (phys_pc == tb->phys_pc) {
+            return tb;
+        }
+    } else {
+        phys_pc = tlb_translate_code(cpu, pc);
     }
-    phys_pc = tlb_translate_code(cpu, pc);
     tb_stats.hash_lookups++;
     for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
         if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags) {

@@ -3,8 +3,9 @@
  * Translation blocks (DESIGN.md §3): a straight-line run of guest
  * instructions, pre-decoded for tier 1.  A TB is keyed by its
  * guest-physical pc, its guest-virtual pc and the ISA's translation
- * flags; found through the per-vCPU jump cache, then a global hash
- * table; and linked into the page descriptor of the physical page its
+ * flags; found through the per-vCPU jump cache (validated against the
+ * code TLB, so it needs no flush when mappings change), then a global
+ * hash table; and linked into the page descriptor of the physical page its
  * code lives on, so a store to that page can invalidate it.
  */
 #ifndef VM_TCG_TB_H
@@ -44,8 +45,7 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
 /* Drop every TB (arena full, or debugging). */
 void tb_flush(CPUState *cpu);
 
-/* Clear the jump cache entries that may hold TBs of guest-virtual page vaddr. */
-void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr);
+/* Empty the jump cache (TB flush, vCPU creation). */
 void tb_jmp_cache_clear(CPUState *cpu);
 
 /* Tier 1: run one TB. */

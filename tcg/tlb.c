@@ -205,8 +205,6 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
             cpu->tlb_victim[m][i] = invalid_entry;
         }
     }
-    /* The jump cache maps virtual pcs to TBs: stale once mappings change. */
-    tb_jmp_cache_clear(cpu);
 }
 
 void tlb_flush(CPUState *cpu)
@@ -232,7 +230,6 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
             }
         }
     }
-    tb_jmp_cache_clear_page(cpu, vaddr);
 }
 
 /* Make every write entry that maps physical page `paddr` take the slow path. */

@@ -219,7 +219,6 @@ static int write_satp(RISCVCPU *cpu, uint64_t val)
     }
     cpu->satp = val;
     tlb_flush(&cpu->parent);
-    tb_jmp_cache_clear(&cpu->parent);
     cpu->tlb_super_lo = ~0ull;
     cpu->tlb_super_hi = 0;
     return 1;

@@ -113,7 +113,6 @@ void riscv_pmp_update(RISCVCPU *cpu)
     cpu->pmp_active = n;
     /* Cached translations carry PMP permissions, fetch ones included. */
     tlb_flush(&cpu->parent);
-    tb_jmp_cache_clear(&cpu->parent);
 }
 
 /* --- page-table walk (§4.3.2) ------------------------------------------ */

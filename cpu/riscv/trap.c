@@ -209,10 +209,8 @@ int riscv_do_sfence_vma(RISCVCPU *cpu, gva_t vaddr, bool has_vaddr, uint64_t asi
      */
     if (has_vaddr && !(vaddr >= cpu->tlb_super_lo && vaddr <= cpu->tlb_super_hi)) {
         tlb_flush_page(cs, vaddr);
-        tb_jmp_cache_clear_page(cs, vaddr);
     } else {
         tlb_flush(cs);
-        tb_jmp_cache_clear(cs);
         cpu->tlb_super_lo = ~0ull;
         cpu->tlb_super_hi = 0;
     }
