@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The project's main job on real input: Debian 13's netboot installer
+# (kernel + initrd.gz from scripts/fetch-guest-images.sh) on the serial
+# console.  vm-cli runs inside tmux, so the installer sees a terminal as
+# a user's would; the test waits for "Select a language", presses Enter
+# and waits for the next screen, "Select your location".  It reads the
+# rendered screen (tmux capture-pane), never elapsed time; the limits
+# below only stop a hung guest.
+#   tests/boot/installer.sh VM_CLI BUILD_DIR
+set -u
+GUEST_VM=$1 out=$2 GUEST_SUITE=boot
+# shellcheck source=tests/lib/guest.sh
+. "$(dirname "$0")/../lib/guest.sh"
+guest_images
+mkdir -p "$out"
+session=vm-installer-$$
+vm=$(cd "$(dirname "$GUEST_VM")" && pwd)/$(basename "$GUEST_VM")
+
+# wait_screen PATTERN SECONDS: poll the tmux pane until PATTERN shows.
+wait_screen() {
+    local i
+    for ((i = 0; i < $2 * 2; i++)); do
+        tmux capture-pane -p -t "$session" >"$out/screen.txt" 2>/dev/null || return 1
+        grep -q "$1" "$out/screen.txt" && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+finish() { tmux kill-session -t "$session" 2>/dev/null; }
+trap finish EXIT
+
+tmux new-session -d -s "$session" -x 80 -y 25 \
+    "'$vm' --arch riscv64 --kernel '$VM_INSTALLER_KERNEL' --initrd '$VM_INSTALLER_INITRD' \
+     --memory 1G 2>'$out/stderr'; echo VM-EXITED \$?; sleep 60"
+
+if wait_screen "Select a language" 600; then
+    guest_pass installer-select-a-language
+    cp "$out/screen.txt" "$out/screen-language.txt"
+    tmux send-keys -t "$session" Enter
+    if wait_screen "Select your location" 300; then
+        guest_pass installer-enter-reaches-select-your-location
+    else
+        guest_fail installer-enter-reaches-select-your-location \
+            "screen: $(grep -v '^ *$' "$out/screen.txt" | tail -3 | tr -s ' ')"
+    fi
+else
+    guest_fail installer-select-a-language \
+        "screen: $(grep -v '^ *$' "$out/screen.txt" | tail -3 | tr -s ' ')"
+    guest_fail installer-enter-reaches-select-your-location "no first screen"
+fi
+# Ctrl-A x quits the emulator from the console, leaving the terminal usable.
+tmux send-keys -t "$session" C-a x
+if wait_screen "VM-EXITED 0" 30; then
+    guest_pass console-ctrl-a-x-quits
+else
+    guest_fail console-ctrl-a-x-quits "screen: $(tail -2 "$out/screen.txt")"
+fi
+guest_summary
