@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench-boot.sh - seconds from start to the Debian installer's first
+# screen ("Select a language" on the serial console), vm-cli beside
+# qemu-system-riscv64 -M virt in the same run, with the same kernel,
+# initrd, memory and OpenSBI firmware.  Prints each time and the ratio;
+# never asserts on time.
+#   scripts/bench-boot.sh VM_CLI BUILD_DIR
+set -eu
+VM_CLI=$1
+OUT=$2/bench-boot
+QEMU=${TL_QEMU_SYSTEM:-qemu-system-riscv64}
+FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+LIMIT=${BENCH_BOOT_LIMIT:-900}
+mkdir -p "$OUT"
+# shellcheck source=/dev/null
+. "${XDG_CACHE_HOME:-$HOME/.cache}/vm/images.env"
+
+# time_to_screen LOG CMD...: seconds until LOG shows the first screen, or "-".
+time_to_screen() {
+    local log=$1 start now pid
+    shift
+    : >"$log"
+    start=$(date +%s.%N)
+    "$@" </dev/null >"$log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if grep -q "Select a language" "$log"; then
+            now=$(date +%s.%N)
+            kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+            echo "$now - $start" | bc
+            return
+        fi
+        if [ "$(echo "$(date +%s.%N) - $start > $LIMIT" | bc)" = 1 ]; then
+            kill "$pid"; wait "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 0.2
+    done
+    echo "-"
+}
+
+vm_s=$(time_to_screen "$OUT/vm.log" "$VM_CLI" --arch riscv64 --kernel "$VM_INSTALLER_KERNEL" \
+    --initrd "$VM_INSTALLER_INITRD" --memory 1G)
+qemu_s=-
+if command -v "$QEMU" >/dev/null; then
+    qemu_s=$(time_to_screen "$OUT/qemu.log" "$QEMU" -M virt -m 1G -nographic -bios "$FW" \
+        -kernel "$VM_INSTALLER_KERNEL" -initrd "$VM_INSTALLER_INITRD")
+fi
+ratio=-
+if [ "$vm_s" != - ] && [ "$qemu_s" != - ]; then
+    ratio=$(echo "scale=3; $qemu_s / $vm_s" | bc)
+fi
+printf '%-24s %10s %10s %14s\n' workload vm_s qemu_s "qemu_s/vm_s"
+printf '%-24s %10s %10s %14s\n' installer-first-screen "$vm_s" "$qemu_s" "$ratio"
