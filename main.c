@@ -70,6 +70,8 @@ static void usage(FILE *f)
         "  --initrd FILE             initial ramdisk (-initrd)\n"
         "  --append ARGS             kernel command line (-append)\n"
         "  --dump-dtb FILE           write the device tree and exit\n"
+        "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on]  a virtio disk\n"
+        "  --snapshot                drive writes go to a temporary overlay\n"
         "  --memory SIZE             guest RAM, K/M/G suffixes, default 512M (-m)\n"
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
@@ -77,8 +79,8 @@ static void usage(FILE *f)
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
-        "Not built yet: --drive --cdrom --netdev --display sdl\n"
-        "  --monitor --loadvm --snapshot --gdb -s -S\n");
+        "Not built yet: --cdrom --netdev --display sdl\n"
+        "  --monitor --loadvm --gdb -s -S\n");
 }
 
 /* Options parsed for their subsystem but refused until it exists. */
@@ -110,6 +112,51 @@ static void parse_memory(MachineConfig *cfg, const char *arg)
     if (host && cfg->ram_size > host) {
         error_exit("--memory: '%s' exceeds the host's %" PRIu64 " GiB", arg, host >> 30);
     }
+}
+
+/* --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on|off] */
+static void parse_drive(MachineConfig *cfg, char *arg)
+{
+    DriveConfig *d;
+    char *save, *opt;
+
+    if (cfg->nr_drives == MACHINE_MAX_DRIVES) {
+        error_exit("--drive: at most %d drives", MACHINE_MAX_DRIVES);
+    }
+    d = &cfg->drives[cfg->nr_drives];
+    for (opt = strtok_r(arg, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+        char *val = strchr(opt, '=');
+        if (!val) {
+            error_exit("--drive: '%s' is not key=value", opt);
+        }
+        *val++ = '\0';
+        if (!strcmp(opt, "file") && *val) {
+            d->file = val;
+        } else if (!strcmp(opt, "format")) {
+            if (strcmp(val, "qcow2") && strcmp(val, "raw")) {
+                error_exit("--drive: format '%s' is not qcow2 or raw", val);
+            }
+            d->format = val;
+        } else if (!strcmp(opt, "if")) {
+            if (strcmp(val, "virtio")) {
+                error_exit("--drive: if=%s: only if=virtio is supported", val);
+            }
+        } else if (!strcmp(opt, "readonly")) {
+            if (strcmp(val, "on") && strcmp(val, "off")) {
+                error_exit("--drive: readonly=%s is not on or off", val);
+            }
+            d->readonly = !strcmp(val, "on");
+        } else {
+            error_exit("--drive: unknown parameter '%s' (file, format, if, readonly)", opt);
+        }
+    }
+    if (!d->file) {
+        error_exit("--drive: file=PATH is required");
+    }
+    if (access(d->file, d->readonly ? R_OK : R_OK | W_OK) < 0) {
+        error_exit("--drive: %s: %s", d->file, strerror(errno));
+    }
+    cfg->nr_drives++;
 }
 
 static void parse_accel(MachineConfig *cfg, const char *arg)
@@ -160,7 +207,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             }
             break;
         case OPT_BIOS: cfg->bios = optarg; break;
-        case OPT_DRIVE: not_built("--drive", "the block layer");
+        case OPT_DRIVE: parse_drive(cfg, optarg); break;
         case OPT_CDROM: not_built("--cdrom", "the block layer");
         case OPT_NETDEV: not_built("--netdev", "networking");
         case OPT_DISPLAY:
@@ -172,7 +219,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_SERIAL: cfg->serial = optarg; break;
         case OPT_MONITOR: not_built("--monitor", "the monitor");
         case OPT_LOADVM: not_built("--loadvm", "snapshots");
-        case OPT_SNAPSHOT: not_built("--snapshot", "the block layer");
+        case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_ACCEL: parse_accel(cfg, optarg); break;
         case OPT_GDB: not_built("--gdb", "the gdb stub");
         case OPT_GDB_S: not_built("-s", "the gdb stub");

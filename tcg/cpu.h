@@ -63,6 +63,7 @@ struct TBInsn {
 
 enum {
     TBI_END = 1 << 0,   /* ends the TB (control flow or translation-state change) */
+    TBI_JUMP = 1 << 1,  /* a branch or jump: changes only the pc (the TB may chain) */
 };
 
 /*

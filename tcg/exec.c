@@ -69,23 +69,31 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
 {
     Machine *m = cpu->machine;
     volatile uint64_t left = budget;
+    /* The TB just run, for chaining; NULL after anything but a jump or fall-through. */
+    TranslationBlock *volatile prev = NULL;
 
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         cpu->cc->do_exception(cpu);
+        prev = NULL;
     }
     for (;;) {
+        TranslationBlock *tb;
+
         if (unlikely(cpu->exit_request)) {
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
             return;
         }
         poll_events(m);
         if (cpu->cc->exec_interrupt(cpu)) {
+            prev = NULL;
             continue;
         }
         if (unlikely(cpu->halted) || left-- == 0) {
             return;
         }
-        tb_exec_interp(cpu, tb_find(cpu));
+        tb = tb_find_next(cpu, prev);
+        tb_exec_interp(cpu, tb);
+        prev = tb;
     }
 }
 

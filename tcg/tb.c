@@ -171,6 +171,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     }
     tb->n_insns = n;
     tb->size = off;
+    tb->chainable = tb->cacheable && (tb->insns[n - 1].flags & (TBI_END | TBI_JUMP)) != TBI_END;
     if (!(tb->insns[n - 1].flags & TBI_END)) {
         TBInsn *end = &tb->insns[n];
         memset(end, 0, sizeof(*end));
@@ -241,6 +242,30 @@ TranslationBlock *tb_find(CPUState *cpu)
     tb = tb_gen_code(cpu, pc, phys_pc, flags);
     if (tb->cacheable) {
         *slot = tb;
+    }
+    return tb;
+}
+
+TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
+{
+    gva_t pc = cpu->pc;
+    TranslationBlock *tb;
+
+    if (prev && prev->chainable && !prev->invalid) {
+        for (int i = 0; i < 2; i++) {
+            tb = prev->chain[i];
+            if (prev->chain_pc[i] == pc && tb && !tb->invalid) {
+                tb_stats.chain_hits++;
+                return tb;
+            }
+        }
+    }
+    tb = tb_find(cpu);
+    if (prev && prev->chainable && !prev->invalid && tb->cacheable &&
+        tb->flags == prev->flags && ((tb->pc ^ prev->pc) & PAGE_MASK) == 0) {
+        int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
+        prev->chain[slot] = tb;
+        prev->chain_pc[slot] = pc;
     }
     return tb;
 }

@@ -23,6 +23,15 @@ typedef struct TranslationBlock {
     uint32_t size;                  /* guest code bytes */
     bool invalid;                   /* unlinked: never entered again */
     bool cacheable;                 /* false: spans two pages, run once and dropped */
+    bool chainable;                 /* ends in a jump or falls through: successors may be linked */
+    /*
+     * Tier-1 chaining: up to two successors on the same guest-virtual
+     * page (taken / not taken), found without a lookup.  A successor is
+     * used only while it is valid; same-page keeps the mapping checked.
+     */
+    struct TranslationBlock *chain[2];
+    gva_t chain_pc[2];
+    unsigned chain_next;            /* which slot to replace when both are taken */
     uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
     struct TranslationBlock *hash_next;
     struct TranslationBlock *page_next;
@@ -48,12 +57,19 @@ void tb_flush(CPUState *cpu);
 /* Empty the jump cache (TB flush, vCPU creation). */
 void tb_jmp_cache_clear(CPUState *cpu);
 
+/*
+ * The TB to run after `prev` for the current cpu->pc: a linked successor
+ * when there is one, else tb_find(), linking the result into prev when
+ * allowed.  prev may be NULL (after a trap, interrupt or state change).
+ */
+TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev);
+
 /* Tier 1: run one TB. */
 void tb_exec_interp(CPUState *cpu, TranslationBlock *tb);
 
 /* Counters for --jit-stats and the monitor. */
 typedef struct TBStats {
-    uint64_t translated, invalidated, flushes, hash_lookups, jmp_cache_hits;
+    uint64_t translated, invalidated, flushes, hash_lookups, jmp_cache_hits, chain_hits;
 } TBStats;
 extern TBStats tb_stats;
 

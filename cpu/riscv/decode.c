@@ -101,6 +101,10 @@ void riscv_decode_insn32(TBInsn *out, uint32_t insn, uint32_t tb_flags)
     out->rs3 = (used & U_RS3) ? insn >> 27 : 0;
     out->rm = (insn >> 12) & 7;
     out->flags = (d->flags & IF_END) ? TBI_END : 0;
+    /* Branches and jumps change nothing but the pc: their TBs may chain. */
+    if (d->fmt == FMT_B || d->fmt == FMT_J || op == RISCV_OP_jalr) {
+        out->flags |= TBI_JUMP;
+    }
     if ((used & U_RD) && !(d->flags & IF_RD_F) && out->rd == 0) {
         out->rd = 32;
     }

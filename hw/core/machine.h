@@ -16,6 +16,15 @@
 /* Which execution tier runs guest code (--accel tier=...). */
 typedef enum { TIER_AUTO, TIER_INTERP, TIER_JIT } ExecTier;
 
+#define MACHINE_MAX_DRIVES 8
+
+/* One --drive: an image attached as a virtio-blk disk. */
+typedef struct DriveConfig {
+    const char *file;       /* image path */
+    const char *format;     /* "qcow2", "raw" or NULL to probe */
+    bool readonly;
+} DriveConfig;
+
 /* Everything the command line says about the machine; strings are borrowed from argv. */
 typedef struct MachineConfig {
     const char *arch;       /* "riscv64" */
@@ -26,6 +35,9 @@ typedef struct MachineConfig {
     const char *serial;     /* --serial: "stdio", "pty", "file:PATH" */
     const char *dump_dtb;   /* --dump-dtb: write the device tree here and exit */
     uint64_t ram_size;      /* bytes */
+    DriveConfig drives[MACHINE_MAX_DRIVES];
+    unsigned nr_drives;
+    bool snapshot;          /* --snapshot: drive writes go to a temporary overlay */
     unsigned smp;           /* harts */
     ExecTier tier;
 } MachineConfig;

@@ -50,8 +50,14 @@ expect_error memory-too-small "minimum" --arch riscv64 --kernel "$elf" -m 1M
 expect_error smp-zero "--smp: '0'" --arch riscv64 --kernel "$elf" -smp 0
 expect_error netdev-not-built "--netdev: networking is not built yet" --arch riscv64 \
     --kernel "$elf" --netdev user
-expect_error drive-not-built "--drive: the block layer is not built yet" --arch riscv64 \
-    --kernel "$elf" -drive file=x.qcow2
+expect_error drive-missing-file "--drive: /nonexistent.qcow2: No such file" --arch riscv64 \
+    --kernel "$elf" -drive file=/nonexistent.qcow2
+expect_error drive-bad-format "--drive: format 'vmdk' is not qcow2 or raw" --arch riscv64 \
+    --kernel "$elf" --drive file="$elf",format=vmdk
+expect_error drive-bad-param "--drive: unknown parameter 'cache'" --arch riscv64 \
+    --kernel "$elf" --drive file="$elf",cache=none
+expect_error drive-no-file "--drive: file=PATH is required" --arch riscv64 \
+    --kernel "$elf" --drive format=raw
 expect_error accel-bad "--accel: 'tier=fast'" --arch riscv64 --kernel "$elf" --accel tier=fast
 expect_error trace-bad "--trace: unknown trace 'bogus'" --arch riscv64 --kernel "$elf" -d bogus
 expect_error kernel-missing "--kernel: /nonexistent" --arch riscv64 --kernel /nonexistent
