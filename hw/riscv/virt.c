@@ -259,6 +259,9 @@ void virt_machine_init(Machine *m)
     Plic *plic;
     Console *con;
 
+    if (cfg->nr_drives || cfg->snapshot) {
+        error_exit("%s: virtio disks are not built yet", cfg->snapshot ? "--snapshot" : "--drive");
+    }
     m->ram_base = VIRT_DRAM_BASE;
     m->ram_size = cfg->ram_size;
     if (!memory_add_ram(&m->as, "ram", VIRT_DRAM_BASE, cfg->ram_size, false)) {
