@@ -113,7 +113,7 @@ static void test_decode_b_type_imm(void **state)
     assert_int_equal(in.op, RISCV_OP_beq);
     assert_int_equal(in.imm, -24);
     assert_regs(&in, 0, 10, 11);
-    assert_int_equal(in.flags, TBI_END);
+    assert_int_equal(in.flags, TBI_END | TBI_JUMP);
     /* imm[11] (bit 7), imm[10:5]=0x3f, imm[4:1]=0xf: +4094 */
     assert_int_equal(dec32(0x7e000fe3).imm, 4094);
     /* Only imm[12] (bit 31): -4096 */
@@ -141,7 +141,7 @@ static void test_decode_j_type_imm(void **state)
     assert_int_equal(in.op, RISCV_OP_jal);
     assert_int_equal(in.imm, -12);
     assert_int_equal(in.rd, 1);
-    assert_int_equal(in.flags, TBI_END);
+    assert_int_equal(in.flags, TBI_END | TBI_JUMP);
     /* imm[19:12]=0xff, imm[11]=1, imm[10:1]=0x3ff: +1048574 */
     assert_int_equal(dec32(0x7ffff06f).imm, 1048574);
     /* imm[20] only: -1048576 */
@@ -318,8 +318,10 @@ static void test_decode_compressed_fp_is_illegal_when_fs_off(void **state)
 
 static void test_decode_tbi_end_placement(void **state)
 {
-    static const uint32_t end[] = {
+    static const uint32_t jump[] = {
         0x008500e7, /* jalr */   0x0000006f, /* jal */    0xfeb51ae3, /* bne */
+    };
+    static const uint32_t end[] = {
         0x00000073, /* ecall */  0x00100073, /* ebreak */ 0x30200073, /* mret */
         0x10200073, /* sret */   0x10500073, /* wfi */    0x0000100f, /* fence.i */
         0x12000073, /* sfence.vma */ 0x34102573, /* csrrs (read only) */
@@ -331,14 +333,18 @@ static void test_decode_tbi_end_placement(void **state)
         0x12345537, /* lui */    0x02c5c533, /* div */
     };
 
+    /* Branches and jumps end the TB and may chain; state changes may not. */
+    for (size_t i = 0; i < ARRAY_SIZE(jump); i++) {
+        assert_int_equal(dec32(jump[i]).flags, TBI_END | TBI_JUMP);
+    }
     for (size_t i = 0; i < ARRAY_SIZE(end); i++) {
         assert_int_equal(dec32(end[i]).flags, TBI_END);
     }
     for (size_t i = 0; i < ARRAY_SIZE(cont); i++) {
         assert_int_equal(dec32(cont[i]).flags, 0);
     }
-    assert_int_equal(dec16(0x8082).flags, TBI_END);     /* c.jr ra */
-    assert_int_equal(dec16(0xd571).flags, TBI_END);     /* c.beqz */
+    assert_int_equal(dec16(0x8082).flags, TBI_END | TBI_JUMP);  /* c.jr ra */
+    assert_int_equal(dec16(0xd571).flags, TBI_END | TBI_JUMP);  /* c.beqz */
     assert_int_equal(dec16(0x9002).flags, TBI_END);     /* c.ebreak */
     assert_int_equal(dec16(0x952e).flags, 0);           /* c.add */
 }
