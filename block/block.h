@@ -95,7 +95,11 @@ int bdrv_create(const char *format, const char *filename, uint64_t size,
 /* The driver table for a format name, or NULL. */
 const BlockDriver *bdrv_find_format(const char *name);
 
-/* Helpers for drivers: whole-buffer pread/pwrite on bs->fd (EINTR/short I/O retried). */
+/*
+ * Helpers for drivers: whole-buffer pread/pwrite on bs->fd (EINTR/short
+ * I/O retried).  Bytes past the end of the file read as zeros (a sparse
+ * tail); drivers check metadata offsets against the file size themselves.
+ */
 int bdrv_pread(int fd, uint64_t offset, void *buf, size_t len);
 int bdrv_pwrite(int fd, uint64_t offset, const void *buf, size_t len);
 

@@ -56,6 +56,8 @@ if [ "$only" = all ]; then
     run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
     run_suite boot bash tests/boot/run.sh "$vm" "$build/tests/boot"
+    run_suite block bash tests/block/run.sh "$(dirname "$vm")/vm-img" "$build/tests/block"
+    run_suite disk bash tests/boot/disk.sh "$vm" "$build/tests/disk"
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
 fi

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Create functions of the device models (hw/char, hw/intc, hw/misc, hw/rtc).
+ * Create functions of the device models (hw/char, hw/intc, hw/misc, hw/rtc,
+ * hw/virtio).
  * Each maps its MMIO region into the machine's address space, wires its
  * IRQ outputs and owns its state (freed with the process).  Returns the
  * device, or NULL when the region overlaps another one.
@@ -18,6 +19,9 @@ typedef struct Aclint Aclint;
 typedef struct Plic Plic;
 typedef struct GoldfishRTC GoldfishRTC;
 typedef struct Console Console; /* ui/console.h */
+typedef struct VirtIOMMIO VirtIOMMIO;
+typedef struct VirtIODevice VirtIODevice;         /* hw/virtio/virtio.h */
+typedef struct BlockDriverState BlockDriverState; /* block/block.h */
 
 /* sifive_test finisher: 0x5555 powers off (status 0), (code << 16) | 0x3333 fails. */
 SifiveTest *sifive_test_create(Machine *m, gpa_t base);
@@ -63,5 +67,29 @@ uint64_t aclint_mtime(void *aclint);
  * = m->irqchip_phandle when that is set.
  */
 GoldfishRTC *goldfish_rtc_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq_num);
+
+/*
+ * virtio-mmio transport v2 (virtio 1.2 §4.2) in a 0x1000-byte region at
+ * `base`, carrying `vdev` (NULL: an empty slot that reads DeviceID 0).
+ * `irq` is high while the device's InterruptStatus is non-zero.  Adds
+ * "virtio_mmio@<base>" (compatible "virtio,mmio", interrupts = <irq_num>,
+ * interrupt-parent = m->irqchip_phandle when set) to m->fdt.  Takes no
+ * ownership of vdev beyond wiring its interrupt to this transport.
+ */
+VirtIOMMIO *virtio_mmio_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq_num,
+                               VirtIODevice *vdev);
+/* Machine reset: reset the device behind the transport (§2.4) and the selectors. */
+void virtio_mmio_reset(VirtIOMMIO *s);
+
+/*
+ * virtio-blk (virtio 1.2 §5.2) on an open image: one request queue of 256
+ * entries; IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES done synchronously
+ * when the driver notifies.  Capacity is bs->size in 512-byte sectors
+ * (rounded down).  read_only (or bs->read_only) offers VIRTIO_BLK_F_RO and
+ * fails writes with IOERR.  bs stays the caller's.  NULL when out of memory.
+ */
+VirtIODevice *virtio_blk_new(Machine *m, BlockDriverState *bs, bool read_only);
+/* Set the GET_ID serial (at most 20 bytes used; default "vm-disk-0"). */
+void virtio_blk_set_serial(VirtIODevice *vdev, const char *serial);
 
 #endif /* VM_HW_CORE_DEVICES_H */

@@ -63,6 +63,7 @@ typedef struct Machine {
     /* Set by a device (finisher reset): the run loop calls reset() between TBs. */
     volatile int reset_request;
     void (*reset)(struct Machine *m);  /* board: reload images, reset the harts */
+    void *board;                       /* the board's own state (owned by the board) */
     unsigned poll_countdown;           /* TBs until the next timer poll (run loop) */
     unsigned fd_poll_countdown;        /* timer polls until the next fd poll */
 } Machine;

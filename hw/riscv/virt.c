@@ -8,6 +8,7 @@
  * (OpenSBI docs/firmware/fw_dynamic.md for the handoff).
  */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -15,12 +16,21 @@
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
 #include "hw/core/loader.h"
+#include "block/block.h"
 #include "cpu/riscv/cpu.h"
 #include "ui/console.h"
 #include "util/error.h"
 
 #define VIRT_UART0_IRQ 10
 #define VIRT_RTC_IRQ 11
+#define VIRT_VIRTIO_BASE 0x10001000ull
+#define VIRT_VIRTIO_COUNT 8
+#define VIRT_VIRTIO_IRQ 1   /* slot n uses PLIC source 1 + n */
+
+/* Board state beyond Machine: the devices a reset must reach. */
+typedef struct VirtBoard {
+    VirtIOMMIO *virtio[VIRT_VIRTIO_COUNT];
+} VirtBoard;
 #define KERNEL_ALIGN (2ull << 20)
 #define FDT_ALIGN (2ull << 20)
 /* Debian's opensbi package installs the generic platform firmware here. */
@@ -247,7 +257,84 @@ static void virt_load(Machine *m, bool first)
 /* Guest-requested reset (finisher 0x7777, SBI system reset): reload and restart. */
 static void virt_reset(Machine *m)
 {
+    VirtBoard *b = m->board;
+
+    for (int n = 0; n < VIRT_VIRTIO_COUNT; n++) {
+        virtio_mmio_reset(b->virtio[n]);
+    }
     virt_load(m, false);
+}
+
+/*
+ * --snapshot: a temporary qcow2 overlay backed by the drive's image takes
+ * the guest's writes; it is unlinked once open, so it vanishes at exit
+ * and the user's image is never written.
+ */
+static BlockDriverState *open_snapshot_overlay(const DriveConfig *d, BlockDriverState *base)
+{
+    const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char path[4096], err[256], *backing = realpath(d->file, NULL);
+    BlockCreateOpts opts = { .backing_file = backing, .backing_format = base->drv->format_name };
+    BlockDriverState *bs;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/vm-snapshot-XXXXXX", tmpdir);
+    fd = mkstemp(path);
+    if (fd < 0 || !backing) {
+        error_exit("--snapshot: cannot create an overlay in %s: %s", tmpdir, strerror(errno));
+    }
+    close(fd);
+    if (bdrv_create("qcow2", path, base->size, &opts, err, sizeof(err)) < 0 ||
+        !(bs = bdrv_open(path, "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)))) {
+        unlink(path);
+        error_exit("--snapshot: overlay for %s: %s", d->file, err);
+    }
+    unlink(path);
+    free(backing);
+    bdrv_close(base);
+    return bs;
+}
+
+/* The image of --drive n, opened as configured (with --snapshot: a temporary overlay). */
+static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
+{
+    char err[256];
+    bool probed_raw = false, overlay = m->cfg->snapshot && !d->readonly;
+    BlockDriverState *bs;
+
+    bs = bdrv_open(d->file, d->format, d->readonly || overlay ? 0 : BDRV_O_RDWR, &probed_raw,
+                   err, sizeof(err));
+    if (!bs) {
+        error_exit("--drive: %s: %s", d->file, err);
+    }
+    if (overlay) {
+        return open_snapshot_overlay(d, bs);
+    }
+    if (probed_raw) {
+        warn_report("--drive: %s: image format was not specified; probed as raw, so writes "
+                    "to block 0 are allowed", d->file);
+    }
+    return bs;
+}
+
+/* Eight virtio-mmio slots as on QEMU's virt; --drive n fills slot n with a virtio-blk disk. */
+static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
+{
+    const MachineConfig *cfg = m->cfg;
+
+    /* libfdt puts each node first: creating slot 7 first lists slot 0 first (vda). */
+    for (int n = VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
+        VirtIODevice *vdev = NULL;
+        if ((unsigned)n < cfg->nr_drives) {
+            char serial[21];
+            vdev = virtio_blk_new(m, open_drive(m, &cfg->drives[n]), cfg->drives[n].readonly);
+            snprintf(serial, sizeof(serial), "vm-disk-%d", n);
+            virtio_blk_set_serial(vdev, serial);
+        }
+        b->virtio[n] = virtio_mmio_create(m, VIRT_VIRTIO_BASE + n * 0x1000ull,
+                                          plic_input(plic, VIRT_VIRTIO_IRQ + n),
+                                          VIRT_VIRTIO_IRQ + n, vdev);
+    }
 }
 
 void virt_machine_init(Machine *m)
@@ -259,9 +346,6 @@ void virt_machine_init(Machine *m)
     Plic *plic;
     Console *con;
 
-    if (cfg->nr_drives || cfg->snapshot) {
-        error_exit("%s: virtio disks are not built yet", cfg->snapshot ? "--snapshot" : "--drive");
-    }
     m->ram_base = VIRT_DRAM_BASE;
     m->ram_size = cfg->ram_size;
     if (!memory_add_ram(&m->as, "ram", VIRT_DRAM_BASE, cfg->ram_size, false)) {
@@ -288,6 +372,8 @@ void virt_machine_init(Machine *m)
     con = open_serial(m, cfg->serial);
     ns16550a_create(m, VIRT_UART0_BASE, plic_input(plic, VIRT_UART0_IRQ), VIRT_UART0_IRQ, con);
     goldfish_rtc_create(m, VIRT_RTC_BASE, plic_input(plic, VIRT_RTC_IRQ), VIRT_RTC_IRQ);
+    m->board = calloc(1, sizeof(VirtBoard));
+    virt_add_virtio(m, m->board, plic);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         RISCVCPU *cpu = riscv_cpu(m->cpus[i]);
         cpu->rdtime = aclint_mtime;

@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The qcow2 format driver, versions 2 and 3 (QEMU docs/interop/qcow2.txt):
+ * probing, open with validation of every header field, header extension
+ * and table entry before use (an image that lies is refused with
+ * -EINVAL and one line, never a crash or a stray write), header
+ * write-back that keeps unknown extensions, create, flush and resize.
+ * Mapping and I/O live in qcow2-cluster.c, refcounts in qcow2-refcount.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block/qcow2.h"
+#include "util/osdep.h"
+
+#define QCOW2_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+static int qcow2_probe(const uint8_t *buf, size_t len)
+{
+    /* The magic alone decides, so that a bad version is reported rather than read as raw. */
+    if (len >= 4 && ld_be32(buf) == QCOW2_MAGIC) {
+        return 100;
+    }
+    return 0;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return alen && blen && a < b + blen && b < a + alen;
+}
+
+bool qcow2_overlaps_metadata(Qcow2State *s, uint64_t off, uint64_t len)
+{
+    return ranges_overlap(off, len, 0, s->cluster_size) ||
+           ranges_overlap(off, len, s->l1_table_offset, (uint64_t)s->l1_size * 8) ||
+           ranges_overlap(off, len, s->refcount_table_offset,
+                          (uint64_t)s->refcount_table_clusters << s->cluster_bits) ||
+           ranges_overlap(off, len, s->snapshots_offset, s->snapshots_size);
+}
+
+/* Name an incompatible feature bit from the image's feature table, else from the spec. */
+static const char *qcow2_incompat_name(Qcow2State *s, int bit, char *buf, size_t len)
+{
+    static const char *const known[] = {
+        "dirty bit", "corrupt bit", "external data file", "compression type", "extended L2 entries",
+    };
+
+    for (uint32_t i = 0; i < s->nb_exts; i++) {
+        Qcow2Extension *e = &s->exts[i];
+        if (e->type != QCOW2_EXT_FEATURE_TABLE) {
+            continue;
+        }
+        for (uint32_t j = 0; j + 48 <= e->len; j += 48) {
+            if (e->data[j] == 0 && e->data[j + 1] == bit) {
+                snprintf(buf, len, "%.46s", (const char *)e->data + j + 2);
+                return buf;
+            }
+        }
+    }
+    return bit < (int)ARRAY_SIZE(known) ? known[bit] : "unknown feature";
+}
+
+static void qcow2_free_state(Qcow2State *s)
+{
+    qcow2_refcount_close(s);
+    for (int i = 0; i < QCOW2_L2_CACHE_SIZE; i++) {
+        free(s->l2_cache[i].data);
+        s->l2_cache[i].data = NULL;
+        s->l2_cache[i].offset = 0;
+    }
+    for (uint32_t i = 0; i < s->nb_exts; i++) {
+        free(s->exts[i].data);
+    }
+    free(s->exts);
+    s->exts = NULL;
+    s->nb_exts = 0;
+    qcow2_free_snapshots(s);
+    free(s->l1_table);
+    free(s->refcount_table);
+    free(s->header_raw);
+    free(s->cluster_buf);
+    free(s->compressed_buf);
+    free(s->decomp_buf);
+    s->l1_table = NULL;
+    s->refcount_table = NULL;
+    s->header_raw = NULL;
+    s->cluster_buf = s->compressed_buf = s->decomp_buf = NULL;
+}
+
+/* Parse the header extensions in cluster 0 from `start` up to `end` (spec "Header extensions"). */
+static int qcow2_read_extensions(BlockDriverState *bs, const uint8_t *c0, uint64_t start,
+                                 uint64_t end, char *err, size_t errlen)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t off = start;
+
+    for (;;) {
+        uint32_t type, len;
+
+        if (off + 8 > end) {
+            return QCOW2_ERR("header extensions run past the end of the header cluster");
+        }
+        type = ld_be32(c0 + off);
+        len = ld_be32(c0 + off + 4);
+        off += 8;
+        if (type == QCOW2_EXT_END) {
+            return 0;
+        }
+        if (len > end - off) {
+            return QCOW2_ERR("header extension 0x%08x of %u bytes runs past the header cluster",
+                             type, len);
+        }
+        if (type == QCOW2_EXT_BACKING_FORMAT) {
+            if (len == 0 || len > 64 || memchr(c0 + off, 0, len)) {
+                return QCOW2_ERR("invalid backing format extension (%u bytes)", len);
+            }
+            free(bs->backing_format);
+            bs->backing_format = strndup((const char *)c0 + off, len);
+        }
+        Qcow2Extension *n = realloc(s->exts, (s->nb_exts + 1) * sizeof(*n));
+        if (!n) {
+            return -ENOMEM;
+        }
+        s->exts = n;
+        n[s->nb_exts].type = type;
+        n[s->nb_exts].len = len;
+        n[s->nb_exts].data = malloc(len ? len : 1);
+        if (!n[s->nb_exts].data) {
+            return -ENOMEM;
+        }
+        memcpy(n[s->nb_exts].data, c0 + off, len);
+        s->nb_exts++;
+        off += (len + 7ull) & ~7ull;
+    }
+}
+
+/* Read and validate a table of `n` big-endian u64 at `off` into host order. */
+static int qcow2_load_table(int fd, uint64_t off, uint64_t n, uint64_t **out)
+{
+    uint64_t *t = calloc(n ? n : 1, 8);
+    int ret;
+
+    if (!t) {
+        return -ENOMEM;
+    }
+    ret = bdrv_pread(fd, off, t, n * 8);
+    if (ret < 0) {
+        free(t);
+        return ret;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        t[i] = __builtin_bswap64(t[i]);
+    }
+    *out = t;
+    return 0;
+}
+
+static int qcow2_do_open(BlockDriverState *bs, int flags, char *err, size_t errlen)
+{
+    Qcow2State *s = bs->opaque;
+    uint8_t h[QCOW2_V3_HEADER_SIZE + 8];
+    uint8_t *c0 = NULL;
+    struct stat st;
+    uint64_t size, l1_needed, ext_end;
+    uint32_t crypt;
+    char name[64];
+    int ret;
+
+    if (fstat(bs->fd, &st) < 0) {
+        return QCOW2_ERR("could not stat image: %s", strerror(errno));
+    }
+    s->file_size = (uint64_t)st.st_size;
+    if (s->file_size < QCOW2_V2_HEADER_SIZE) {
+        return QCOW2_ERR("image is too short for a qcow2 header (%" PRIu64 " bytes)",
+                         s->file_size);
+    }
+    ret = bdrv_pread(bs->fd, 0, h, sizeof(h));
+    if (ret < 0) {
+        return QCOW2_ERR("could not read header: %s", strerror(-ret));
+    }
+    if (ld_be32(h) != QCOW2_MAGIC) {
+        return QCOW2_ERR("not a qcow2 image (bad magic)");
+    }
+    s->version = ld_be32(h + 4);
+    if (s->version != 2 && s->version != 3) {
+        return QCOW2_ERR("unsupported qcow2 version %u", s->version);
+    }
+    s->cluster_bits = ld_be32(h + 20);
+    if (s->cluster_bits < QCOW2_MIN_CLUSTER_BITS || s->cluster_bits > QCOW2_MAX_CLUSTER_BITS) {
+        return QCOW2_ERR("cluster_bits %u out of range %d..%d", s->cluster_bits,
+                         QCOW2_MIN_CLUSTER_BITS, QCOW2_MAX_CLUSTER_BITS);
+    }
+    s->cluster_size = 1u << s->cluster_bits;
+    s->l2_bits = s->cluster_bits - 3;
+    s->l2_size = 1u << s->l2_bits;
+    if (s->version == 2) {
+        s->header_length = QCOW2_V2_HEADER_SIZE;
+        s->refcount_order = 4;
+    } else {
+        s->incompat = ld_be64(h + 72);
+        s->compat = ld_be64(h + 80);
+        s->autoclear = ld_be64(h + 88);
+        s->refcount_order = ld_be32(h + 96);
+        s->header_length = ld_be32(h + 100);
+        if (s->header_length < QCOW2_V3_HEADER_SIZE || (s->header_length & 7) ||
+            s->header_length > s->cluster_size) {
+            return QCOW2_ERR("invalid header_length %u", s->header_length);
+        }
+        if (s->refcount_order > 6) {
+            return QCOW2_ERR("refcount_order %u out of range 0..6", s->refcount_order);
+        }
+    }
+    if (s->file_size < s->header_length) {
+        return QCOW2_ERR("image is too short for its %u-byte header", s->header_length);
+    }
+    c0 = malloc(s->cluster_size);
+    if (!c0) {
+        return -ENOMEM;
+    }
+    ret = bdrv_pread(bs->fd, 0, c0, s->cluster_size);
+    if (ret < 0) {
+        free(c0);
+        return QCOW2_ERR("could not read header: %s", strerror(-ret));
+    }
+    s->header_raw = malloc(s->header_length);
+    if (!s->header_raw) {
+        free(c0);
+        return -ENOMEM;
+    }
+    memcpy(s->header_raw, c0, s->header_length);
+    if (s->header_length > QCOW2_V3_HEADER_SIZE) {
+        s->compression_type = c0[104];
+    }
+
+    /* Extensions end where the backing file name starts, or at the end of cluster 0. */
+    s->backing_file_offset = ld_be64(c0 + 8);
+    s->backing_file_size = ld_be32(c0 + 16);
+    ext_end = s->cluster_size;
+    if (s->backing_file_offset) {
+        if (s->backing_file_size == 0 || s->backing_file_size > QCOW2_MAX_BACKING_NAME ||
+            s->backing_file_offset < s->header_length ||
+            s->backing_file_offset > s->cluster_size - s->backing_file_size ||
+            s->backing_file_offset + s->backing_file_size > s->file_size) {
+            free(c0);
+            return QCOW2_ERR("backing file name (offset %" PRIu64 ", %u bytes) outside the "
+                             "header cluster", s->backing_file_offset, s->backing_file_size);
+        }
+        if (memchr(c0 + s->backing_file_offset, 0, s->backing_file_size)) {
+            free(c0);
+            return QCOW2_ERR("backing file name contains a NUL byte");
+        }
+        ext_end = s->backing_file_offset;
+    }
+    if (s->header_length + 8 <= ext_end) {
+        /* v2 may carry extensions too (backing format); an absent list reads as zeros. */
+        ret = qcow2_read_extensions(bs, c0, s->header_length, ext_end, err, errlen);
+        if (ret < 0) {
+            free(c0);
+            return ret;
+        }
+    }
+    if (s->backing_file_offset) {
+        bs->backing_file = strndup((const char *)c0 + s->backing_file_offset,
+                                   s->backing_file_size);
+    }
+    free(c0);
+
+    /* Feature bits: refuse what we do not implement, naming the bit. */
+    for (int bit = 0; bit < 64; bit++) {
+        uint64_t m = 1ull << bit;
+        if (!(s->incompat & m)) {
+            continue;
+        }
+        if (m == QCOW2_INCOMPAT_DIRTY || m == QCOW2_INCOMPAT_CORRUPT) {
+            if (flags & BDRV_O_RDWR) {
+                return QCOW2_ERR("image has incompatible feature bit %d (%s) set; open it "
+                                 "read-only or repair it", bit,
+                                 qcow2_incompat_name(s, bit, name, sizeof(name)));
+            }
+            continue;
+        }
+        return QCOW2_ERR("unsupported incompatible feature bit %d (%s)", bit,
+                         qcow2_incompat_name(s, bit, name, sizeof(name)));
+    }
+    if (s->compression_type != 0) {
+        return QCOW2_ERR("compression_type %u without its incompatible feature bit",
+                         s->compression_type);
+    }
+    crypt = ld_be32(h + 32);
+    if (crypt != 0) {
+        return QCOW2_ERR("encrypted images are not supported (crypt_method %u)", crypt);
+    }
+
+    /* Virtual size against the L1 table. */
+    size = ld_be64(h + 24);
+    s->l1_size = ld_be32(h + 36);
+    s->l1_table_offset = ld_be64(h + 40);
+    if (size > (1ull << 56)) {
+        return QCOW2_ERR("virtual size %" PRIu64 " is too large", size);
+    }
+    if ((uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES) {
+        return QCOW2_ERR("L1 table of %u entries is too large", s->l1_size);
+    }
+    l1_needed = (size + ((uint64_t)s->cluster_size << s->l2_bits) - 1) >>
+                (s->cluster_bits + s->l2_bits);
+    if (s->l1_size < l1_needed) {
+        return QCOW2_ERR("L1 table of %u entries is too small for a virtual size of %" PRIu64
+                         " bytes", s->l1_size, size);
+    }
+    if (s->l1_size) {
+        if (s->l1_table_offset & (s->cluster_size - 1)) {
+            return QCOW2_ERR("L1 table offset 0x%" PRIx64 " is not cluster-aligned",
+                             s->l1_table_offset);
+        }
+        if (s->l1_table_offset == 0 || s->l1_table_offset > s->file_size ||
+            (uint64_t)s->l1_size * 8 > s->file_size - s->l1_table_offset) {
+            return QCOW2_ERR("L1 table (offset 0x%" PRIx64 ", %u entries) is past the end of "
+                             "the file", s->l1_table_offset, s->l1_size);
+        }
+    }
+
+    /* Refcount table. */
+    s->refcount_table_offset = ld_be64(h + 48);
+    s->refcount_table_clusters = ld_be32(h + 56);
+    if (s->refcount_table_clusters == 0 ||
+        (uint64_t)s->refcount_table_clusters << s->cluster_bits > QCOW2_MAX_RT_BYTES) {
+        return QCOW2_ERR("refcount table of %u clusters is out of range",
+                         s->refcount_table_clusters);
+    }
+    if (s->refcount_table_offset & (s->cluster_size - 1)) {
+        return QCOW2_ERR("refcount table offset 0x%" PRIx64 " is not cluster-aligned",
+                         s->refcount_table_offset);
+    }
+    if (s->refcount_table_offset == 0 || s->refcount_table_offset >= s->file_size ||
+        ((uint64_t)s->refcount_table_clusters << s->cluster_bits) >
+            s->file_size - s->refcount_table_offset) {
+        return QCOW2_ERR("refcount table (offset 0x%" PRIx64 ", %u clusters) is past the end "
+                         "of the file", s->refcount_table_offset, s->refcount_table_clusters);
+    }
+    if (ranges_overlap(s->l1_table_offset, (uint64_t)s->l1_size * 8, s->refcount_table_offset,
+                       (uint64_t)s->refcount_table_clusters << s->cluster_bits)) {
+        return QCOW2_ERR("L1 table and refcount table overlap");
+    }
+    s->refcount_table_size = ((uint64_t)s->refcount_table_clusters << s->cluster_bits) / 8;
+    s->refcount_block_bits = s->cluster_bits + 3 - s->refcount_order;
+    s->refcount_max = s->refcount_order == 6 ? UINT64_MAX
+                                              : (1ull << (1u << s->refcount_order)) - 1;
+
+    /* Snapshot table position (entries are checked by qcow2_read_snapshots). */
+    s->nb_snapshots = ld_be32(h + 60);
+    s->snapshots_offset = ld_be64(h + 64);
+    if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS) {
+        return QCOW2_ERR("%u snapshots is too many", s->nb_snapshots);
+    }
+    if (s->nb_snapshots && ((s->snapshots_offset & (s->cluster_size - 1)) ||
+                            s->snapshots_offset == 0 || s->snapshots_offset >= s->file_size)) {
+        return QCOW2_ERR("snapshot table offset 0x%" PRIx64 " is invalid", s->snapshots_offset);
+    }
+
+    /* Tables, each entry checked before anything uses it. */
+    ret = qcow2_load_table(bs->fd, s->l1_table_offset, s->l1_size, &s->l1_table);
+    if (ret < 0) {
+        return QCOW2_ERR("could not read L1 table: %s", strerror(-ret));
+    }
+    for (uint32_t i = 0; i < s->l1_size; i++) {
+        uint64_t off = s->l1_table[i] & QCOW2_L1E_OFFSET_MASK;
+        if (!off) {
+            continue;
+        }
+        if ((off & (s->cluster_size - 1)) || off > s->file_size - s->cluster_size ||
+            s->file_size < s->cluster_size) {
+            return QCOW2_ERR("L1 entry %u points to an L2 table at 0x%" PRIx64
+                             " that is unaligned or past the end of the file", i, off);
+        }
+        if (qcow2_overlaps_metadata(s, off, s->cluster_size)) {
+            return QCOW2_ERR("L1 entry %u points into image metadata (0x%" PRIx64 ")", i, off);
+        }
+    }
+    ret = qcow2_load_table(bs->fd, s->refcount_table_offset, s->refcount_table_size,
+                           &s->refcount_table);
+    if (ret < 0) {
+        return QCOW2_ERR("could not read refcount table: %s", strerror(-ret));
+    }
+    for (uint64_t i = 0; i < s->refcount_table_size; i++) {
+        uint64_t off = s->refcount_table[i] & QCOW2_RT_OFFSET_MASK;
+        if (!off) {
+            continue;
+        }
+        if ((off & (s->cluster_size - 1)) || off >= s->file_size) {
+            return QCOW2_ERR("refcount table entry %" PRIu64 " (0x%" PRIx64 ") is unaligned or "
+                             "past the end of the file", i, off);
+        }
+        if (qcow2_overlaps_metadata(s, off, s->cluster_size)) {
+            return QCOW2_ERR("refcount block %" PRIu64 " overlaps other metadata", i);
+        }
+    }
+    ret = qcow2_read_snapshots(bs, err, errlen);
+    if (ret < 0) {
+        return ret;
+    }
+
+    s->cluster_buf = malloc(s->cluster_size);
+    s->decomp_buf = malloc(s->cluster_size);
+    s->compressed_buf = malloc(2 * (size_t)s->cluster_size);
+    if (!s->cluster_buf || !s->decomp_buf || !s->compressed_buf) {
+        return -ENOMEM;
+    }
+    bs->size = size;
+    return 0;
+}
+
+static void qcow2_close(BlockDriverState *bs)
+{
+    qcow2_free_state(bs->opaque);
+}
+
+static int qcow2_open(BlockDriverState *bs, int flags, char *err, size_t errlen)
+{
+    int ret = qcow2_do_open(bs, flags, err, errlen);
+
+    if (ret < 0) {
+        if (ret == -ENOMEM) {
+            snprintf(err, errlen, "out of memory");
+        }
+        qcow2_free_state(bs->opaque);
+        free(bs->backing_file);
+        free(bs->backing_format);
+        bs->backing_file = bs->backing_format = NULL;
+    }
+    return ret;
+}
+
+int qcow2_update_header(BlockDriverState *bs)
+{
+    Qcow2State *s = bs->opaque;
+    uint8_t *c0 = calloc(1, s->cluster_size);
+    uint64_t off;
+    int ret;
+
+    if (!c0) {
+        return -ENOMEM;
+    }
+    memcpy(c0, s->header_raw, s->header_length);
+    st_be32(c0, QCOW2_MAGIC);
+    st_be32(c0 + 4, s->version);
+    st_be32(c0 + 20, s->cluster_bits);
+    st_be64(c0 + 24, bs->size);
+    st_be32(c0 + 36, s->l1_size);
+    st_be64(c0 + 40, s->l1_table_offset);
+    st_be64(c0 + 48, s->refcount_table_offset);
+    st_be32(c0 + 56, s->refcount_table_clusters);
+    st_be32(c0 + 60, s->nb_snapshots);
+    st_be64(c0 + 64, s->snapshots_offset);
+    if (s->version >= 3) {
+        st_be64(c0 + 72, s->incompat);
+        st_be64(c0 + 80, s->compat);
+        st_be64(c0 + 88, s->autoclear);
+        st_be32(c0 + 96, s->refcount_order);
+        st_be32(c0 + 100, s->header_length);
+    }
+    off = s->header_length;
+    for (uint32_t i = 0; i < s->nb_exts; i++) {
+        uint64_t padded = (s->exts[i].len + 7ull) & ~7ull;
+        if (off + 8 + padded + 8 > s->cluster_size) {
+            free(c0);
+            return -EFBIG;
+        }
+        st_be32(c0 + off, s->exts[i].type);
+        st_be32(c0 + off + 4, s->exts[i].len);
+        memcpy(c0 + off + 8, s->exts[i].data, s->exts[i].len);
+        off += 8 + padded;
+    }
+    if (s->nb_exts || s->version >= 3) {
+        off += 8; /* end-of-extensions marker, already zero */
+    }
+    if (bs->backing_file) {
+        size_t n = strlen(bs->backing_file);
+        if (off + n > s->cluster_size) {
+            free(c0);
+            return -EFBIG;
+        }
+        memcpy(c0 + off, bs->backing_file, n);
+        st_be64(c0 + 8, off);
+        st_be32(c0 + 16, (uint32_t)n);
+        s->backing_file_offset = off;
+        s->backing_file_size = (uint32_t)n;
+        off += n;
+    } else {
+        st_be64(c0 + 8, 0);
+        st_be32(c0 + 16, 0);
+    }
+    ret = bdrv_pwrite(bs->fd, 0, c0, off);
+    memcpy(s->header_raw, c0, s->header_length);
+    free(c0);
+    return ret;
+}
+
+static int qcow2_flush(BlockDriverState *bs)
+{
+    return fsync(bs->fd) < 0 ? -errno : 0;
+}
+
+static int qcow2_discard(BlockDriverState *bs, uint64_t offset, uint64_t len)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t start = (offset + s->cluster_size - 1) & ~(uint64_t)(s->cluster_size - 1);
+    uint64_t end = (offset + len) & ~(uint64_t)(s->cluster_size - 1);
+
+    if (offset + len == bs->size) {
+        end = offset + len;
+    }
+    /* Only whole clusters, and only where the result reads as zeros (a hint anyway). */
+    if (end <= start || (s->version < 3 && bs->backing)) {
+        return 0;
+    }
+    return qcow2_write_zeroes(bs, start, end - start);
+}
+
+int qcow2_truncate(BlockDriverState *bs, uint64_t size)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t l1_needed;
+    uint8_t be[8];
+    int ret;
+
+    if (size < bs->size) {
+        return -ENOTSUP;
+    }
+    if (size > (1ull << 56)) {
+        return -EFBIG;
+    }
+    l1_needed = (size + ((uint64_t)s->cluster_size << s->l2_bits) - 1) >>
+                (s->cluster_bits + s->l2_bits);
+    if (l1_needed > s->l1_size) {
+        ret = qcow2_grow_l1(bs, l1_needed);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    st_be64(be, size);
+    ret = bdrv_pwrite(bs->fd, 24, be, 8);
+    if (ret == 0) {
+        bs->size = size;
+    }
+    return ret;
+}
+
+/*
+ * A new image: header in cluster 0, a one-cluster refcount table in
+ * cluster 1 and its first refcount block in cluster 2 (16-bit refcounts,
+ * clusters 0..2 in use), no L1 table yet; then the image is opened and
+ * grown to `size`, which allocates the L1 table through the ordinary
+ * allocator (and so grows the refcount structures if needed).
+ */
+static int qcow2_create(const char *path, uint64_t size, const BlockCreateOpts *opts,
+                        char *err, size_t errlen)
+{
+    uint32_t cs = opts->cluster_size ? opts->cluster_size : 65536;
+    int version = opts->compat_version ? opts->compat_version : 3;
+    uint32_t cluster_bits;
+    uint8_t *buf;
+    BlockDriverState *bs;
+    int fd, ret;
+    char sub[256];
+
+    if (cs < 512 || cs > (2u << 20) || (cs & (cs - 1))) {
+        return QCOW2_ERR("cluster size %u must be a power of two between 512 and 2M", cs);
+    }
+    if (version != 2 && version != 3) {
+        return QCOW2_ERR("compat version %d is not 2 or 3", version);
+    }
+    if (size > (1ull << 56)) {
+        return QCOW2_ERR("size %" PRIu64 " is too large", size);
+    }
+    if (opts->backing_file && strlen(opts->backing_file) > QCOW2_MAX_BACKING_NAME) {
+        return QCOW2_ERR("backing file name is longer than %d bytes", QCOW2_MAX_BACKING_NAME);
+    }
+    if (opts->backing_format && (strlen(opts->backing_format) > 64 ||
+                                 !bdrv_find_format(opts->backing_format))) {
+        return QCOW2_ERR("unknown backing format '%s'", opts->backing_format);
+    }
+    size = (size + 511) & ~511ull;  /* QEMU counts qcow2 sizes in 512-byte sectors */
+    cluster_bits = (uint32_t)__builtin_ctz(cs);
+    buf = calloc(3, cs);
+    if (!buf) {
+        return QCOW2_ERR("out of memory");
+    }
+    st_be32(buf, QCOW2_MAGIC);
+    st_be32(buf + 4, (uint32_t)version);
+    st_be32(buf + 20, cluster_bits);
+    st_be64(buf + 48, cs);            /* refcount table in cluster 1 */
+    st_be32(buf + 56, 1);
+    if (version == 3) {
+        st_be32(buf + 96, 4);
+        st_be32(buf + 100, QCOW2_V3_HEADER_SIZE);
+    }
+    st_be64(buf + cs, 2ull * cs);     /* refcount block in cluster 2 */
+    for (int i = 0; i < 3; i++) {
+        st_be16(buf + 2ull * cs + 2 * i, 1);
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        ret = -errno;
+        free(buf);
+        snprintf(err, errlen, "could not create: %s", strerror(-ret));
+        return ret;
+    }
+    ret = bdrv_pwrite(fd, 0, buf, 3ull * cs);
+    free(buf);
+    close(fd);
+    if (ret < 0) {
+        snprintf(err, errlen, "could not write: %s", strerror(-ret));
+        return ret;
+    }
+
+    bs = bdrv_open(path, "qcow2", BDRV_O_RDWR | BDRV_O_NO_BACKING, NULL, sub, sizeof(sub));
+    if (!bs) {
+        snprintf(err, errlen, "could not reopen new image: %s", sub);
+        return -EIO;
+    }
+    Qcow2State *s = bs->opaque;
+    if (opts->backing_file) {
+        bs->backing_file = strdup(opts->backing_file);
+        if (opts->backing_format) {
+            Qcow2Extension *e = calloc(1, sizeof(*e));
+            if (e) {
+                e->type = QCOW2_EXT_BACKING_FORMAT;
+                e->len = (uint32_t)strlen(opts->backing_format);
+                e->data = (uint8_t *)strdup(opts->backing_format);
+                s->exts = e;
+                s->nb_exts = 1;
+            }
+        }
+        ret = qcow2_update_header(bs);
+        if (ret < 0) {
+            snprintf(err, errlen, "could not write header: %s", strerror(-ret));
+            bdrv_close(bs);
+            return ret;
+        }
+    }
+    ret = qcow2_truncate(bs, size);
+    if (ret < 0) {
+        snprintf(err, errlen, "could not size the image: %s", strerror(-ret));
+    }
+    bdrv_close(bs);
+    return ret;
+}
+
+const BlockDriver bdrv_qcow2 = {
+    .format_name = "qcow2",
+    .instance_size = sizeof(Qcow2State),
+    .probe = qcow2_probe,
+    .open = qcow2_open,
+    .close = qcow2_close,
+    .read = qcow2_read,
+    .write = qcow2_write,
+    .flush = qcow2_flush,
+    .discard = qcow2_discard,
+    .write_zeroes = qcow2_write_zeroes,
+    .create = qcow2_create,
+};

@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Block-layer interop tests with qemu-img as the oracle (DESIGN.md §6):
+# vm-img-written images must pass `qemu-img check` and compare equal;
+# qemu-img-written images (plain, compressed, backing chains, snapshots,
+# cluster sizes 512..2M, compat 0.10 and 1.1) must read back byte-exact
+# through vm-img; broken headers must give one line and exit 2.
+# Usage: tests/block/run.sh VM_IMG BUILD_DIR
+# Prints PASS/FAIL block/<name> lines and "N passed, M failed".
+set -u
+
+VM_IMG=$(realpath "$1")
+BUILD=$2
+passed=0 failed=0
+
+pass() { passed=$((passed + 1)); echo "PASS block/$1"; }
+fail() { failed=$((failed + 1)); echo "FAIL block/$1: $2"; }
+
+if ! command -v qemu-img >/dev/null; then
+    echo "FAIL block/setup: qemu-img not installed (apt-get install qemu-utils)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+mkdir -p "$BUILD"
+T=$(mktemp -d "$BUILD/block-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+
+# Random data with holes, 512-byte multiple (qcow2 sizes are in sectors).
+head -c 3000320 /dev/urandom > data.raw
+dd if=/dev/zero bs=1M count=2 >> data.raw 2>/dev/null
+head -c 1049600 /dev/urandom >> data.raw
+printf 'compressible %.0s' $(seq 1 30000) | head -c 262144 >> data.raw
+
+# 1. vm-img writes, qemu-img checks and compares.
+for cs in 512 4096 65536 2097152; do
+    for compat in 0.10 1.1; do
+        for c in "" -c; do
+            name="vm-writes-cs$cs-compat$compat${c:+-compressed}"
+            if ! "$VM_IMG" convert $c -O qcow2 -o "cluster_size=$cs,compat=$compat" \
+                    data.raw out.qcow2 2>err.txt; then
+                fail "$name" "convert: $(head -1 err.txt)"
+            elif ! qemu-img check out.qcow2 >chk.txt 2>&1; then
+                fail "$name" "qemu-img check: $(grep -m1 -E 'ERROR|Leaked|error' chk.txt)"
+            elif ! qemu-img compare -f raw -F qcow2 data.raw out.qcow2 >/dev/null 2>&1; then
+                fail "$name" "qemu-img compare differs"
+            else
+                pass "$name"
+            fi
+        done
+    done
+done
+
+# 2. qemu-img writes, vm-img reads (convert -O raw, cmp with qemu-img's own raw).
+read_back() {   # name image
+    local name=$1 img=$2
+    rm -f vm.raw qemu.raw
+    if ! "$VM_IMG" convert -O raw "$img" vm.raw 2>err.txt; then
+        fail "$name" "vm-img convert: $(head -1 err.txt)"
+    elif ! qemu-img convert -O raw "$img" qemu.raw; then
+        fail "$name" "qemu-img convert failed"
+    elif ! cmp -s vm.raw qemu.raw; then
+        fail "$name" "$(cmp vm.raw qemu.raw 2>&1 | head -1)"
+    else
+        pass "$name"
+    fi
+}
+for cs in 512 4096 65536 2097152; do
+    for compat in 0.10 1.1; do
+        o="cluster_size=$cs,compat=$compat"
+        qemu-img convert -f raw -O qcow2 -o "$o" data.raw q.qcow2
+        read_back "qemu-plain-cs$cs-compat$compat" q.qcow2
+        qemu-img convert -f raw -c -O qcow2 -o "$o" data.raw qc.qcow2
+        read_back "qemu-compressed-cs$cs-compat$compat" qc.qcow2
+        # Backing chain: base <- mid (some writes) <- top (zero clusters, writes).
+        qemu-img create -q -f qcow2 -o "$o" -b q.qcow2 -F qcow2 mid.qcow2
+        qemu-io -c "write -P 0x5a 4096 70000" -c "write -P 0x11 2000000 512" mid.qcow2 \
+            >/dev/null 2>&1 || true
+        qemu-img create -q -f qcow2 -o "$o" -b mid.qcow2 -F qcow2 top.qcow2
+        qemu-io -c "write -z 0 1048576" -c "write -P 0x77 3000000 100000" top.qcow2 \
+            >/dev/null 2>&1 || true
+        read_back "qemu-backing-chain-cs$cs-compat$compat" top.qcow2
+        out=$("$VM_IMG" check q.qcow2 2>&1)
+        if [ $? -eq 0 ] && grep -q "No errors were found" <<<"$out"; then
+            pass "vm-check-qemu-image-cs$cs-compat$compat"
+        else
+            fail "vm-check-qemu-image-cs$cs-compat$compat" "$(head -1 <<<"$out")"
+        fi
+    done
+done
+
+# 3. vm-img check agrees with qemu-img on compressed images and reports leaks.
+qemu-img convert -f raw -c -O qcow2 data.raw qc.qcow2
+if "$VM_IMG" check qc.qcow2 >/dev/null 2>&1; then pass vm-check-compressed
+else fail vm-check-compressed "exit $?"; fi
+
+# 4. Internal snapshots created by qemu-img read back; vm-img snapshots pass qemu-img check.
+qemu-img convert -f raw -O qcow2 data.raw s.qcow2
+qemu-img snapshot -c snap1 s.qcow2
+qemu-io -c "write -P 0x33 0 200000" s.qcow2 >/dev/null 2>&1
+if "$VM_IMG" check s.qcow2 >/dev/null 2>&1 && "$VM_IMG" snapshot -l s.qcow2 | grep -q snap1
+then pass vm-reads-qemu-snapshots; else fail vm-reads-qemu-snapshots "check or list failed"; fi
+"$VM_IMG" snapshot -a snap1 s.qcow2 && "$VM_IMG" convert -O raw s.qcow2 vm.raw
+if cmp -s vm.raw data.raw && qemu-img check s.qcow2 >/dev/null 2>&1; then
+    pass vm-applies-qemu-snapshot
+else fail vm-applies-qemu-snapshot "content or check differs"; fi
+"$VM_IMG" convert -O qcow2 data.raw v.qcow2
+"$VM_IMG" snapshot -c one v.qcow2
+qemu-io -c "write -P 0x44 65536 300000" v.qcow2 >/dev/null 2>&1
+"$VM_IMG" snapshot -c two v.qcow2
+if qemu-img check v.qcow2 >chk.txt 2>&1 && qemu-img snapshot -l v.qcow2 | grep -q two; then
+    pass vm-creates-snapshots
+else fail vm-creates-snapshots "$(grep -m1 -E 'ERROR|Leaked' chk.txt)"; fi
+qemu-img snapshot -a one v.qcow2 2>/dev/null
+if qemu-img compare -f raw data.raw v.qcow2 >/dev/null 2>&1; then pass qemu-applies-vm-snapshot
+else fail qemu-applies-vm-snapshot "content differs"; fi
+"$VM_IMG" snapshot -d two v.qcow2 && "$VM_IMG" snapshot -d one v.qcow2
+if qemu-img check v.qcow2 >chk.txt 2>&1 && [ -z "$(qemu-img snapshot -l v.qcow2)" ]; then
+    pass vm-deletes-snapshots
+else fail vm-deletes-snapshots "$(grep -m1 -E 'ERROR|Leaked' chk.txt)"; fi
+
+# 5. Leak detection and repair.
+"$VM_IMG" create -f qcow2 leak.qcow2 1M
+# Bump the refcount of cluster 0 (header) from 1 to 2 in the refcount block at cluster 2.
+printf '\x00\x02' | dd of=leak.qcow2 bs=1 seek=$((2 * 65536)) conv=notrunc 2>/dev/null
+"$VM_IMG" check leak.qcow2 >out.txt 2>&1; rc=$?
+if [ $rc -eq 3 ] && grep -q "1 leaked clusters were found" out.txt; then pass vm-check-finds-leak
+else fail vm-check-finds-leak "exit $rc: $(head -1 out.txt)"; fi
+"$VM_IMG" check -r leaks leak.qcow2 >/dev/null 2>&1
+if qemu-img check leak.qcow2 >/dev/null 2>&1; then pass vm-check-repairs-leak
+else fail vm-check-repairs-leak "qemu-img check still unhappy"; fi
+
+# 6. Broken images: exit 2, one line.
+"$VM_IMG" create -f qcow2 good.qcow2 1M
+broken() {  # name offset hexbytes
+    cp good.qcow2 bad.qcow2
+    printf "$3" | dd of=bad.qcow2 bs=1 seek="$2" conv=notrunc 2>/dev/null
+    "$VM_IMG" info bad.qcow2 >out.txt 2>err.txt; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q '^vm-img: ' err.txt; then
+        pass "$1"
+    else
+        fail "$1" "exit $rc, stderr: $(head -2 err.txt | tr '\n' '|')"
+    fi
+}
+broken rejects-bad-version 4 '\x00\x00\x00\x07'
+broken rejects-cluster-bits 20 '\x00\x00\x00\x1f'
+broken rejects-l1-past-eof 40 '\x00\x00\x00\x00\x10\x00\x00\x00'
+broken rejects-unaligned-refcount-table 48 '\x00\x00\x00\x00\x00\x01\x00\x10'
+broken rejects-incompat-bit 72 '\x00\x00\x00\x00\x00\x00\x00\x10'
+broken rejects-huge-l1 36 '\x7f\x00\x00\x00'
+head -c 50 good.qcow2 > trunc.qcow2
+"$VM_IMG" info -f qcow2 trunc.qcow2 >/dev/null 2>err.txt; rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ]; then pass rejects-truncated-header
+else fail rejects-truncated-header "exit $rc"; fi
+
+# 7. create/info/resize round trip.
+"$VM_IMG" create -f qcow2 -o cluster_size=4096 r.qcow2 10M
+"$VM_IMG" resize r.qcow2 +20M >/dev/null
+sz=$(qemu-img info --output json r.qcow2 | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p')
+if [ "$sz" = $((30 << 20)) ] && qemu-img check r.qcow2 >/dev/null 2>&1; then pass resize-grows
+else fail resize-grows "virtual size $sz"; fi
+if "$VM_IMG" info --output json r.qcow2 | grep -q '"virtual-size": 31457280'; then
+    pass info-json
+else fail info-json "no virtual-size"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# virtio-blk with real images: a busybox guest formats the disk (busybox
+# mke2fs), writes files and prints their SHA-256, syncs and powers off;
+# the host then checks the image with Debian's tools (qemu-img check,
+# qemu-img convert, debugfs) against the hashes the guest printed.  A
+# second boot reads the files back through the guest.  Raw and qcow2.
+# Usage: tests/boot/disk.sh VM_CLI BUILD_DIR
+set -u
+[ $# -eq 2 ] || { echo "usage: $0 VM_CLI BUILD_DIR" >&2; exit 2; }
+GUEST_VM=$1 out=$2/disk
+GUEST_SUITE=disk
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/guest.sh
+. "$here/../lib/guest.sh"
+mkdir -p "$out"
+guest_images
+HANG=240    # a guard against a hung guest, not a measurement
+
+modules='modprobe virtio_mmio; modprobe virtio_blk; modprobe crc32c_generic; modprobe ext4'
+write_script="$modules
+mke2fs -q /dev/vda && mkdir -p /mnt && mount -t ext2 /dev/vda /mnt &&
+dd if=/dev/urandom of=/mnt/big bs=64k count=48 2>/dev/null &&
+dd if=/dev/urandom of=/mnt/small bs=1 count=1000 2>/dev/null &&
+(cd /mnt && sha256sum big small > sums) && cat /mnt/sums | sed 's/^/SUM /' &&
+sync && umount /mnt && echo WRITE-DONE"
+read_script="$modules
+mkdir -p /mnt && mount -t ext2 -o ro /dev/vda /mnt && cd /mnt && sha256sum -c sums &&
+echo READ-DONE"
+for kind in write read; do
+    script=${kind}_script
+    printf '%s\n' "${!script}" >"$out/$kind.sh"
+    "$here/../../scripts/make-initramfs.sh" "$out/$kind.cpio.gz" "$out/$kind.sh" \
+        2>"$out/$kind.err" || guest_fail "initramfs-$kind" "$(head -1 "$out/$kind.err")"
+done
+
+# disk_roundtrip FORMAT: write boot, host-side checks, read boot.
+disk_roundtrip() {
+    local fmt=$1 img=$out/disk.$1 log=$out/$1-write.log raw=$out/disk-$1.raw st f
+    rm -f "$img"
+    qemu-img create -q -f "$fmt" "$img" 64M
+    guest_begin "$fmt-guest-writes-files"
+    run_guest "$log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/write.cpio.gz" \
+        --memory 512M --append "console=ttyS0 quiet" --drive file="$img",format="$fmt"
+    st=$?
+    expect_status "$st" 0 "$log"
+    expect_in "$log" '^WRITE-DONE' "the guest finished writing"
+    expect_at_least "$log" '^SUM [0-9a-f]{64}  (big|small)$' 2 "hashes printed"
+    guest_end
+
+    guest_begin "$fmt-host-sees-guest-files"
+    if [ "$fmt" = qcow2 ]; then
+        qemu-img check -q "$img" >"$out/check.log" 2>&1 ||
+            guest_why "qemu-img check: $(head -1 "$out/check.log")"
+    fi
+    qemu-img convert -O raw "$img" "$raw"
+    for f in big small; do
+        debugfs -R "cat /$f" "$raw" 2>/dev/null >"$out/$f.host"
+        grep -q "^SUM $(sha256sum <"$out/$f.host" | cut -d' ' -f1)  $f\$" "$log" ||
+            guest_why "/$f read by debugfs does not match the guest's hash"
+    done
+    guest_end
+
+    guest_begin "$fmt-guest-reads-back"
+    log=$out/$fmt-read.log
+    run_guest "$log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/read.cpio.gz" \
+        --memory 512M --append "console=ttyS0 quiet" --drive file="$img",format="$fmt",readonly=on
+    st=$?
+    expect_status "$st" 0 "$log"
+    expect_in "$log" '^big: OK' "big verified"
+    expect_in "$log" '^small: OK' "small verified"
+    expect_in "$log" '^READ-DONE' "read boot finished"
+    guest_end
+}
+
+disk_roundtrip raw
+disk_roundtrip qcow2
+
+# --snapshot: the guest writes (mke2fs), the image file stays byte-identical.
+guest_begin snapshot-leaves-image-untouched
+qemu-img create -q -f qcow2 "$out/snap.qcow2" 64M
+cp "$out/snap.qcow2" "$out/snap.before"
+log=$out/snapshot.log
+run_guest "$log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/write.cpio.gz" --memory 512M \
+    --append "console=ttyS0 quiet" --drive file="$out/snap.qcow2",format=qcow2 --snapshot
+expect_status $? 0 "$log"
+expect_in "$log" '^WRITE-DONE' "the guest wrote to its overlay"
+cmp -s "$out/snap.qcow2" "$out/snap.before" || guest_why "the image file changed"
+guest_end
+
+# A read-only drive: the guest's writes fail with an I/O error; the file is untouched.
+guest_begin readonly-drive-refuses-writes
+printf '%s\n' "$modules" 'dd if=/dev/zero of=/dev/vda bs=4k count=1 conv=fsync && echo WROTE' \
+    'echo RO-DONE' >"$out/ro.sh"
+"$here/../../scripts/make-initramfs.sh" "$out/ro.cpio.gz" "$out/ro.sh" 2>/dev/null
+cp "$out/disk.raw" "$out/ro.before"
+log=$out/readonly.log
+run_guest "$log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/ro.cpio.gz" --memory 512M \
+    --append "console=ttyS0 quiet" --drive file="$out/disk.raw",format=raw,readonly=on
+expect_status $? 0 "$log"
+expect_in "$log" '^RO-DONE' "the guest finished"
+expect_not_in "$log" '^WROTE' "a write that succeeded"
+cmp -s "$out/disk.raw" "$out/ro.before" || guest_why "the image file changed"
+guest_end
+guest_summary

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the block layer (block/block.c, block/raw.c) and the
+ * qcow2 driver (block/qcow2*.c): header validation against lying images
+ * (QEMU docs/interop/qcow2.txt "Header"), reads of unallocated, zero and
+ * compressed clusters, copy-on-write from a backing file and from
+ * snapshots, refcount table growth, and consistency (qcow2_check, and
+ * `qemu-img check` when qemu-img is installed).  Images live in a
+ * temporary directory removed at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "block/block.h"
+#include "block/qcow2.h"
+#include "util/osdep.h"
+
+static char dir[64];
+static char err[512];
+
+static const char *path(const char *name)
+{
+    static char buf[4][128];
+    static int n;
+    char *p = buf[n++ & 3];
+
+    snprintf(p, 128, "%s/%s", dir, name);
+    return p;
+}
+
+static void make_qcow2(const char *name, uint64_t size, uint32_t cs, int compat,
+                       const char *backing, const char *backing_fmt)
+{
+    BlockCreateOpts o = { .backing_file = backing, .backing_format = backing_fmt,
+                          .cluster_size = cs, .compat_version = compat };
+    int ret = bdrv_create("qcow2", path(name), size, &o, err, sizeof(err));
+    if (ret < 0) {
+        fail_msg("create %s: %s", name, err);
+    }
+}
+
+static BlockDriverState *open_rw(const char *name)
+{
+    BlockDriverState *bs = bdrv_open(path(name), NULL, BDRV_O_RDWR, NULL, err, sizeof(err));
+    if (!bs) {
+        fail_msg("open %s: %s", name, err);
+    }
+    return bs;
+}
+
+static void poke(const char *name, uint64_t off, const void *bytes, size_t n)
+{
+    int fd = open(path(name), O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, bytes, n, (off_t)off), (ssize_t)n);
+    close(fd);
+}
+
+static void poke_be32(const char *name, uint64_t off, uint32_t v)
+{
+    uint8_t b[4];
+    st_be32(b, v);
+    poke(name, off, b, 4);
+}
+
+static void poke_be64(const char *name, uint64_t off, uint64_t v)
+{
+    uint8_t b[8];
+    st_be64(b, v);
+    poke(name, off, b, 8);
+}
+
+static void fill(uint8_t *buf, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(seed >> 16);
+    }
+}
+
+static void assert_clean(BlockDriverState *bs)
+{
+    Qcow2CheckResult r;
+    assert_int_equal(qcow2_check(bs, 0, &r), 0);
+    assert_int_equal(r.corruptions, 0);
+    assert_int_equal(r.leaks, 0);
+}
+
+/* Runs `qemu-img check` on an image when qemu-img is installed. */
+static void assert_qemu_img_clean(const char *name)
+{
+    char cmd[256];
+    if (system("command -v qemu-img >/dev/null 2>&1") != 0) {
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "qemu-img check -q '%s' >/dev/null 2>&1", path(name));
+    assert_int_equal(system(cmd), 0);
+}
+
+static BlockDriverState *expect_open_fails(const char *name, const char *needle)
+{
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_null(bs);
+    if (!strstr(err, needle)) {
+        fail_msg("error '%s' lacks '%s'", err, needle);
+    }
+    assert_null(strchr(err, '\n'));
+    return bs;
+}
+
+static void test_qcow2_rejects_l1_past_eof(void **state)
+{
+    make_qcow2("l1.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    poke_be64("l1.qcow2", 40, 1ull << 40);
+    expect_open_fails("l1.qcow2", "L1 table");
+}
+
+static void test_qcow2_rejects_cluster_bits_out_of_range(void **state)
+{
+    make_qcow2("cb.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    poke_be32("cb.qcow2", 20, 22);
+    expect_open_fails("cb.qcow2", "cluster_bits 22");
+    poke_be32("cb.qcow2", 20, 8);
+    expect_open_fails("cb.qcow2", "cluster_bits 8");
+}
+
+static void test_qcow2_rejects_l1_too_small_for_size(void **state)
+{
+    make_qcow2("sz.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    poke_be64("sz.qcow2", 24, 1ull << 40);
+    expect_open_fails("sz.qcow2", "too small");
+}
+
+static void test_qcow2_rejects_unknown_incompat_bit_by_number(void **state)
+{
+    make_qcow2("ic.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    poke_be64("ic.qcow2", 72, 1ull << 9);
+    expect_open_fails("ic.qcow2", "bit 9");
+}
+
+static void test_qcow2_rejects_overlapping_tables(void **state)
+{
+    make_qcow2("ov.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("ov.qcow2");
+    uint64_t l1 = ((Qcow2State *)bs->opaque)->l1_table_offset;
+    bdrv_close(bs);
+    poke_be64("ov.qcow2", 48, l1);  /* refcount table on top of the L1 table */
+    expect_open_fails("ov.qcow2", "overlap");
+}
+
+static void test_qcow2_rejects_backing_name_outside_header(void **state)
+{
+    make_qcow2("bn.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    poke_be64("bn.qcow2", 8, 65530);
+    poke_be32("bn.qcow2", 16, 100);
+    expect_open_fails("bn.qcow2", "backing file name");
+}
+
+static void test_qcow2_rejects_truncated_header(void **state)
+{
+    int fd = open(path("tr.qcow2"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    uint8_t h[40] = { 'Q', 'F', 'I', 0xfb, 0, 0, 0, 3 };
+    assert_int_equal(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
+    close(fd);
+    expect_open_fails("tr.qcow2", "too short");
+}
+
+static void test_qcow2_rejects_l2_entry_past_eof(void **state)
+{
+    uint8_t buf[4096];
+    struct stat before, after;
+    make_qcow2("l2.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("l2.qcow2");
+    memset(buf, 0xab, sizeof(buf));
+    assert_int_equal(bdrv_write(bs, 0, buf, sizeof(buf)), 0);
+    uint64_t l2 = ((Qcow2State *)bs->opaque)->l1_table[0] & QCOW2_L1E_OFFSET_MASK;
+    bdrv_close(bs);
+    poke_be64("l2.qcow2", l2, QCOW2_OFLAG_COPIED | (1ull << 40));
+    stat(path("l2.qcow2"), &before);
+    bs = open_rw("l2.qcow2");
+    assert_int_equal(bdrv_read(bs, 0, buf, sizeof(buf)), -EINVAL);
+    assert_int_equal(bdrv_write(bs, 100, buf, 10), -EINVAL);
+    bdrv_close(bs);
+    stat(path("l2.qcow2"), &after);
+    assert_int_equal(before.st_size, after.st_size);
+}
+
+static void test_qcow2_rejects_backing_loop(void **state)
+{
+    make_qcow2("loop-a.qcow2", 1 << 20, 0, 3, "loop-b.qcow2", "qcow2");
+    make_qcow2("loop-b.qcow2", 1 << 20, 0, 3, "loop-a.qcow2", "qcow2");
+    BlockDriverState *bs = bdrv_open(path("loop-a.qcow2"), NULL, 0, NULL, err, sizeof(err));
+    assert_null(bs);
+    assert_non_null(strstr(err, "loops"));
+}
+
+static void test_qcow2_rejects_backing_chain_too_deep(void **state)
+{
+    char name[32], prev[32];
+    make_qcow2("deep0.qcow2", 65536, 0, 3, NULL, NULL);
+    for (int i = 1; i <= BDRV_MAX_BACKING_DEPTH + 1; i++) {
+        snprintf(name, sizeof(name), "deep%d.qcow2", i);
+        snprintf(prev, sizeof(prev), "deep%d.qcow2", i - 1);
+        make_qcow2(name, 65536, 0, 3, prev, "qcow2");
+    }
+    BlockDriverState *bs = bdrv_open(path("deep16.qcow2"), NULL, 0, NULL, err, sizeof(err));
+    assert_non_null(bs);    /* 16 images below the top: allowed */
+    bdrv_close(bs);
+    bs = bdrv_open(path(name), NULL, 0, NULL, err, sizeof(err));
+    assert_null(bs);
+    assert_non_null(strstr(err, "deeper than"));
+}
+
+static void test_bdrv_probes_raw_and_reports_it(void **state)
+{
+    bool probed_raw = false;
+    assert_int_equal(bdrv_create("raw", path("p.raw"), 8192, NULL, err, sizeof(err)), 0);
+    BlockDriverState *bs = bdrv_open(path("p.raw"), NULL, 0, &probed_raw, err, sizeof(err));
+    assert_non_null(bs);
+    assert_true(probed_raw);
+    assert_string_equal(bs->drv->format_name, "raw");
+    assert_int_equal(bs->size, 8192);
+    bdrv_close(bs);
+    make_qcow2("p.qcow2", 8192, 0, 3, NULL, NULL);
+    bs = bdrv_open(path("p.qcow2"), NULL, 0, &probed_raw, err, sizeof(err));
+    assert_non_null(bs);
+    assert_false(probed_raw);
+    assert_string_equal(bs->drv->format_name, "qcow2");
+    bdrv_close(bs);
+}
+
+static void test_bdrv_rejects_out_of_bounds_and_read_only_writes(void **state)
+{
+    uint8_t buf[16] = { 0 };
+    make_qcow2("b.qcow2", 4096, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("b.qcow2");
+    assert_int_equal(bdrv_read(bs, 4090, buf, 16), -EINVAL);
+    assert_int_equal(bdrv_write(bs, UINT64_MAX - 4, buf, 16), -EINVAL);
+    bdrv_close(bs);
+    bs = bdrv_open(path("b.qcow2"), NULL, 0, NULL, err, sizeof(err));
+    assert_int_equal(bdrv_write(bs, 0, buf, 16), -EROFS);
+    bdrv_close(bs);
+}
+
+static void test_raw_write_zeroes_and_discard(void **state)
+{
+    uint8_t buf[8192], zero[8192] = { 0 };
+    assert_int_equal(bdrv_create("raw", path("z.raw"), 65536, NULL, err, sizeof(err)), 0);
+    BlockDriverState *bs = bdrv_open(path("z.raw"), "raw", BDRV_O_RDWR, NULL, err, sizeof(err));
+    fill(buf, sizeof(buf), 1);
+    assert_int_equal(bdrv_write(bs, 4096, buf, sizeof(buf)), 0);
+    assert_int_equal(bdrv_write_zeroes(bs, 4096, 100), 0);
+    assert_int_equal(bdrv_read(bs, 4096, buf, 100), 0);
+    assert_memory_equal(buf, zero, 100);
+    assert_int_equal(bdrv_discard(bs, 4096, 8192), 0);
+    assert_int_equal(bdrv_read(bs, 4096, buf, 8192), 0);
+    assert_memory_equal(buf, zero, 8192);
+    bdrv_close(bs);
+}
+
+static void test_qcow2_write_then_read_roundtrip(void **state)
+{
+    enum { SIZE = 4 << 20 };
+    uint8_t *mirror = calloc(1, SIZE), *buf = malloc(SIZE);
+    uint32_t seed = 7;
+
+    make_qcow2("rt.qcow2", SIZE, 4096, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("rt.qcow2");
+    for (int i = 0; i < 300; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint64_t off = seed % SIZE;
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + seed % 20000;
+        if (off + n > SIZE) {
+            n = SIZE - off;
+        }
+        fill(mirror + off, n, seed);
+        assert_int_equal(bdrv_write(bs, off, mirror + off, n), 0);
+    }
+    assert_int_equal(bdrv_read(bs, 0, buf, SIZE), 0);
+    assert_memory_equal(buf, mirror, SIZE);
+    assert_clean(bs);
+    bdrv_close(bs);
+    bs = bdrv_open(path("rt.qcow2"), NULL, 0, NULL, err, sizeof(err));
+    assert_int_equal(bdrv_read(bs, 0, buf, SIZE), 0);
+    assert_memory_equal(buf, mirror, SIZE);
+    bdrv_close(bs);
+    assert_qemu_img_clean("rt.qcow2");
+    free(mirror);
+    free(buf);
+}
+
+static void test_qcow2_reads_zero_cluster(void **state)
+{
+    uint8_t buf[65536], zero[65536] = { 0 };
+    assert_int_equal(bdrv_create("raw", path("zb.raw"), 1 << 20, NULL, err, sizeof(err)), 0);
+    BlockDriverState *base = bdrv_open(path("zb.raw"), "raw", BDRV_O_RDWR, NULL, err,
+                                       sizeof(err));
+    memset(buf, 0x5a, sizeof(buf));
+    assert_int_equal(bdrv_write(base, 0, buf, sizeof(buf)), 0);
+    bdrv_close(base);
+    for (int compat = 2; compat <= 3; compat++) {
+        make_qcow2("zc.qcow2", 1 << 20, 0, compat, "zb.raw", "raw");
+        BlockDriverState *bs = open_rw("zc.qcow2");
+        assert_int_equal(bdrv_read(bs, 0, buf, sizeof(buf)), 0);
+        assert_int_equal(buf[100], 0x5a);   /* unallocated: from the backing file */
+        assert_int_equal(bdrv_write_zeroes(bs, 0, 65536), 0);
+        assert_int_equal(bdrv_read(bs, 0, buf, sizeof(buf)), 0);
+        assert_memory_equal(buf, zero, sizeof(buf));
+        if (compat == 3) {
+            uint64_t l2 = ((Qcow2State *)bs->opaque)->l1_table[0] & QCOW2_L1E_OFFSET_MASK;
+            uint64_t *t;
+            assert_int_equal(qcow2_l2_load(bs, l2, &t), 0);
+            assert_int_equal(__builtin_bswap64(t[0]), QCOW2_OFLAG_ZERO);
+        }
+        assert_clean(bs);
+        bdrv_close(bs);
+    }
+}
+
+static void test_qcow2_partial_write_copies_backing(void **state)
+{
+    uint8_t base_data[65536], buf[65536];
+    fill(base_data, sizeof(base_data), 3);
+    make_qcow2("cb-base.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("cb-base.qcow2");
+    assert_int_equal(bdrv_write(bs, 65536, base_data, sizeof(base_data)), 0);
+    bdrv_close(bs);
+    make_qcow2("cb-top.qcow2", 1 << 20, 0, 3, "cb-base.qcow2", "qcow2");
+    bs = open_rw("cb-top.qcow2");
+    assert_int_equal(bdrv_write(bs, 65536 + 1000, "hello", 5), 0);
+    memcpy(base_data + 1000, "hello", 5);
+    assert_int_equal(bdrv_read(bs, 65536, buf, sizeof(buf)), 0);
+    assert_memory_equal(buf, base_data, sizeof(buf));
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_qemu_img_clean("cb-top.qcow2");
+}
+
+static void test_qcow2_refcount_table_grows(void **state)
+{
+    enum { SIZE = 16 << 20 };
+    uint8_t *buf = malloc(SIZE), *back = malloc(SIZE);
+    fill(buf, SIZE, 11);
+    /* 512-byte clusters: one refcount table cluster covers only 64 * 256 clusters (8 MiB). */
+    make_qcow2("grow.qcow2", SIZE, 512, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("grow.qcow2");
+    uint32_t before = ((Qcow2State *)bs->opaque)->refcount_table_clusters;
+    assert_int_equal(bdrv_write(bs, 0, buf, SIZE), 0);
+    assert_true(((Qcow2State *)bs->opaque)->refcount_table_clusters > before);
+    assert_clean(bs);
+    bdrv_close(bs);
+    bs = open_rw("grow.qcow2");
+    assert_int_equal(bdrv_read(bs, 0, back, SIZE), 0);
+    assert_memory_equal(buf, back, SIZE);
+    bdrv_close(bs);
+    assert_qemu_img_clean("grow.qcow2");
+    free(buf);
+    free(back);
+}
+
+static void test_qcow2_compressed_roundtrip(void **state)
+{
+    uint8_t buf[65536], back[65536];
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = (uint8_t)(i / 100);
+    }
+    make_qcow2("cmp.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("cmp.qcow2");
+    assert_int_equal(qcow2_write_compressed(bs, 0, buf, sizeof(buf)), 0);
+    assert_int_equal(qcow2_write_compressed(bs, 65536, buf, sizeof(buf)), 0);
+    assert_int_equal(qcow2_write_compressed(bs, 0, buf, sizeof(buf)), -EEXIST);
+    assert_int_equal(bdrv_read(bs, 65536, back, sizeof(back)), 0);
+    assert_memory_equal(buf, back, sizeof(buf));
+    /* A partial write over a compressed cluster copies it out first. */
+    assert_int_equal(bdrv_write(bs, 10, "xyz", 3), 0);
+    memcpy(buf + 10, "xyz", 3);
+    assert_int_equal(bdrv_read(bs, 0, back, sizeof(back)), 0);
+    assert_memory_equal(buf, back, sizeof(buf));
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_qemu_img_clean("cmp.qcow2");
+}
+
+static void test_qcow2_snapshot_keeps_old_data(void **state)
+{
+    uint8_t a[8192], b[8192], back[8192];
+    fill(a, sizeof(a), 21);
+    fill(b, sizeof(b), 22);
+    make_qcow2("snap.qcow2", 1 << 20, 4096, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("snap.qcow2");
+    assert_int_equal(bdrv_write(bs, 0, a, sizeof(a)), 0);
+    assert_int_equal(qcow2_snapshot_create(bs, "s1"), 0);
+    assert_int_equal(qcow2_snapshot_create(bs, "s1"), -EEXIST);
+    assert_int_equal(bdrv_write(bs, 100, b, 5000), 0);
+    assert_clean(bs);
+    assert_int_equal(qcow2_snapshot_apply(bs, "s1"), 0);
+    assert_int_equal(bdrv_read(bs, 0, back, sizeof(back)), 0);
+    assert_memory_equal(a, back, sizeof(a));
+    assert_int_equal(qcow2_snapshot_delete(bs, "s1"), 0);
+    assert_int_equal(qcow2_snapshot_delete(bs, "s1"), -ENOENT);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_qemu_img_clean("snap.qcow2");
+}
+
+static void test_qcow2_grow_keeps_backing_format_extension(void **state)
+{
+    uint8_t buf[512];
+    make_qcow2("ext-base.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    make_qcow2("ext.qcow2", 1 << 20, 0, 3, "ext-base.qcow2", "qcow2");
+    BlockDriverState *bs = open_rw("ext.qcow2");
+    assert_int_equal(qcow2_truncate(bs, 1ull << 40), 0);
+    assert_int_equal(qcow2_update_header(bs), 0);
+    bdrv_close(bs);
+    bs = open_rw("ext.qcow2");
+    assert_int_equal(bs->size, 1ull << 40);
+    assert_string_equal(bs->backing_format, "qcow2");
+    assert_string_equal(bs->backing_file, "ext-base.qcow2");
+    assert_int_equal(bdrv_read(bs, (1ull << 40) - 512, buf, 512), 0);
+    assert_clean(bs);
+    bdrv_close(bs);
+}
+
+static void test_qcow2_check_finds_leak(void **state)
+{
+    Qcow2CheckResult r;
+    make_qcow2("leak.qcow2", 1 << 20, 0, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("leak.qcow2");
+    assert_true(qcow2_alloc_cluster(bs) > 0);   /* allocated, never referenced */
+    assert_int_equal(qcow2_check(bs, 0, &r), 0);
+    assert_int_equal(r.leaks, 1);
+    assert_int_equal(r.corruptions, 0);
+    assert_int_equal(qcow2_check(bs, QCOW2_CHECK_REPAIR_LEAKS, &r), 0);
+    assert_int_equal(r.leaks_fixed, 1);
+    assert_clean(bs);
+    bdrv_close(bs);
+}
+
+static int setup(void **state)
+{
+    strcpy(dir, "/tmp/test-qcow2-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qcow2_rejects_l1_past_eof),
+        cmocka_unit_test(test_qcow2_rejects_cluster_bits_out_of_range),
+        cmocka_unit_test(test_qcow2_rejects_l1_too_small_for_size),
+        cmocka_unit_test(test_qcow2_rejects_unknown_incompat_bit_by_number),
+        cmocka_unit_test(test_qcow2_rejects_overlapping_tables),
+        cmocka_unit_test(test_qcow2_rejects_backing_name_outside_header),
+        cmocka_unit_test(test_qcow2_rejects_truncated_header),
+        cmocka_unit_test(test_qcow2_rejects_l2_entry_past_eof),
+        cmocka_unit_test(test_qcow2_rejects_backing_loop),
+        cmocka_unit_test(test_qcow2_rejects_backing_chain_too_deep),
+        cmocka_unit_test(test_bdrv_probes_raw_and_reports_it),
+        cmocka_unit_test(test_bdrv_rejects_out_of_bounds_and_read_only_writes),
+        cmocka_unit_test(test_raw_write_zeroes_and_discard),
+        cmocka_unit_test(test_qcow2_write_then_read_roundtrip),
+        cmocka_unit_test(test_qcow2_reads_zero_cluster),
+        cmocka_unit_test(test_qcow2_partial_write_copies_backing),
+        cmocka_unit_test(test_qcow2_refcount_table_grows),
+        cmocka_unit_test(test_qcow2_compressed_roundtrip),
+        cmocka_unit_test(test_qcow2_snapshot_keeps_old_data),
+        cmocka_unit_test(test_qcow2_grow_keeps_backing_format_extension),
+        cmocka_unit_test(test_qcow2_check_finds_leak),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
