@@ -15,6 +15,8 @@
 #include "config-host.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
+#include "net/net.h"
+#include "tcg/jit.h"
 #include "tcg/tb.h"
 #include "util/error.h"
 #include "util/trace.h"
@@ -23,7 +25,7 @@ enum {
     OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_BIOS,
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
-    OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB,
+    OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB, OPT_JIT_STATS,
 };
 
 static const struct option options[] = {
@@ -45,6 +47,7 @@ static const struct option options[] = {
     { "loadvm", required_argument, NULL, OPT_LOADVM },
     { "snapshot", no_argument, NULL, OPT_SNAPSHOT },
     { "accel", required_argument, NULL, OPT_ACCEL },
+    { "jit-stats", no_argument, NULL, OPT_JIT_STATS },
     { "gdb", required_argument, NULL, OPT_GDB },
     { "s", no_argument, NULL, OPT_GDB_S },
     { "S", no_argument, NULL, OPT_STOPPED },
@@ -72,14 +75,18 @@ static void usage(FILE *f)
         "  --dump-dtb FILE           write the device tree and exit\n"
         "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on]  a virtio disk\n"
         "  --snapshot                drive writes go to a temporary overlay\n"
+        "  --netdev user[,id=ID][,net=10.0.2.0/24][,hostfwd=tcp:127.0.0.1:2222-:22]\n"
+        "           [,restrict=on][,mac=52:54:00:12:34:56]  a virtio-net NIC on user-mode\n"
+        "                            networking (libslirp); hostfwd= may repeat\n"
         "  --memory SIZE             guest RAM, K/M/G suffixes, default 512M (-m)\n"
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
+        "  --jit-stats               print JIT and TB cache counters at exit\n"
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
-        "Not built yet: --cdrom --netdev --display sdl\n"
+        "Not built yet: --cdrom --display sdl\n"
         "  --monitor --loadvm --gdb -s -S\n");
 }
 
@@ -159,6 +166,20 @@ static void parse_drive(MachineConfig *cfg, char *arg)
     cfg->nr_drives++;
 }
 
+/* --netdev user[,id=ID][,net=ADDR/PREFIX][,hostfwd=...][,restrict=on][,mac=MAC] */
+static void parse_netdev(MachineConfig *cfg, char *arg)
+{
+    char err[256];
+
+    if (cfg->nr_netdevs == MACHINE_MAX_NETDEVS) {
+        error_exit("--netdev: at most %d network devices", MACHINE_MAX_NETDEVS);
+    }
+    if (net_parse_netdev(arg, &cfg->netdevs[cfg->nr_netdevs], err, sizeof(err)) < 0) {
+        error_exit("--netdev: %s", err);
+    }
+    cfg->nr_netdevs++;
+}
+
 static void parse_accel(MachineConfig *cfg, const char *arg)
 {
     if (!strcmp(arg, "tier=auto") || !strcmp(arg, "tcg")) {
@@ -166,8 +187,7 @@ static void parse_accel(MachineConfig *cfg, const char *arg)
     } else if (!strcmp(arg, "tier=interp")) {
         cfg->tier = TIER_INTERP;
     } else if (!strcmp(arg, "tier=jit")) {
-        error_exit("--accel: tier=jit: the JIT tier is not built yet (use tier=interp or "
-                   "tier=auto)");
+        cfg->tier = TIER_JIT;
     } else {
         error_exit("--accel: '%s' is not one of tier=auto, tier=interp, tier=jit", arg);
     }
@@ -209,7 +229,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_BIOS: cfg->bios = optarg; break;
         case OPT_DRIVE: parse_drive(cfg, optarg); break;
         case OPT_CDROM: not_built("--cdrom", "the block layer");
-        case OPT_NETDEV: not_built("--netdev", "networking");
+        case OPT_NETDEV: parse_netdev(cfg, optarg); break;
         case OPT_DISPLAY:
             if (strcmp(optarg, "none")) {
                 not_built("--display", "the SDL display");
@@ -221,6 +241,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_LOADVM: not_built("--loadvm", "snapshots");
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_ACCEL: parse_accel(cfg, optarg); break;
+        case OPT_JIT_STATS: cfg->jit_stats = true; break;
         case OPT_GDB: not_built("--gdb", "the gdb stub");
         case OPT_GDB_S: not_built("-s", "the gdb stub");
         case OPT_STOPPED: not_built("-S", "the monitor (to continue a stopped machine)");
@@ -283,6 +304,9 @@ int main(int argc, char **argv)
 
     cpu_loop_run(m);
     fflush(stdout);
+    if (cfg.jit_stats) {
+        jit_print_stats(m->cpus[0], stderr);
+    }
     if (trace_file) {
         fclose(trace_file);
     }

@@ -14,6 +14,7 @@
 
 struct Machine;
 struct TranslationBlock;
+struct IRFunc;
 typedef struct CPUState CPUState;
 typedef struct TBInsn TBInsn;
 
@@ -112,6 +113,11 @@ typedef struct CPUClass {
      * may now touch memory; e.g. drop an LR reservation.
      */
     void (*preempt)(CPUState *cpu);
+    /*
+     * Optional, tier 2: lower tb's pre-decoded instructions to IR in *f
+     * (tcg/ir.h).  Returns false when the TB must stay in tier 1.
+     */
+    bool (*translate)(CPUState *cpu, struct TranslationBlock *tb, struct IRFunc *f);
 } CPUClass;
 
 #define TB_JMP_CACHE_BITS 14

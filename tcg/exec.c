@@ -9,6 +9,7 @@
  */
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
+#include "tcg/jit.h"
 #include "hw/core/fdwatch.h"
 
 /* TBs between timer polls: bounds timer latency without a clock read per TB. */
@@ -71,6 +72,7 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
     volatile uint64_t left = budget;
     /* The TB just run, for chaining; NULL after anything but a jump or fall-through. */
     TranslationBlock *volatile prev = NULL;
+    ExecTier tier = m->cfg ? m->cfg->tier : TIER_INTERP;
 
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         cpu->cc->do_exception(cpu);
@@ -92,7 +94,28 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
             return;
         }
         tb = tb_find_next(cpu, prev);
-        tb_exec_interp(cpu, tb);
+        if (tb->jit_code) {
+            prev = jit_exec(cpu, tb);
+            continue;
+        } else if (tier != TIER_INTERP && tb->cacheable && !tb->jit_failed &&
+                   (tier == TIER_JIT || tb->exec_count >= JIT_AUTO_THRESHOLD)) {
+            JITResult r = jit_compile(cpu, tb, tier != TIER_JIT);
+            if (r == JIT_OK) {
+                prev = jit_exec(cpu, tb);
+                continue;
+            } else {
+                if (r == JIT_FULL) {
+                    /* tb stays readable until the arena is reused: run it once more. */
+                    tb_flush(cpu);
+                    tb_exec_interp(cpu, tb);
+                    prev = NULL;
+                    continue;
+                }
+                tb_exec_interp(cpu, tb);
+            }
+        } else {
+            tb_exec_interp(cpu, tb);
+        }
         prev = tb;
     }
 }

@@ -10,6 +10,7 @@
 
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
+#include "tcg/jit.h"
 #include "hw/core/machine.h"
 #include "util/error.h"
 #include "util/trace.h"
@@ -104,6 +105,7 @@ void tb_flush(CPUState *cpu)
         tb_jmp_cache_clear(m->cpus[i]);
     }
     tb_arena_used = 0;
+    jit_flush();
     tb_stats.flushes++;
 }
 

@@ -33,6 +33,8 @@ typedef struct TranslationBlock {
     gva_t chain_pc[2];
     unsigned chain_next;            /* which slot to replace when both are taken */
     uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
+    void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
+    bool jit_failed;                /* tier 2 cannot compile it: stay in tier 1 */
     struct TranslationBlock *hash_next;
     struct TranslationBlock *page_next;
     MemoryRegion *mr;               /* host-backed region holding the code */

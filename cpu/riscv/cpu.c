@@ -54,6 +54,7 @@ const CPUClass riscv_cpu_class = {
     .disas = riscv_disas,
     .dump_state = riscv_cpu_dump_state,
     .preempt = riscv_cpu_preempt,
+    .translate = riscv_translate,
 };
 
 /*

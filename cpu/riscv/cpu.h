@@ -168,6 +168,9 @@ unsigned riscv_decode(CPUState *cs, TBInsn *out, const uint8_t *code, size_t ava
 extern const char *const riscv_gpr_names[32];
 extern const char *const riscv_fpr_names[32];
 
+/* CPUClass.translate (translate.c): lower a TB to tier-2 IR. */
+bool riscv_translate(CPUState *cs, struct TranslationBlock *tb, struct IRFunc *f);
+
 /* CPUClass.disas. */
 unsigned riscv_disas(char *buf, size_t size, gva_t pc, uint32_t raw);
 /*

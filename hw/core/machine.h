@@ -25,6 +25,25 @@ typedef struct DriveConfig {
     bool readonly;
 } DriveConfig;
 
+#define MACHINE_MAX_NETDEVS 8
+#define NETDEV_MAX_HOSTFWD 8
+
+/*
+ * One --netdev: a backend (today "user", libslirp) and the virtio-net
+ * device in front of it.  Checked for syntax by net_parse_netdev()
+ * (net/net.h); strings point into argv.
+ */
+typedef struct NetdevConfig {
+    const char *type;       /* "user" */
+    const char *id;         /* id=, or NULL: "net<n>" */
+    const char *net;        /* net=ADDR/PREFIX, or NULL: 10.0.2.0/24 */
+    const char *hostfwd[NETDEV_MAX_HOSTFWD]; /* "tcp:HADDR:HPORT-GADDR:GPORT" */
+    unsigned nr_hostfwd;
+    bool restricted;        /* restrict=on: the guest reaches nothing outside */
+    bool has_mac;
+    uint8_t mac[6];         /* mac=, else 52:54:00:12:34:56 + index */
+} NetdevConfig;
+
 /* Everything the command line says about the machine; strings are borrowed from argv. */
 typedef struct MachineConfig {
     const char *arch;       /* "riscv64" */
@@ -37,9 +56,12 @@ typedef struct MachineConfig {
     uint64_t ram_size;      /* bytes */
     DriveConfig drives[MACHINE_MAX_DRIVES];
     unsigned nr_drives;
+    NetdevConfig netdevs[MACHINE_MAX_NETDEVS];
+    unsigned nr_netdevs;
     bool snapshot;          /* --snapshot: drive writes go to a temporary overlay */
     unsigned smp;           /* harts */
     ExecTier tier;
+    bool jit_stats;         /* --jit-stats: print engine counters at exit */
 } MachineConfig;
 
 typedef struct Machine {
@@ -55,8 +77,12 @@ typedef struct Machine {
     uint32_t fdt_next_phandle;
     uint32_t cpu_intc_phandle[MACHINE_MAX_CPUS]; /* each hart's interrupt-controller node */
     uint32_t irqchip_phandle;                    /* the PLIC, once created */
-    /* Host file descriptors the execution loop polls (console input), see fdpoll.h. */
+    /* Host file descriptors the execution loop polls (console input), see fdwatch.h. */
     struct FDWatch *fd_watches;
+    /* Subsystems that join the fd poll with fds of their own (libslirp), see fdwatch.h. */
+    struct FDPollHook *poll_hooks;
+    /* The network backends (net/net.h), for the monitor's `info network`. */
+    struct NetDev *netdevs;
     /* Set by a device (finisher) or the user: stop and exit with exit_status. */
     volatile int shutdown_request;
     int exit_status;

@@ -18,6 +18,7 @@
 #include "hw/core/loader.h"
 #include "block/block.h"
 #include "cpu/riscv/cpu.h"
+#include "net/net.h"
 #include "ui/console.h"
 #include "util/error.h"
 
@@ -317,10 +318,31 @@ static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
     return bs;
 }
 
-/* Eight virtio-mmio slots as on QEMU's virt; --drive n fills slot n with a virtio-blk disk. */
+/*
+ * Eight virtio-mmio slots as on QEMU's virt; --drive n fills slot n with a
+ * virtio-blk disk, then --netdev k fills slot nr_drives + k with a virtio-net NIC.
+ */
 static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
 {
     const MachineConfig *cfg = m->cfg;
+    VirtIODevice *nics[VIRT_VIRTIO_COUNT] = { NULL };
+
+    if (cfg->nr_drives + cfg->nr_netdevs > VIRT_VIRTIO_COUNT) {
+        error_exit("--netdev: %u drives and %u netdevs do not fit the %d virtio slots",
+                   cfg->nr_drives, cfg->nr_netdevs, VIRT_VIRTIO_COUNT);
+    }
+    for (unsigned k = 0; k < cfg->nr_netdevs; k++) {
+        char err[256];
+        NetDev *nd = net_create(m, &cfg->netdevs[k], k, err, sizeof(err));
+
+        if (!nd) {
+            error_exit("--netdev: %s", err);
+        }
+        nics[cfg->nr_drives + k] = virtio_net_new(m, nd);
+        if (!nics[cfg->nr_drives + k]) {
+            error_exit("--netdev: out of memory");
+        }
+    }
 
     /* libfdt puts each node first: creating slot 7 first lists slot 0 first (vda). */
     for (int n = VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
@@ -330,6 +352,8 @@ static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
             vdev = virtio_blk_new(m, open_drive(m, &cfg->drives[n]), cfg->drives[n].readonly);
             snprintf(serial, sizeof(serial), "vm-disk-%d", n);
             virtio_blk_set_serial(vdev, serial);
+        } else {
+            vdev = nics[n];
         }
         b->virtio[n] = virtio_mmio_create(m, VIRT_VIRTIO_BASE + n * 0x1000ull,
                                           plic_input(plic, VIRT_VIRTIO_IRQ + n),

@@ -48,8 +48,8 @@ expect_error memory-not-a-size "--memory: 'lots' is not a size" --arch riscv64 \
 expect_error memory-too-big "exceeds the host's" --arch riscv64 --kernel "$elf" --memory 64T
 expect_error memory-too-small "minimum" --arch riscv64 --kernel "$elf" -m 1M
 expect_error smp-zero "--smp: '0'" --arch riscv64 --kernel "$elf" -smp 0
-expect_error netdev-not-built "--netdev: networking is not built yet" --arch riscv64 \
-    --kernel "$elf" --netdev user
+expect_error netdev-unknown-backend "--netdev: 'tap' is not a backend type" --arch riscv64 \
+    --kernel "$elf" --netdev tap
 expect_error drive-missing-file "--drive: /nonexistent.qcow2: No such file" --arch riscv64 \
     --kernel "$elf" -drive file=/nonexistent.qcow2
 expect_error drive-bad-format "--drive: format 'vmdk' is not qcow2 or raw" --arch riscv64 \

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tier-2 compilation driver (DESIGN.md §3, tcg/jit.h): TB -> IR through
+ * the guest front end, IR optimizer, host back end into the code buffer,
+ * and the --jit-stats report.
+ */
+#include "tcg/jit.h"
+#include "tcg/ir.h"
+#include "tcg/tlb.h"
+#include "util/trace.h"
+
+/* Room reserved per TB: 64 instructions need a few KiB; the back end checks. */
+#define JIT_TB_ROOM (256u << 10)
+
+JITStats jit_stats;
+
+JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
+{
+    static IRFunc func;     /* large; compilation runs on the one vCPU thread */
+    IRFunc *f = &func;
+    void *exec;
+    uint8_t *code;
+    size_t len;
+    unsigned before, after = 0;
+
+    if (!cpu->cc->translate || !cpu->cc->translate(cpu, tb, f)) {
+        tb->jit_failed = true;
+        jit_stats.failed++;
+        return JIT_UNSUPPORTED;
+    }
+    f->tb = tb;
+    f->n_insns = tb->n_insns;
+    before = f->n_ops;
+    ir_optimize(f);
+    for (unsigned i = 0; i < f->n_ops; i++) {
+        after += f->ops[i].opc != IR_NOP;
+    }
+    code = jit_buffer_alloc(JIT_TB_ROOM, &exec);
+    if (!code) {
+        return JIT_FULL;
+    }
+    len = jit_backend_emit(f, code, JIT_TB_ROOM);
+    jit_buffer_commit(len);
+    if (len == 0) {
+        tb->jit_failed = true;
+        jit_stats.failed++;
+        return JIT_UNSUPPORTED;
+    }
+    tb->jit_code = exec;
+    jit_stats.code_bytes += len;
+    jit_stats.ir_ops += before;
+    jit_stats.ir_ops_removed += before - after;
+    if (hot) {
+        jit_stats.compiled_auto++;
+    } else {
+        jit_stats.compiled_jit++;
+    }
+    if (trace_enabled(TRACE_TB)) {
+        trace_printf("jit: pc=0x%016" PRIx64 " insns=%u ir=%u->%u bytes=%zu", tb->pc,
+                     tb->n_insns, before, after, len);
+    }
+    return JIT_OK;
+}
+
+void jit_flush(void)
+{
+    if (jit_buffer_used()) {
+        jit_stats.flushes++;
+    }
+    jit_buffer_reset();
+}
+
+void jit_print_stats(CPUState *cpu, FILE *fp)
+{
+    uint64_t misses = cpu ? cpu->tlb_misses : 0;
+
+    fprintf(fp, "jit-stats: TBs translated: %" PRIu64 " (tier 1), %" PRIu64 " compiled at "
+            "first run, %" PRIu64 " compiled hot, %" PRIu64 " left to tier 1\n",
+            tb_stats.translated, jit_stats.compiled_jit, jit_stats.compiled_auto,
+            jit_stats.failed);
+    fprintf(fp, "jit-stats: code bytes: %" PRIu64 " emitted, %zu in buffer; IR ops %" PRIu64
+            ", %" PRIu64 " removed by the optimizer\n", jit_stats.code_bytes,
+            jit_buffer_used(), jit_stats.ir_ops, jit_stats.ir_ops_removed);
+    fprintf(fp, "jit-stats: chain hits: %" PRIu64 ", jump cache hits: %" PRIu64
+            ", hash lookups: %" PRIu64 "\n", tb_stats.chain_hits, tb_stats.jmp_cache_hits,
+            tb_stats.hash_lookups);
+    fprintf(fp, "jit-stats: TLB misses (hart 0): %" PRIu64 ", slow-path hits: %" PRIu64 "\n",
+            misses, cpu ? cpu->tlb_hits_slow : 0);
+    fprintf(fp, "jit-stats: flushes: %" PRIu64 " TB cache, %" PRIu64 " code buffer; "
+            "invalidated TBs: %" PRIu64 "\n", tb_stats.flushes, jit_stats.flushes,
+            tb_stats.invalidated);
+}

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * x86-64 back end of the tier-2 JIT (DESIGN.md §3): encodes IR ops as
+ * host instructions (Intel SDM vol. 2 encodings, System V AMD64 ABI).
+ * rbx holds the CPUState pointer for the whole TB; guest registers stay
+ * in the CPU struct (so helper calls, slow paths and faults need no
+ * spilling); IR temporaries live in the stack frame; rax, rcx, rdx, rsi,
+ * rdi, r8, r9 are scratch.  Guest loads and stores inline the softmmu TLB
+ * hit path and branch to an out-of-line stub calling tlb_load_slow /
+ * tlb_store_slow on a miss, after recording the instruction in
+ * cpu->cur_insn for precise faults.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tcg/ir.h"
+#include "tcg/jit.h"
+#include "tcg/tb.h"
+#include "tcg/tlb.h"
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11 };
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_L = 0xc, CC_GE = 0xd };
+
+#define MAX_FIXUPS 1024
+#define MAX_STUBS 512
+/*
+ * One frame layout for every TB, so a chained TB runs in its
+ * predecessor's frame: temporaries, then the chain budget.  Entry rsp is
+ * 8 mod 16; two pushes and a frame of 8 mod 16 keep calls aligned.
+ */
+#define FRAME_BUDGET_OFF (IR_MAX_TEMPS * 8)
+#define FRAME_SIZE (IR_MAX_TEMPS * 8 + 8)
+/* Bytes from a TB's entry to its body (after the budget initialisation). */
+#define PROLOGUE_LEN 23
+
+typedef struct Stub {
+    const IROp *op;
+    size_t jcc_pos;     /* rel32 of the jne to the stub */
+    size_t done_pos;    /* where the stub returns */
+} Stub;
+
+typedef struct Emitter {
+    uint8_t *buf;
+    size_t pos, room;
+    bool overflow;
+    const IRFunc *f;
+    size_t label_pos[IR_MAX_LABELS + 2];  /* last two: the epilogue, count+epilogue */
+    struct { size_t pos; int label; } fixup[MAX_FIXUPS];
+    unsigned n_fixups;
+    Stub stub[MAX_STUBS];
+    unsigned n_stubs;
+    int32_t frame;
+} Emitter;
+
+static void b1(Emitter *e, uint8_t v)
+{
+    if (e->pos < e->room) {
+        e->buf[e->pos] = v;
+    } else {
+        e->overflow = true;
+    }
+    e->pos++;
+}
+
+static void b4(Emitter *e, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        b1(e, (uint8_t)(v >> (8 * i)));
+    }
+}
+
+static void b8(Emitter *e, uint64_t v)
+{
+    b4(e, (uint32_t)v);
+    b4(e, (uint32_t)(v >> 32));
+}
+
+static void patch4(Emitter *e, size_t at, uint32_t v)
+{
+    if (at + 4 <= e->room) {
+        memcpy(e->buf + at, &v, 4);
+    }
+}
+
+static bool fits32(int64_t v)
+{
+    return v == (int32_t)v;
+}
+
+/* REX prefix; `force` emits it even when empty (byte registers sil/dil). */
+static void rex(Emitter *e, bool w, int r, int x, int b, bool force)
+{
+    uint8_t v = 0x40 | (w << 3) | ((r >> 3) << 2) | ((x >> 3) << 1) | (b >> 3);
+
+    if (v != 0x40 || force) {
+        b1(e, v);
+    }
+}
+
+/* ModRM (+SIB) for [base + disp32] with reg field `reg`. */
+static void modrm_mem(Emitter *e, int reg, int base, int32_t disp)
+{
+    b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
+    if ((base & 7) == RSP) {
+        b1(e, 0x24);
+    }
+    b4(e, (uint32_t)disp);
+}
+
+/* ModRM + SIB for [base + index + disp32]. */
+static void modrm_sib(Emitter *e, int reg, int base, int index, int32_t disp)
+{
+    b1(e, 0x84 | ((reg & 7) << 3));
+    b1(e, ((index & 7) << 3) | (base & 7));
+    b4(e, (uint32_t)disp);
+}
+
+static void modrm_rr(Emitter *e, int reg, int rm)
+{
+    b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+/* op r/m, reg (64 or 32-bit). */
+static void op_rr(Emitter *e, uint8_t opc, bool w, int rm, int reg)
+{
+    rex(e, w, reg, 0, rm, false);
+    b1(e, opc);
+    modrm_rr(e, reg, rm);
+}
+
+/* op reg, [base + disp]. */
+static void op_rm(Emitter *e, uint8_t opc, bool w, int reg, int base, int32_t disp)
+{
+    rex(e, w, reg, 0, base, false);
+    b1(e, opc);
+    modrm_mem(e, reg, base, disp);
+}
+
+static void mov_ri(Emitter *e, int r, int64_t v)
+{
+    if (v == 0) {
+        op_rr(e, 0x31, false, r, r);                    /* xor r32, r32 */
+    } else if ((uint64_t)v <= 0xffffffffull) {
+        rex(e, false, 0, 0, r, false);
+        b1(e, 0xb8 | (r & 7));
+        b4(e, (uint32_t)v);
+    } else if (fits32(v)) {
+        rex(e, true, 0, 0, r, false);
+        b1(e, 0xc7);
+        modrm_rr(e, 0, r);
+        b4(e, (uint32_t)v);
+    } else {
+        rex(e, true, 0, 0, r, false);
+        b1(e, 0xb8 | (r & 7));
+        b8(e, (uint64_t)v);
+    }
+}
+
+static int32_t val_disp(Emitter *e, int v, int *base)
+{
+    if (v < IR_TEMP_BASE) {
+        *base = RBX;
+        return (int32_t)e->f->global_off[v];
+    }
+    *base = RSP;
+    return (v - IR_TEMP_BASE) * 8;
+}
+
+static void load_arg(Emitter *e, int r, IRArg a)
+{
+    int base;
+    int32_t disp;
+
+    if (a.is_const) {
+        mov_ri(e, r, a.c);
+        return;
+    }
+    disp = val_disp(e, a.v, &base);
+    op_rm(e, 0x8b, true, r, base, disp);
+}
+
+static void store_val(Emitter *e, int v, int r)
+{
+    int base;
+    int32_t disp = val_disp(e, v, &base);
+
+    op_rm(e, 0x89, true, r, base, disp);
+}
+
+static void store_const(Emitter *e, int v, int64_t c)
+{
+    int base;
+    int32_t disp = val_disp(e, v, &base);
+
+    if (fits32(c)) {
+        rex(e, true, 0, 0, base, false);
+        b1(e, 0xc7);
+        modrm_mem(e, 0, base, disp);
+        b4(e, (uint32_t)c);
+    } else {
+        mov_ri(e, RAX, c);
+        store_val(e, v, RAX);
+    }
+}
+
+static void jmp_label(Emitter *e, int cc, int label)
+{
+    if (cc < 0) {
+        b1(e, 0xe9);
+    } else {
+        b1(e, 0x0f);
+        b1(e, 0x80 | cc);
+    }
+    if (e->n_fixups < MAX_FIXUPS) {
+        e->fixup[e->n_fixups].pos = e->pos;
+        e->fixup[e->n_fixups].label = label;
+        e->n_fixups++;
+    } else {
+        e->overflow = true;
+    }
+    b4(e, 0);
+}
+
+static void call_abs(Emitter *e, const void *fn)
+{
+    mov_ri(e, RAX, (int64_t)(uintptr_t)fn);
+    b1(e, 0xff);
+    b1(e, 0xd0);                                        /* call rax */
+}
+
+static void set_cur_insn(Emitter *e, const TBInsn *in)
+{
+    mov_ri(e, RAX, (int64_t)(uintptr_t)in);
+    op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_insn));
+}
+
+static int cond_cc(IRCond c)
+{
+    static const int cc[] = { CC_E, CC_NE, CC_L, CC_GE, CC_B, CC_AE };
+    return cc[c];
+}
+
+/* cmp rax, b (rax already holds a). */
+static void emit_cmp(Emitter *e, IRArg b)
+{
+    if (b.is_const && fits32(b.c)) {
+        rex(e, true, 0, 0, RAX, false);
+        b1(e, 0x81);
+        modrm_rr(e, 7, RAX);
+        b4(e, (uint32_t)b.c);
+    } else {
+        load_arg(e, RCX, b);
+        op_rr(e, 0x39, true, RAX, RCX);
+    }
+}
+
+static void emit_binop(Emitter *e, const IROp *op)
+{
+    bool w = !op->w32;
+    static const uint8_t alu_rr[] = {
+        [IR_ADD] = 0x01, [IR_SUB] = 0x29, [IR_AND] = 0x21, [IR_OR] = 0x09, [IR_XOR] = 0x31,
+    };
+    static const uint8_t alu_ext[] = {
+        [IR_ADD] = 0, [IR_SUB] = 5, [IR_AND] = 4, [IR_OR] = 1, [IR_XOR] = 6,
+    };
+    static const uint8_t shift_ext[] = { [IR_SHL] = 4, [IR_SHR] = 5, [IR_SAR] = 7 };
+
+    load_arg(e, RAX, op->a);
+    switch (op->opc) {
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+        if (op->b.is_const && fits32(op->b.c)) {
+            rex(e, w, 0, 0, RAX, false);
+            b1(e, 0x81);
+            modrm_rr(e, alu_ext[op->opc], RAX);
+            b4(e, (uint32_t)op->b.c);
+        } else {
+            load_arg(e, RCX, op->b);
+            op_rr(e, alu_rr[op->opc], w, RAX, RCX);
+        }
+        break;
+    case IR_SHL: case IR_SHR: case IR_SAR:
+        if (op->b.is_const) {
+            rex(e, w, 0, 0, RAX, false);
+            b1(e, 0xc1);
+            modrm_rr(e, shift_ext[op->opc], RAX);
+            b1(e, (uint8_t)(op->b.c & (w ? 63 : 31)));
+        } else {
+            load_arg(e, RCX, op->b);
+            rex(e, w, 0, 0, RAX, false);
+            b1(e, 0xd3);
+            modrm_rr(e, shift_ext[op->opc], RAX);
+        }
+        break;
+    case IR_MUL:
+        load_arg(e, RCX, op->b);
+        rex(e, w, RAX, 0, RCX, false);
+        b1(e, 0x0f);
+        b1(e, 0xaf);
+        modrm_rr(e, RAX, RCX);                          /* imul rax, rcx */
+        break;
+    default:
+        break;
+    }
+    if (!w) {
+        op_rr(e, 0x89, false, RAX, RAX);                /* mov eax, eax: zero-extend */
+    }
+    store_val(e, op->d, RAX);
+}
+
+/*
+ * TLB hit path: rsi = guest address; on a hit rax = host address and
+ * control falls through; on a miss jumps to a stub recorded for op.
+ */
+static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
+{
+    int32_t tlb_off = offsetof(CPUState, tlb);
+    int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
+
+    load_arg(e, RSI, op->a);
+    if (op->imm) {
+        rex(e, true, 0, 0, RSI, false);
+        b1(e, 0x81);
+        modrm_rr(e, 0, RSI);
+        b4(e, (uint32_t)op->imm);                       /* add rsi, imm32 */
+    }
+    op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
+    rex(e, false, RAX, 0, RAX, false);
+    b1(e, 0x69);
+    modrm_rr(e, RAX, RAX);
+    b4(e, TLB_SIZE * sizeof(TLBEntry));                 /* imul eax, eax, table bytes */
+    op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
+    rex(e, true, 0, 0, RCX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 5, RCX);
+    b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
+    b1(e, 0x81);
+    modrm_rr(e, 4, RCX);
+    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
+    _Static_assert(sizeof(TLBEntry) == 48, "TLBEntry index arithmetic");
+    rex(e, true, RCX, RCX, RCX, false);
+    b1(e, 0x8d);
+    b1(e, 0x04 | (RCX << 3));
+    b1(e, (1 << 6) | (RCX << 3) | RCX);                 /* lea rcx, [rcx + rcx*2] */
+    rex(e, true, 0, 0, RCX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 4, RCX);
+    b1(e, 4);                                           /* shl rcx, 4 */
+    op_rr(e, 0x01, true, RCX, RAX);                     /* add rcx, rax */
+    /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
+    op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);       /* lea rdi, [rsi + size-1] */
+    rex(e, true, 0, 0, RDI, false);
+    b1(e, 0x81);
+    modrm_rr(e, 4, RDI);
+    b4(e, (uint32_t)PAGE_MASK);                         /* and rdi, PAGE_MASK */
+    rex(e, true, RDI, RCX, RBX, false);
+    b1(e, 0x3b);
+    modrm_sib(e, RDI, RBX, RCX, tlb_off + tag_off);     /* cmp rdi, [rbx+rcx+tag] */
+    if (e->n_stubs >= MAX_STUBS) {
+        e->overflow = true;
+        return;
+    }
+    b1(e, 0x0f);
+    b1(e, 0x80 | CC_NE);
+    e->stub[e->n_stubs].op = op;
+    e->stub[e->n_stubs].jcc_pos = e->pos;
+    b4(e, 0);
+    rex(e, true, RAX, RCX, RBX, false);
+    b1(e, 0x8b);
+    modrm_sib(e, RAX, RBX, RCX, tlb_off + offsetof(TLBEntry, addend)); /* mov rax, addend */
+    op_rr(e, 0x01, true, RAX, RSI);                     /* add rax, rsi */
+}
+
+/* Sign/zero-extend the loaded value in rax to 64 bits. */
+static void emit_extend(Emitter *e, unsigned size, bool sign)
+{
+    switch (size) {
+    case 1:
+        rex(e, sign, RAX, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, sign ? 0xbe : 0xb6);
+        modrm_rr(e, RAX, RAX);
+        break;
+    case 2:
+        rex(e, sign, RAX, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, sign ? 0xbf : 0xb7);
+        modrm_rr(e, RAX, RAX);
+        break;
+    case 4:
+        if (sign) {
+            op_rr(e, 0x63, true, RAX, RAX);             /* movsxd rax, eax */
+        } else {
+            op_rr(e, 0x89, false, RAX, RAX);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void emit_ld(Emitter *e, const IROp *op)
+{
+    emit_tlb_lookup(e, op, false);
+    /* Load [rax] with the right width into rax. */
+    switch (op->size) {
+    case 1: b1(e, 0x0f); b1(e, 0xb6); b1(e, 0x00); break;        /* movzx eax, byte [rax] */
+    case 2: b1(e, 0x0f); b1(e, 0xb7); b1(e, 0x00); break;        /* movzx eax, word [rax] */
+    case 4: b1(e, 0x8b); b1(e, 0x00); break;                     /* mov eax, [rax] */
+    default: b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00); break;       /* mov rax, [rax] */
+    }
+    e->stub[e->n_stubs].done_pos = e->pos;
+    e->n_stubs++;
+    emit_extend(e, op->size, op->sign);
+    store_val(e, op->d, RAX);
+}
+
+static void emit_st(Emitter *e, const IROp *op)
+{
+    load_arg(e, R9, op->b);
+    emit_tlb_lookup(e, op, true);
+    switch (op->size) {
+    case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x08); break;        /* mov [rax], r9b */
+    case 2: b1(e, 0x66); b1(e, 0x44); b1(e, 0x89); b1(e, 0x08); break;
+    case 4: b1(e, 0x44); b1(e, 0x89); b1(e, 0x08); break;
+    default: b1(e, 0x4c); b1(e, 0x89); b1(e, 0x08); break;       /* mov [rax], r9 */
+    }
+    e->stub[e->n_stubs].done_pos = e->pos;
+    e->n_stubs++;
+}
+
+/* Out-of-line miss paths; a load's stub returns to the extension of its result. */
+static void emit_stubs(Emitter *e)
+{
+    for (unsigned i = 0; i < e->n_stubs; i++) {
+        const Stub *s = &e->stub[i];
+        const IROp *op = s->op;
+
+        patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        set_cur_insn(e, op->insn);
+        op_rr(e, 0x89, true, RDI, RBX);                 /* mov rdi, rbx */
+        if (op->opc == IR_LD) {
+            mov_ri(e, RDX, op->size);
+            op_rm(e, 0x8b, false, RCX, RBX, e->f->mmu_idx_off);
+            call_abs(e, (const void *)tlb_load_slow);
+        } else {
+            op_rr(e, 0x89, true, RDX, R9);              /* mov rdx, r9 */
+            mov_ri(e, RCX, op->size);
+            op_rm(e, 0x8b, false, R8, RBX, e->f->mmu_idx_off);
+            call_abs(e, (const void *)tlb_store_slow);
+        }
+        b1(e, 0xe9);
+        b4(e, (uint32_t)(s->done_pos - (e->pos + 4)));
+    }
+}
+
+/* cpu->icount += the TB's instructions (tier 1 does it after each TB). */
+static void emit_count(Emitter *e)
+{
+    if (e->f->n_insns) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0x81);
+        modrm_mem(e, 0, RBX, offsetof(CPUState, icount));
+        b4(e, e->f->n_insns);
+    }
+}
+
+/*
+ * A constant exit to pc: count, then jump straight into the successor
+ * tier 1 linked into this TB's chain[] (same page and flags, so still
+ * mapped the same), when both TBs are valid, the successor is compiled,
+ * the chain budget lasts and no exit is requested.  Else leave.
+ */
+static void emit_chain(Emitter *e, int64_t pc, int epilogue)
+{
+    size_t miss0, found;
+
+    emit_count(e);
+    mov_ri(e, RAX, (int64_t)(uintptr_t)e->f->tb);
+    b1(e, 0x80);
+    modrm_mem(e, 7, RAX, offsetof(TranslationBlock, invalid));
+    b1(e, 0);                                           /* cmp byte [tb.invalid], 0 */
+    jmp_label(e, CC_NE, epilogue);
+    mov_ri(e, RCX, pc);
+    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[0]));
+    b1(e, 0x75);                                        /* jne miss0 (rel8) */
+    miss0 = e->pos;
+    b1(e, 0);
+    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[0]));
+    b1(e, 0xeb);                                        /* jmp found (rel8) */
+    found = e->pos;
+    b1(e, 0);
+    if (miss0 < e->room) {
+        e->buf[miss0] = (uint8_t)(e->pos - (miss0 + 1));
+    }
+    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[1]));
+    jmp_label(e, CC_NE, epilogue);
+    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[1]));
+    if (found < e->room) {
+        e->buf[found] = (uint8_t)(e->pos - (found + 1));
+    }
+    op_rr(e, 0x85, true, RDX, RDX);                     /* test rdx, rdx */
+    jmp_label(e, CC_E, epilogue);
+    b1(e, 0x80);
+    modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
+    b1(e, 0);
+    jmp_label(e, CC_NE, epilogue);
+    op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
+    op_rr(e, 0x85, true, RAX, RAX);
+    jmp_label(e, CC_E, epilogue);
+    b1(e, 0x83);
+    modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
+    b1(e, 0);                                           /* cmp dword [exit_request], 0 */
+    jmp_label(e, CC_NE, epilogue);
+    b1(e, 0xff);
+    modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
+    jmp_label(e, CC_E, epilogue);
+    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
+    rex(e, true, 0, 0, RAX, false);
+    b1(e, 0x83);
+    modrm_rr(e, 0, RAX);
+    b1(e, PROLOGUE_LEN);                                /* add rax, PROLOGUE_LEN */
+    b1(e, 0xff);
+    b1(e, 0xe0);                                        /* jmp rax */
+}
+
+size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
+{
+    static Emitter em;      /* large; compilation runs on the one vCPU thread */
+    Emitter *e = &em;
+    int epilogue = IR_MAX_LABELS;
+
+    e->buf = code;
+    e->pos = 0;
+    e->room = room;
+    e->overflow = false;
+    e->f = f;
+    e->n_fixups = 0;
+    e->n_stubs = 0;
+    e->frame = FRAME_SIZE;
+
+    b1(e, 0x53);                                        /* push rbx */
+    b1(e, 0x55);                                        /* push rbp */
+    rex(e, true, 0, 0, RSP, false);
+    b1(e, 0x81);
+    modrm_rr(e, 5, RSP);
+    b4(e, (uint32_t)e->frame);                          /* sub rsp, frame */
+    op_rr(e, 0x89, true, RBX, RDI);                     /* mov rbx, rdi */
+    rex(e, false, 0, 0, RSP, false);
+    b1(e, 0xc7);
+    modrm_mem(e, 0, RSP, FRAME_BUDGET_OFF);
+    b4(e, JIT_CHAIN_BUDGET);                            /* mov dword [budget], N */
+    if (e->pos != PROLOGUE_LEN) {
+        return 0;
+    }
+
+    for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
+        const IROp *op = &f->ops[i];
+
+        switch (op->opc) {
+        case IR_NOP:
+            break;
+        case IR_MOV:
+            if (op->a.is_const) {
+                store_const(e, op->d, op->a.c);
+            } else if (op->a.v != op->d) {
+                load_arg(e, RAX, op->a);
+                store_val(e, op->d, RAX);
+            }
+            break;
+        case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+        case IR_SHL: case IR_SHR: case IR_SAR: case IR_MUL:
+            emit_binop(e, op);
+            break;
+        case IR_SETCOND:
+            load_arg(e, RAX, op->a);
+            emit_cmp(e, op->b);
+            b1(e, 0x0f);
+            b1(e, 0x90 | cond_cc(op->cond));
+            modrm_rr(e, 0, RAX);                        /* setcc al */
+            b1(e, 0x0f);
+            b1(e, 0xb6);
+            modrm_rr(e, RAX, RAX);                      /* movzx eax, al */
+            store_val(e, op->d, RAX);
+            break;
+        case IR_EXT32S: case IR_EXT32U:
+            load_arg(e, RAX, op->a);
+            emit_extend(e, 4, op->opc == IR_EXT32S);
+            store_val(e, op->d, RAX);
+            break;
+        case IR_LD:
+            emit_ld(e, op);
+            break;
+        case IR_ST:
+            emit_st(e, op);
+            break;
+        case IR_BRCOND:
+            if (op->a.is_const && op->b.is_const) {
+                if (ir_eval_cond(op->cond, op->a.c, op->b.c)) {
+                    jmp_label(e, -1, op->d);
+                }
+                break;
+            }
+            if (op->a.is_const) {
+                load_arg(e, RAX, op->a);
+            } else {
+                load_arg(e, RAX, op->a);
+            }
+            emit_cmp(e, op->b);
+            jmp_label(e, cond_cc(op->cond), op->d);
+            break;
+        case IR_LABEL:
+            e->label_pos[op->d] = e->pos;
+            break;
+        case IR_CALL_INSN:
+            set_cur_insn(e, op->insn);
+            op_rr(e, 0x89, true, RSI, RAX);             /* mov rsi, rax */
+            op_rr(e, 0x89, true, RDI, RBX);             /* mov rdi, rbx */
+            call_abs(e, (const void *)op->insn->fn);
+            op_rr(e, 0x85, false, RAX, RAX);            /* test eax, eax */
+            jmp_label(e, CC_NE, epilogue + 1);
+            break;
+        case IR_EXIT:
+            if (op->a.is_const && fits32(op->a.c)) {
+                rex(e, true, 0, 0, RBX, false);
+                b1(e, 0xc7);
+                modrm_mem(e, 0, RBX, offsetof(CPUState, pc));
+                b4(e, (uint32_t)op->a.c);
+            } else {
+                load_arg(e, RAX, op->a);
+                op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
+            }
+            if (op->a.is_const && f->tb) {
+                emit_chain(e, op->a.c, epilogue);
+            } else {
+                jmp_label(e, -1, epilogue + 1);
+            }
+            break;
+        }
+    }
+    /* epilogue + 1: count the TB's instructions, then leave. */
+    e->label_pos[epilogue + 1] = e->pos;
+    emit_count(e);
+    e->label_pos[epilogue] = e->pos;
+    rex(e, true, 0, 0, RSP, false);
+    b1(e, 0x81);
+    modrm_rr(e, 0, RSP);
+    b4(e, (uint32_t)e->frame);                          /* add rsp, frame */
+    b1(e, 0x5d);                                        /* pop rbp */
+    b1(e, 0x5b);                                        /* pop rbx */
+    b1(e, 0xc3);                                        /* ret */
+    emit_stubs(e);
+    for (unsigned i = 0; i < e->n_fixups; i++) {
+        size_t at = e->fixup[i].pos;
+        patch4(e, at, (uint32_t)(e->label_pos[e->fixup[i].label] - (at + 4)));
+    }
+    return e->overflow ? 0 : e->pos;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the tier-2 IR and its optimizer (tcg/ir.c, tcg/opt.c):
+ * folding matches RISC-V semantics, constants propagate within a block
+ * and are forgotten at labels and helper calls, dead temporaries and x0
+ * writes disappear, loads (which may fault) stay.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "tcg/ir.h"
+
+static IRFunc *new_func(void)
+{
+    static IRFunc f;
+
+    ir_init(&f);
+    f.zero_global = 0;
+    f.sink_global = 32;
+    return &f;
+}
+
+static void test_ir_fold_matches_riscv_word_and_shift_semantics(void **state)
+{
+    uint64_t r;
+
+    assert_true(ir_fold(IR_SHL, false, 1, 65, &r));
+    assert_int_equal(r, 2);                         /* count masked to 63 */
+    assert_true(ir_fold(IR_SAR, true, 0x80000000u, 33, &r));
+    assert_int_equal(r, 0xc0000000u);               /* 32-bit, count masked to 31 */
+    assert_true(ir_fold(IR_ADD, true, 0x7fffffff, 1, &r));
+    assert_int_equal(r, 0x80000000u);               /* zero-extended like the back end */
+    assert_true(ir_fold(IR_EXT32S, false, 0x80000000u, 0, &r));
+    assert_int_equal(r, 0xffffffff80000000ull);
+    assert_true(ir_eval_cond(IR_LT, (uint64_t)-1, 0));
+    assert_false(ir_eval_cond(IR_LTU, (uint64_t)-1, 0));
+}
+
+static void test_ir_opt_propagates_constants_into_guest_registers(void **state)
+{
+    IRFunc *f = new_func();
+
+    ir_mov(f, 5, ir_c(0x1000));                     /* lui */
+    ir_binop(f, IR_ADD, false, 5, ir_v(5), ir_c(0x23)); /* addi */
+    ir_exit(f, ir_v(5));
+    ir_optimize(f);
+    assert_int_equal(f->ops[1].opc, IR_MOV);
+    assert_true(f->ops[1].a.is_const);
+    assert_int_equal(f->ops[1].a.c, 0x1023);
+    assert_true(f->ops[2].a.is_const);
+    assert_int_equal(f->ops[2].a.c, 0x1023);
+}
+
+static void test_ir_opt_reads_x0_as_zero_and_drops_sink_writes(void **state)
+{
+    IRFunc *f = new_func();
+
+    ir_binop(f, IR_ADD, false, 32, ir_v(7), ir_v(8));
+    ir_binop(f, IR_OR, false, 9, ir_v(0), ir_v(0));
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_NOP);
+    assert_int_equal(f->ops[1].opc, IR_MOV);
+    assert_true(f->ops[1].a.is_const);
+    assert_int_equal(f->ops[1].a.c, 0);
+}
+
+static void test_ir_opt_removes_dead_temps_but_keeps_loads(void **state)
+{
+    IRFunc *f = new_func();
+    int t = ir_new_temp(f), u = ir_new_temp(f);
+
+    ir_binop(f, IR_ADD, false, t, ir_v(1), ir_v(2));        /* dead */
+    ir_ld(f, u, ir_v(1), 0, 8, false, NULL);                /* dead but may fault */
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_NOP);
+    assert_int_equal(f->ops[1].opc, IR_LD);
+}
+
+static void test_ir_opt_forgets_guest_constants_after_helper_calls(void **state)
+{
+    IRFunc *f = new_func();
+
+    ir_mov(f, 3, ir_c(7));
+    ir_call_insn(f, NULL);
+    ir_exit(f, ir_v(3));
+    ir_optimize(f);
+    assert_false(f->ops[2].a.is_const);
+}
+
+static void test_ir_opt_forgets_constants_at_labels(void **state)
+{
+    IRFunc *f = new_func();
+    int l = ir_new_label(f), t = ir_new_temp(f);
+
+    ir_mov(f, t, ir_c(1));
+    ir_brcond(f, IR_EQ, ir_v(4), ir_c(0), l);
+    ir_mov(f, t, ir_c(2));
+    ir_label(f, l);
+    ir_exit(f, ir_v(t));
+    ir_optimize(f);
+    assert_false(f->ops[4].a.is_const);
+    assert_int_equal(f->ops[0].opc, IR_MOV);        /* still live through the branch */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ir_fold_matches_riscv_word_and_shift_semantics),
+        cmocka_unit_test(test_ir_opt_propagates_constants_into_guest_registers),
+        cmocka_unit_test(test_ir_opt_reads_x0_as_zero_and_drops_sink_writes),
+        cmocka_unit_test(test_ir_opt_removes_dead_temps_but_keeps_loads),
+        cmocka_unit_test(test_ir_opt_forgets_guest_constants_after_helper_calls),
+        cmocka_unit_test(test_ir_opt_forgets_constants_at_labels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
