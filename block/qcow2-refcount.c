@@ -359,6 +359,15 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t n)
                 run = 0;
                 continue;
             }
+            /*
+             * A "free" cluster under the header, L1, refcount table or
+             * snapshot table means the refcounts lie: allocating it would
+             * overwrite metadata (and a refcount block at offset 0 cannot
+             * even be recorded).  The image is corrupt; refuse the write.
+             */
+            if (qcow2_overlaps_metadata(s, (idx + run) << s->cluster_bits, s->cluster_size)) {
+                return -EIO;
+            }
             run++;
         }
         if (((idx + n) << s->cluster_bits) >> s->cluster_bits != idx + n ||

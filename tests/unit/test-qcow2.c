@@ -268,6 +268,30 @@ static void test_raw_write_zeroes_and_discard(void **state)
     bdrv_close(bs);
 }
 
+/* Refcounts that call the header free: a write must fail, not loop or overwrite it. */
+static void test_qcow2_write_refuses_clusters_over_metadata(void **state)
+{
+    uint8_t hdr[64], zero[512] = { 0 }, data[512], rt[8];
+    int fd;
+
+    make_qcow2("lie.qcow2", 1 << 20, 512, 3, NULL, NULL);
+    fd = open(path("lie.qcow2"), O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, hdr, sizeof(hdr), 0), sizeof(hdr));
+    assert_int_equal(pread(fd, rt, 8, ld_be64(hdr + 48)), 8);   /* refcount table entry 0 */
+    assert_int_equal(pwrite(fd, zero, sizeof(zero), ld_be64(rt)), sizeof(zero));
+    close(fd);
+
+    BlockDriverState *bs = open_rw("lie.qcow2");
+    memset(data, 0xab, sizeof(data));
+    assert_int_equal(bdrv_write(bs, 0, data, sizeof(data)), -EIO);
+    bdrv_close(bs);
+    fd = open(path("lie.qcow2"), O_RDONLY);
+    assert_int_equal(pread(fd, hdr, 4, 0), 4);
+    close(fd);
+    assert_memory_equal(hdr, "QFI\xfb", 4);
+}
+
 static void test_qcow2_write_then_read_roundtrip(void **state)
 {
     enum { SIZE = 4 << 20 };
@@ -477,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_bdrv_rejects_out_of_bounds_and_read_only_writes),
         cmocka_unit_test(test_raw_write_zeroes_and_discard),
         cmocka_unit_test(test_qcow2_write_then_read_roundtrip),
+        cmocka_unit_test(test_qcow2_write_refuses_clusters_over_metadata),
         cmocka_unit_test(test_qcow2_reads_zero_cluster),
         cmocka_unit_test(test_qcow2_partial_write_copies_backing),
         cmocka_unit_test(test_qcow2_refcount_table_grows),
