@@ -4,7 +4,9 @@
 # mke2fs), writes files and prints their SHA-256, syncs and powers off;
 # the host then checks the image with Debian's tools (qemu-img check,
 # qemu-img convert, debugfs) against the hashes the guest printed.  A
-# second boot reads the files back through the guest.  Raw and qcow2.
+# second boot reads the files back through the guest.  Raw and qcow2;
+# qemu-img's compressed and backing-chain images read by the guest;
+# --snapshot and read-only drives leave the files untouched.
 # Usage: tests/boot/disk.sh VM_CLI BUILD_DIR
 set -u
 [ $# -eq 2 ] || { echo "usage: $0 VM_CLI BUILD_DIR" >&2; exit 2; }
@@ -75,6 +77,30 @@ disk_roundtrip() {
 
 disk_roundtrip raw
 disk_roundtrip qcow2
+
+# Images made by qemu-img (compressed clusters; a backing chain with a
+# snapshot) read back byte-exact by the guest through vm-cli.
+guest_begin guest-reads-qemu-img-compressed-and-backing-images
+head -c $((8 << 20)) /dev/urandom >"$out/src.raw"
+head -c $((1 << 20)) /dev/zero >>"$out/src.raw"
+qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=4096 "$out/src.raw" "$out/comp.qcow2"
+qemu-img create -q -f qcow2 -b "$out/comp.qcow2" -F qcow2 "$out/top.qcow2"
+qemu-io -f qcow2 -c 'write -P 0x5a 1M 64k' "$out/top.qcow2" >/dev/null
+qemu-img snapshot -c s1 "$out/top.qcow2"
+qemu-img convert -O raw "$out/top.qcow2" "$out/top.raw"
+want_comp=$(sha256sum <"$out/src.raw" | cut -d' ' -f1)
+want_top=$(sha256sum <"$out/top.raw" | cut -d' ' -f1)
+printf '%s\n' "$modules" 'echo "HASH-A $(head -c 9437184 /dev/vda | sha256sum)"' \
+    'echo "HASH-B $(head -c 9437184 /dev/vdb | sha256sum)"' >"$out/hash.sh"
+"$here/../../scripts/make-initramfs.sh" "$out/hash.cpio.gz" "$out/hash.sh" 2>/dev/null
+log=$out/qemu-img-images.log
+run_guest "$log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/hash.cpio.gz" --memory 512M \
+    --append "console=ttyS0 quiet" --drive file="$out/comp.qcow2",format=qcow2,readonly=on \
+    --drive file="$out/top.qcow2",format=qcow2,readonly=on
+expect_status $? 0 "$log"
+expect_in "$log" "^HASH-A $want_comp" "the compressed image's content"
+expect_in "$log" "^HASH-B $want_top" "the backing chain's content"
+guest_end
 
 # --snapshot: the guest writes (mke2fs), the image file stays byte-identical.
 guest_begin snapshot-leaves-image-untouched
