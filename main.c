@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "gdbstub/gdbstub.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
 #include "net/net.h"
@@ -84,10 +85,12 @@ static void usage(FILE *f)
         "  --jit-stats               print JIT and TB cache counters at exit\n"
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
+        "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
+        "                            -S: start stopped (needs --gdb)\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
         "Not built yet: --cdrom --display sdl\n"
-        "  --monitor --loadvm --gdb -s -S\n");
+        "  --monitor --loadvm\n");
 }
 
 /* Options parsed for their subsystem but refused until it exists. */
@@ -242,9 +245,18 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_ACCEL: parse_accel(cfg, optarg); break;
         case OPT_JIT_STATS: cfg->jit_stats = true; break;
-        case OPT_GDB: not_built("--gdb", "the gdb stub");
-        case OPT_GDB_S: not_built("-s", "the gdb stub");
-        case OPT_STOPPED: not_built("-S", "the monitor (to continue a stopped machine)");
+        case OPT_GDB:
+        case OPT_GDB_S: {
+            char host[64], err[160];
+            int port;
+            const char *spec = opt == OPT_GDB ? optarg : "tcp::1234";
+            if (gdb_parse_spec(spec, host, sizeof(host), &port, err, sizeof(err)) < 0) {
+                error_exit("%s: %s", opt == OPT_GDB ? "--gdb" : "-s", err);
+            }
+            cfg->gdb = spec;
+            break;
+        }
+        case OPT_STOPPED: cfg->start_stopped = true; break;
         case OPT_TRACE:
             if (trace_parse(optarg, &bad) < 0) {
                 error_exit("--trace: unknown trace '%s' (known: insn, tb, int, mmu)", bad);
@@ -280,6 +292,9 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     if (cfg->kernel && access(cfg->kernel, R_OK) < 0) {
         error_exit("--kernel: %s: %s", cfg->kernel, strerror(errno));
     }
+    if (cfg->start_stopped && !cfg->gdb) {
+        error_exit("-S: needs --gdb (or -s) until the monitor exists");
+    }
 }
 
 int main(int argc, char **argv)
@@ -301,6 +316,12 @@ int main(int argc, char **argv)
     m->timers.start_ns = clock_host_ns();
     tb_init();
     virt_machine_init(m);
+    if (cfg.gdb) {
+        char err[256];
+        if (gdb_start(m, cfg.gdb, cfg.start_stopped, err, sizeof(err)) < 0) {
+            error_exit("--gdb: %s", err);
+        }
+    }
 
     cpu_loop_run(m);
     fflush(stdout);

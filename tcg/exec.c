@@ -5,12 +5,15 @@
  * between TBs.  cpu_loop_run() round-robins the machine's harts on the
  * calling thread, polls timers and watched fds, performs guest resets
  * and, when every hart is halted in wfi, sleeps until the next timer
- * deadline or input, so an idle guest costs no host CPU.
+ * deadline or input, so an idle guest costs no host CPU.  While the
+ * machine is stopped (gdb) no hart runs and the loop only waits on the
+ * watched fds; a single step runs exactly one instruction of one hart.
  */
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
 #include "tcg/jit.h"
 #include "hw/core/fdwatch.h"
+#include "gdbstub/gdbstub.h"
 
 /* TBs between timer polls: bounds timer latency without a clock read per TB. */
 #define TIMER_POLL_TBS 256
@@ -74,9 +77,17 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
     TranslationBlock *volatile prev = NULL;
     ExecTier tier = m->cfg ? m->cfg->tier : TIER_INTERP;
 
-    if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+    switch (sigsetjmp(cpu->jmp_env, 0)) {
+    case 0:
+        break;
+    case 1:
         cpu->cc->do_exception(cpu);
         prev = NULL;
+        break;
+    default:
+        /* A watchpoint stopped the hart before its access (gdb_check_watch). */
+        prev = NULL;
+        break;
     }
     for (;;) {
         TranslationBlock *tb;
@@ -134,9 +145,40 @@ static void halt_sleep(Machine *m)
     timers_run(&m->timers);
 }
 
+/*
+ * Debugger single step: exactly one instruction of cpu, in a TB of its
+ * own that ignores breakpoints (the step must leave a breakpoint's
+ * address), with interrupts held off unless the hart waits in wfi.  A
+ * trap taken by the instruction counts as its step: pc is the vector.
+ */
+static void cpu_exec_step(CPUState *cpu)
+{
+    Machine *m = cpu->machine;
+
+    switch (sigsetjmp(cpu->jmp_env, 0)) {
+    case 0:
+        break;
+    case 1:
+        m->debug_single_step = false;
+        cpu->cc->do_exception(cpu);
+        return;
+    default:
+        m->debug_single_step = false;
+        return;
+    }
+    if (cpu->halted) {
+        cpu->cc->exec_interrupt(cpu);
+        return;
+    }
+    m->debug_single_step = true;
+    tb_exec_interp(cpu, tb_find(cpu));
+    m->debug_single_step = false;
+}
+
 void cpu_loop_run(Machine *m)
 {
     uint64_t slice = m->nr_cpus > 1 ? SMP_SLICE_TBS : UINT64_MAX;
+    CPUState *last = m->cpus[0];
 
     m->poll_countdown = TIMER_POLL_TBS;
     m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
@@ -148,13 +190,34 @@ void cpu_loop_run(Machine *m)
             tb_flush(m->cpus[0]);
             m->reset(m);
         }
-        for (unsigned i = 0; i < m->nr_cpus && !m->shutdown_request; i++) {
+        if (m->stop_request) {
+            gdb_stopped(m, last);
+        }
+        if (m->gdb) {
+            gdb_prepare_run(m);
+        }
+        if (m->run_state == RUN_STATE_STOPPED) {
+            fdwatch_poll(m, HALT_MAX_SLEEP_NS);
+            continue;
+        }
+        if (m->debug_step) {
+            last = m->cpus[m->debug_step - 1];
+            m->debug_step = 0;
+            cpu_exec_step(last);
+            gdb_request_stop(m, last, GDB_STOP_STEP, 0);
+            continue;
+        }
+        for (unsigned i = 0; i < m->nr_cpus && !m->shutdown_request && !m->stop_request; i++) {
             CPUState *cpu = m->cpus[i];
+            last = cpu;
             cpu_exec(cpu, slice);
             if (m->nr_cpus > 1 && cpu->cc->preempt) {
                 cpu->cc->preempt(cpu);
             }
             all_halted &= cpu->halted;
+        }
+        if (m->stop_request) {
+            continue;
         }
         if (all_halted && !m->shutdown_request && !m->reset_request) {
             halt_sleep(m);

@@ -12,6 +12,7 @@
 #include "tcg/tlb.h"
 #include "tcg/jit.h"
 #include "hw/core/machine.h"
+#include "gdbstub/gdbstub.h"
 #include "util/error.h"
 #include "util/trace.h"
 
@@ -129,13 +130,22 @@ static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t
     memcpy(buf + 2, hi, 2);
 }
 
-static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uint32_t flags)
+/*
+ * Translate the TB at pc.  A single-step TB (debugger) holds one
+ * instruction, ignores breakpoints and is never cached.  Otherwise a TB
+ * ends before a gdb breakpoint address with an entry that stops there
+ * (gdb_tb_break); such a TB stays in tier 1.
+ */
+static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uint32_t flags,
+                                     bool step)
 {
     MemoryRegion *mr = memory_find(cpu->as, phys_pc);
+    GDBState *gdb = step ? NULL : cpu->machine->gdb;
     const uint8_t *host;
     size_t avail, off = 0;
     TranslationBlock *tb;
-    unsigned n = 0;
+    unsigned n = 0, max_insns = step ? 1 : TB_MAX_INSNS;
+    bool bp_stop = false;
 
     if (!mr || !mr->host) {
         cpu->cc->access_fault(cpu, pc, ACCESS_FETCH);
@@ -153,9 +163,15 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     host = mr->host + (phys_pc - mr->base);
     avail = PAGE_SIZE - (pc & ~PAGE_MASK);
 
-    while (n < TB_MAX_INSNS && off < avail) {
+    while (n < max_insns && off < avail) {
         TBInsn *in = &tb->insns[n];
-        unsigned len = cpu->cc->decode(cpu, in, host + off, avail - off, pc + off, flags);
+        unsigned len;
+
+        if (unlikely(gdb) && gdb_breakpoint_at(gdb, pc + off)) {
+            bp_stop = true;
+            break;
+        }
+        len = cpu->cc->decode(cpu, in, host + off, avail - off, pc + off, flags);
         if (len == 0) {
             if (n > 0) {
                 break;          /* the next instruction straddles: a TB of its own */
@@ -173,8 +189,22 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     }
     tb->n_insns = n;
     tb->size = off;
-    tb->chainable = tb->cacheable && (tb->insns[n - 1].flags & (TBI_END | TBI_JUMP)) != TBI_END;
-    if (!(tb->insns[n - 1].flags & TBI_END)) {
+    if (step) {
+        tb->cacheable = false;
+    }
+    if (bp_stop) {
+        TBInsn *end = &tb->insns[n];
+        memset(end, 0, sizeof(*end));
+        end->fn = gdb_tb_break;
+        end->pc = pc + off;
+        end->flags = TBI_END;
+        n++;
+        tb->jit_failed = true;  /* tier 2 knows nothing of the stop entry */
+    } else {
+        tb->chainable = tb->cacheable &&
+                        (tb->insns[n - 1].flags & (TBI_END | TBI_JUMP)) != TBI_END;
+    }
+    if (!bp_stop && !(tb->insns[n - 1].flags & TBI_END)) {
         TBInsn *end = &tb->insns[n];
         memset(end, 0, sizeof(*end));
         end->fn = tb_fallthrough;
@@ -215,6 +245,9 @@ TranslationBlock *tb_find(CPUState *cpu)
     TranslationBlock *tb = *slot;
     gpa_t phys_pc;
 
+    if (unlikely(cpu->machine->debug_single_step)) {
+        return tb_gen_code(cpu, pc, tlb_translate_code(cpu, pc), flags, true);
+    }
     /*
      * A hit must still be mapped the same way: the code TLB entry for pc
      * (flushed by satp writes, sfence.vma and PMP changes) must point at
@@ -241,7 +274,7 @@ TranslationBlock *tb_find(CPUState *cpu)
             return tb;
         }
     }
-    tb = tb_gen_code(cpu, pc, phys_pc, flags);
+    tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
     if (tb->cacheable) {
         *slot = tb;
     }

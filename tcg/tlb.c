@@ -10,6 +10,13 @@
 #include "tcg/tlb.h"
 #include "tcg/tb.h"
 #include "hw/core/machine.h"
+#include "gdbstub/gdbstub.h"
+
+/*
+ * Read/write tag flag of pages holding a gdb watchpoint: their accesses
+ * take the slow path, which checks the watched ranges.
+ */
+#define TLB_WATCH (1ull << 3)
 
 static inline gva_t tag_for(const TLBEntry *e, AccessType access)
 {
@@ -52,7 +59,8 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
 {
     TLBEntry *e = tlb_entry(cpu, mmu_idx, vaddr);
     MemoryRegion *mr = memory_find(cpu->as, paddr);
-    gva_t flags = 0, wflags = 0;
+    Machine *m = cpu->machine;
+    gva_t flags = 0, wflags = 0, dflags = 0;
 
     if (!(e->addr_read & e->addr_write & e->addr_code & TLB_INVALID)) {
         unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
@@ -70,11 +78,14 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     } else {
         flags = TLB_MMIO;
     }
+    if (unlikely(m->debug_watch) && gdb_watch_page(m->gdb, vaddr)) {
+        dflags = TLB_WATCH;
+    }
     if (prot & (1u << ACCESS_READ)) {
-        e->addr_read = vaddr | flags;
+        e->addr_read = vaddr | flags | dflags;
     }
     if (prot & (1u << ACCESS_WRITE)) {
-        e->addr_write = vaddr | flags | wflags;
+        e->addr_write = vaddr | flags | wflags | dflags;
     }
     if (prot & (1u << ACCESS_FETCH)) {
         e->addr_code = vaddr | flags;
@@ -139,6 +150,9 @@ uint64_t tlb_load_slow(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
     TLBEntry *e;
     gpa_t gpa;
 
+    if (unlikely(cpu->machine->debug_watch)) {
+        gdb_check_watch(cpu, addr, size, ACCESS_READ);
+    }
     if (!tlb_in_page(addr, size)) {
         /* Misaligned across a page boundary: translate both pages first. */
         gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
@@ -165,6 +179,9 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
     TLBEntry *e;
     gpa_t gpa;
 
+    if (unlikely(cpu->machine->debug_watch)) {
+        gdb_check_watch(cpu, addr, size, ACCESS_WRITE);
+    }
     if (!tlb_in_page(addr, size)) {
         gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
         unsigned first = next - addr;

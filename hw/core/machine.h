@@ -62,7 +62,12 @@ typedef struct MachineConfig {
     unsigned smp;           /* harts */
     ExecTier tier;
     bool jit_stats;         /* --jit-stats: print engine counters at exit */
+    const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
+    bool start_stopped;     /* -S: no guest code runs until a debugger resumes */
 } MachineConfig;
+
+/* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */
+typedef enum { RUN_STATE_RUNNING, RUN_STATE_STOPPED } RunState;
 
 typedef struct Machine {
     const MachineConfig *cfg;
@@ -92,6 +97,13 @@ typedef struct Machine {
     void *board;                       /* the board's own state (owned by the board) */
     unsigned poll_countdown;           /* TBs until the next timer poll (run loop) */
     unsigned fd_poll_countdown;        /* timer polls until the next fd poll */
+    /* Debugging (gdbstub/gdbstub.h). */
+    RunState run_state;
+    volatile int stop_request;         /* stop every hart at the next TB boundary */
+    struct GDBState *gdb;              /* the gdb stub, or NULL */
+    int debug_step;                    /* 1 + hart to single-step when resuming, or 0 */
+    bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
+    bool debug_watch;                  /* watchpoints set: their pages take the slow path */
 } Machine;
 
 /* The machine that owns address space `as`. */
