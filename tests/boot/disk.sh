@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib/guest.sh
 . "$here/../lib/guest.sh"
 mkdir -p "$out"
+out=$(cd "$out" && pwd)    # absolute: qemu-img resolves backing names from the image's folder
 guest_images
 HANG=240    # a guard against a hung guest, not a measurement
 
