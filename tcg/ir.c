@@ -17,6 +17,7 @@ void ir_init(IRFunc *f)
     f->overflow = false;
     f->zero_global = -1;
     f->sink_global = -1;
+    f->fetch_mmu_idx = -1;
     f->tb = NULL;
     f->n_insns = 0;
 }
@@ -152,10 +153,40 @@ bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b)
     }
 }
 
+static uint64_t fold_div(IROpc opc, bool w32, uint64_t a, uint64_t b)
+{
+    if (w32) {
+        int32_t x = (int32_t)a, y = (int32_t)b;
+        uint32_t ux = (uint32_t)a, uy = (uint32_t)b;
+        switch (opc) {
+        case IR_DIV: return y == 0 ? 0xffffffffu : (x == INT32_MIN && y == -1) ? (uint32_t)x
+                            : (uint32_t)(x / y);
+        case IR_REM: return y == 0 ? ux : (x == INT32_MIN && y == -1) ? 0 : (uint32_t)(x % y);
+        case IR_DIVU: return uy ? ux / uy : 0xffffffffu;
+        default: return uy ? ux % uy : ux;
+        }
+    } else {
+        int64_t x = (int64_t)a, y = (int64_t)b;
+        switch (opc) {
+        case IR_DIV: return y == 0 ? ~0ull : (x == INT64_MIN && y == -1) ? a : (uint64_t)(x / y);
+        case IR_REM: return y == 0 ? a : (x == INT64_MIN && y == -1) ? 0 : (uint64_t)(x % y);
+        case IR_DIVU: return b ? a / b : ~0ull;
+        default: return b ? a % b : a;
+        }
+    }
+}
+
 bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out)
 {
     uint64_t r;
 
+    switch (opc) {
+    case IR_DIV: case IR_DIVU: case IR_REM: case IR_REMU:
+        *out = fold_div(opc, w32, a, b);
+        return true;
+    default:
+        break;
+    }
     if (w32) {
         uint32_t x = (uint32_t)a, y = (uint32_t)b;
         switch (opc) {
@@ -168,6 +199,19 @@ bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out)
         case IR_SHR: r = x >> (y & 31); break;
         case IR_SAR: r = (uint32_t)((int32_t)x >> (y & 31)); break;
         case IR_MUL: r = (uint32_t)(x * y); break;
+        case IR_ROTL: y &= 31; r = y ? (uint32_t)((x << y) | (x >> (32 - y))) : x; break;
+        case IR_ROTR: y &= 31; r = y ? (uint32_t)((x >> y) | (x << (32 - y))) : x; break;
+        case IR_MIN: r = (int32_t)x < (int32_t)y ? x : y; break;
+        case IR_MAX: r = (int32_t)x > (int32_t)y ? x : y; break;
+        case IR_MINU: r = x < y ? x : y; break;
+        case IR_MAXU: r = x > y ? x : y; break;
+        case IR_CLZ: r = x ? (uint32_t)__builtin_clz(x) : 32; break;
+        case IR_CTZ: r = x ? (uint32_t)__builtin_ctz(x) : 32; break;
+        case IR_CPOP: r = (uint32_t)__builtin_popcount(x); break;
+        case IR_EXT8S: r = (uint32_t)(int32_t)(int8_t)x; break;
+        case IR_EXT16S: r = (uint32_t)(int32_t)(int16_t)x; break;
+        case IR_EXT16U: r = (uint16_t)x; break;
+        case IR_BSWAP: r = __builtin_bswap32(x); break;
         default: return false;
         }
     } else {
@@ -184,6 +228,22 @@ bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out)
         case IR_MUL: r = a * b; break;
         case IR_EXT32S: r = (uint64_t)(int64_t)(int32_t)a; break;
         case IR_EXT32U: r = (uint32_t)a; break;
+        case IR_MULH: r = (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64); break;
+        case IR_MULHU: r = (uint64_t)(((unsigned __int128)a * b) >> 64); break;
+        case IR_MULHSU: r = (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64); break;
+        case IR_ROTL: b &= 63; r = b ? (a << b) | (a >> (64 - b)) : a; break;
+        case IR_ROTR: b &= 63; r = b ? (a >> b) | (a << (64 - b)) : a; break;
+        case IR_MIN: r = (int64_t)a < (int64_t)b ? a : b; break;
+        case IR_MAX: r = (int64_t)a > (int64_t)b ? a : b; break;
+        case IR_MINU: r = a < b ? a : b; break;
+        case IR_MAXU: r = a > b ? a : b; break;
+        case IR_CLZ: r = a ? (uint64_t)__builtin_clzll(a) : 64; break;
+        case IR_CTZ: r = a ? (uint64_t)__builtin_ctzll(a) : 64; break;
+        case IR_CPOP: r = (uint64_t)__builtin_popcountll(a); break;
+        case IR_EXT8S: r = (uint64_t)(int64_t)(int8_t)a; break;
+        case IR_EXT16S: r = (uint64_t)(int64_t)(int16_t)a; break;
+        case IR_EXT16U: r = (uint16_t)a; break;
+        case IR_BSWAP: r = __builtin_bswap64(a); break;
         default: return false;
         }
     }
@@ -197,7 +257,12 @@ static const char *const ir_names[] = {
     [IR_SHR] = "shr", [IR_SAR] = "sar", [IR_MUL] = "mul", [IR_SETCOND] = "setcond",
     [IR_EXT32S] = "ext32s", [IR_EXT32U] = "ext32u", [IR_LD] = "ld", [IR_ST] = "st",
     [IR_BRCOND] = "brcond", [IR_LABEL] = "label", [IR_CALL_INSN] = "call_insn",
-    [IR_EXIT] = "exit",
+    [IR_EXIT] = "exit", [IR_MULH] = "mulh", [IR_MULHU] = "mulhu", [IR_MULHSU] = "mulhsu",
+    [IR_DIV] = "div", [IR_DIVU] = "divu", [IR_REM] = "rem", [IR_REMU] = "remu",
+    [IR_ROTL] = "rotl", [IR_ROTR] = "rotr", [IR_MIN] = "min", [IR_MAX] = "max",
+    [IR_MINU] = "minu", [IR_MAXU] = "maxu", [IR_CLZ] = "clz", [IR_CTZ] = "ctz",
+    [IR_CPOP] = "cpop", [IR_EXT8S] = "ext8s", [IR_EXT16S] = "ext16s", [IR_EXT16U] = "ext16u",
+    [IR_BSWAP] = "bswap",
 };
 
 static void ir_print_arg(FILE *fp, IRArg a)
@@ -228,7 +293,7 @@ void ir_dump(const IRFunc *f, void *file)
             ir_print_arg(fp, op->a);
         }
         if (op->opc == IR_ST || (op->opc >= IR_ADD && op->opc <= IR_SETCOND) ||
-            op->opc == IR_BRCOND) {
+            op->opc == IR_BRCOND || (op->opc >= IR_MULH && op->opc <= IR_MAXU)) {
             ir_print_arg(fp, op->b);
         }
         if (op->opc == IR_LD || op->opc == IR_ST) {

@@ -34,6 +34,20 @@ typedef enum IROpc {
     IR_LABEL,       /* label definition */
     IR_CALL_INSN,   /* run the tier-1 handler of insn; exit the TB when it returns nonzero */
     IR_EXIT,        /* cpu->pc = a; return to the dispatcher (slot >= 0: chainable exit) */
+    /*
+     * RISC-V-flavoured extras (w32: computed on the low 32 bits, result
+     * zero-extended, like the ops above).  Division follows RISC-V (unpriv
+     * Table 7.1): x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0.
+     */
+    IR_MULH, IR_MULHU, IR_MULHSU,   /* high half of the signed/unsigned/s*u product (64 only) */
+    IR_DIV, IR_DIVU, IR_REM, IR_REMU,
+    IR_ROTL, IR_ROTR,               /* count masked to the width - 1 */
+    IR_MIN, IR_MAX, IR_MINU, IR_MAXU,
+    /* Unary (a only). */
+    IR_CLZ, IR_CTZ, IR_CPOP,        /* count of 0 is the width; need ir_host_has() */
+    IR_EXT8S, IR_EXT16S, IR_EXT16U,
+    IR_BSWAP,
+    IR_NB_OPS
 } IROpc;
 
 typedef enum IRCond { IR_EQ, IR_NE, IR_LT, IR_GE, IR_LTU, IR_GEU } IRCond;
@@ -65,6 +79,11 @@ typedef struct IRFunc {
     bool overflow;                      /* too many ops/temps: do not compile */
     uint32_t global_off[IR_NB_GLOBALS]; /* byte offset of each guest register in the CPU */
     uint32_t mmu_idx_off;               /* byte offset of the int data MMU index */
+    /*
+     * The fetch MMU index of the TB's code (fixed by its flags), or -1:
+     * computed exits then look their target up in cpu->jmp_cache inline.
+     */
+    int fetch_mmu_idx;
     int zero_global;                    /* a global that always reads 0 (x0), or -1 */
     int sink_global;                    /* a global whose writes are dead (x0 sink), or -1 */
     /*
@@ -94,6 +113,26 @@ void ir_brcond(IRFunc *f, IRCond cond, IRArg a, IRArg b, int label);
 void ir_label(IRFunc *f, int label);
 void ir_call_insn(IRFunc *f, const TBInsn *in);
 void ir_exit(IRFunc *f, IRArg pc);
+
+/* Ops that read only a (besides IR_LD and IR_EXIT). */
+static inline bool ir_op_unary(int opc)
+{
+    return opc == IR_MOV || opc == IR_EXT32S || opc == IR_EXT32U ||
+           (opc >= IR_CLZ && opc <= IR_BSWAP);
+}
+
+/* Ops that compute d from a (and b). */
+static inline bool ir_op_alu(int opc)
+{
+    return (opc >= IR_MOV && opc <= IR_EXT32U) || (opc >= IR_MULH && opc <= IR_BSWAP);
+}
+
+/*
+ * Whether the host back end can emit an optional op (IR_CLZ, IR_CTZ,
+ * IR_CPOP depend on LZCNT/BMI1/POPCNT, probed with cpuid); the front end
+ * falls back to a helper when not.
+ */
+bool ir_host_has(IROpc opc);
 
 /* Evaluate cond on two 64-bit values (shared by the optimizer and tests). */
 bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);

@@ -35,14 +35,7 @@ static void opt_forget_globals(OptState *s)
 
 static bool op_defines(const IROp *op)
 {
-    switch (op->opc) {
-    case IR_MOV: case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
-    case IR_SHL: case IR_SHR: case IR_SAR: case IR_MUL: case IR_SETCOND:
-    case IR_EXT32S: case IR_EXT32U: case IR_LD:
-        return true;
-    default:
-        return false;
-    }
+    return ir_op_alu(op->opc) || op->opc == IR_LD;
 }
 
 static void opt_propagate(IRFunc *f, OptState *s)
@@ -65,8 +58,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
             break;
         }
         opt_subst(f, s, &op->a);
-        if (op->opc != IR_MOV && op->opc != IR_EXT32S && op->opc != IR_EXT32U &&
-            op->opc != IR_LD && op->opc != IR_EXIT) {
+        if (!ir_op_unary(op->opc) && op->opc != IR_LD && op->opc != IR_EXIT) {
             opt_subst(f, s, &op->b);
         }
         if (!op_defines(op)) {
@@ -83,8 +75,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
                 op->a = ir_c((int64_t)r);
             }
         } else if (op->a.is_const &&
-                   (op->opc == IR_MOV || op->opc == IR_EXT32S || op->opc == IR_EXT32U ||
-                    op->b.is_const) &&
+                   (ir_op_unary(op->opc) || op->b.is_const) &&
                    ir_fold(op->opc, op->w32, op->a.c, op->b.c, &r)) {
             op->opc = IR_MOV;
             op->w32 = 0;
@@ -121,8 +112,7 @@ static void opt_dce(IRFunc *f, OptState *s)
             continue;
         }
         opt_mark_use(used, op->a);
-        if (op->opc != IR_MOV && op->opc != IR_EXT32S && op->opc != IR_EXT32U &&
-            op->opc != IR_LD && op->opc != IR_EXIT) {
+        if (!ir_op_unary(op->opc) && op->opc != IR_LD && op->opc != IR_EXIT) {
             opt_mark_use(used, op->b);
         }
     }

@@ -2,9 +2,10 @@
 /*
  * RISC-V front end of the tier-2 JIT (DESIGN.md §3): lowers the
  * pre-decoded instructions of a TB to IR (tcg/ir.h).  RV64I computation,
- * lui/auipc, loads/stores, branches, jal/jalr and mul/mulw are native
- * (unprivileged ISA 20191213 ch. 2, 5, 7); every other instruction (FP,
- * A, Zicsr, system, Zb*, the rest of M, illegal) calls its tier-1
+ * lui/auipc, loads/stores, branches, jal/jalr, M and Zba/Zbb/Zbs (but
+ * orc.b, and clz/ctz/cpop on hosts without LZCNT/BMI1/POPCNT) are native
+ * (unprivileged ISA 20191213 ch. 2, 5, 7; bitmanip 1.0.0); every other
+ * instruction (FP, A, Zicsr, system, illegal) calls its tier-1
  * handler, which therefore defines the semantics of both tiers.
  * Guest registers live in the RISCVCPU struct (gpr[32] is the decoder's
  * x0 write sink).
@@ -51,6 +52,63 @@ static void tr_load(IRFunc *f, const TBInsn *in, unsigned size, bool sign)
 static void tr_store(IRFunc *f, const TBInsn *in, unsigned size)
 {
     ir_st(f, G(in->rs2), G(in->rs1), in->imm, size, in);
+}
+
+/* rd = op(rs1) (w32: on the low 32 bits, result zero-extended, no sign extension). */
+static void tr_un(IRFunc *f, IROpc opc, bool w32, const TBInsn *in)
+{
+    IROp *op = ir_emit(f, opc);
+
+    op->w32 = w32;
+    op->d = in->rd;
+    op->a = G(in->rs1);
+}
+
+/* rd = (rs1 [zero-extended from 32 bits] << sh) + rs2 (Zba). */
+static void tr_shadd(IRFunc *f, unsigned sh, bool uw, const TBInsn *in)
+{
+    int t = ir_new_temp(f);
+    IRArg a = G(in->rs1);
+
+    if (uw) {
+        ir_unop(f, IR_EXT32U, t, a);
+        a = ir_v(t);
+    }
+    if (sh) {
+        ir_binop(f, IR_SHL, false, t, a, ir_c(sh));
+        a = ir_v(t);
+    }
+    ir_binop(f, IR_ADD, false, in->rd, a, G(in->rs2));
+}
+
+/* rd = rs1 op ~rs2 (andn, orn) */
+static void tr_notb(IRFunc *f, IROpc opc, const TBInsn *in)
+{
+    int t = ir_new_temp(f);
+
+    ir_binop(f, IR_XOR, false, t, G(in->rs2), ir_c(-1));
+    ir_binop(f, opc, false, in->rd, G(in->rs1), ir_v(t));
+}
+
+/* Zbs with a register bit index: rd = rs1 op (1 << rs2) (op IR_AND: clear). */
+static void tr_bit(IRFunc *f, IROpc opc, const TBInsn *in)
+{
+    int t = ir_new_temp(f);
+
+    ir_binop(f, IR_SHL, false, t, ir_c(1), G(in->rs2));
+    if (opc == IR_AND) {
+        ir_binop(f, IR_XOR, false, t, ir_v(t), ir_c(-1));
+    }
+    ir_binop(f, opc, false, in->rd, G(in->rs1), ir_v(t));
+}
+
+/* rd = (rs1 >> b) & 1 */
+static void tr_bext(IRFunc *f, IRArg b, const TBInsn *in)
+{
+    int t = ir_new_temp(f);
+
+    ir_binop(f, IR_SHR, false, t, G(in->rs1), b);
+    ir_binop(f, IR_AND, false, in->rd, ir_v(t), ir_c(1));
 }
 
 /* Lower one instruction; returns true when it ended the TB's code path. */
@@ -123,6 +181,82 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     case RISCV_OP_mul: tr_rr(f, IR_MUL, false, in); return false;
     case RISCV_OP_mulw: tr_rr(f, IR_MUL, true, in); return false;
     case RISCV_OP_fence: case RISCV_OP_fence_tso: return false;
+    /* M */
+    case RISCV_OP_mulh: tr_rr(f, IR_MULH, false, in); return false;
+    case RISCV_OP_mulhu: tr_rr(f, IR_MULHU, false, in); return false;
+    case RISCV_OP_mulhsu: tr_rr(f, IR_MULHSU, false, in); return false;
+    case RISCV_OP_div: tr_rr(f, IR_DIV, false, in); return false;
+    case RISCV_OP_divu: tr_rr(f, IR_DIVU, false, in); return false;
+    case RISCV_OP_rem: tr_rr(f, IR_REM, false, in); return false;
+    case RISCV_OP_remu: tr_rr(f, IR_REMU, false, in); return false;
+    case RISCV_OP_divw: tr_rr(f, IR_DIV, true, in); return false;
+    case RISCV_OP_divuw: tr_rr(f, IR_DIVU, true, in); return false;
+    case RISCV_OP_remw: tr_rr(f, IR_REM, true, in); return false;
+    case RISCV_OP_remuw: tr_rr(f, IR_REMU, true, in); return false;
+    /* Zba */
+    case RISCV_OP_sh1add: tr_shadd(f, 1, false, in); return false;
+    case RISCV_OP_sh2add: tr_shadd(f, 2, false, in); return false;
+    case RISCV_OP_sh3add: tr_shadd(f, 3, false, in); return false;
+    case RISCV_OP_add_uw: tr_shadd(f, 0, true, in); return false;
+    case RISCV_OP_sh1add_uw: tr_shadd(f, 1, true, in); return false;
+    case RISCV_OP_sh2add_uw: tr_shadd(f, 2, true, in); return false;
+    case RISCV_OP_sh3add_uw: tr_shadd(f, 3, true, in); return false;
+    case RISCV_OP_slli_uw: {
+        int t = ir_new_temp(f);
+        ir_unop(f, IR_EXT32U, t, G(in->rs1));
+        ir_binop(f, IR_SHL, false, in->rd, ir_v(t), ir_c(in->imm));
+        return false;
+    }
+    /* Zbb */
+    case RISCV_OP_andn: tr_notb(f, IR_AND, in); return false;
+    case RISCV_OP_orn: tr_notb(f, IR_OR, in); return false;
+    case RISCV_OP_xnor: {
+        int t = ir_new_temp(f);
+        ir_binop(f, IR_XOR, false, t, G(in->rs1), G(in->rs2));
+        ir_binop(f, IR_XOR, false, in->rd, ir_v(t), ir_c(-1));
+        return false;
+    }
+    case RISCV_OP_min: tr_rr(f, IR_MIN, false, in); return false;
+    case RISCV_OP_max: tr_rr(f, IR_MAX, false, in); return false;
+    case RISCV_OP_minu: tr_rr(f, IR_MINU, false, in); return false;
+    case RISCV_OP_maxu: tr_rr(f, IR_MAXU, false, in); return false;
+    case RISCV_OP_sext_b: tr_un(f, IR_EXT8S, false, in); return false;
+    case RISCV_OP_sext_h: tr_un(f, IR_EXT16S, false, in); return false;
+    case RISCV_OP_zext_h: tr_un(f, IR_EXT16U, false, in); return false;
+    case RISCV_OP_rev8: tr_un(f, IR_BSWAP, false, in); return false;
+    case RISCV_OP_rol: tr_rr(f, IR_ROTL, false, in); return false;
+    case RISCV_OP_ror: tr_rr(f, IR_ROTR, false, in); return false;
+    case RISCV_OP_rolw: tr_rr(f, IR_ROTL, true, in); return false;
+    case RISCV_OP_rorw: tr_rr(f, IR_ROTR, true, in); return false;
+    case RISCV_OP_rori: tr_ri(f, IR_ROTR, false, in); return false;
+    case RISCV_OP_roriw: tr_ri(f, IR_ROTR, true, in); return false;
+    case RISCV_OP_clz: case RISCV_OP_clzw:
+        if (!ir_host_has(IR_CLZ)) {
+            break;
+        }
+        tr_un(f, IR_CLZ, in->op == RISCV_OP_clzw, in);
+        return false;
+    case RISCV_OP_ctz: case RISCV_OP_ctzw:
+        if (!ir_host_has(IR_CTZ)) {
+            break;
+        }
+        tr_un(f, IR_CTZ, in->op == RISCV_OP_ctzw, in);
+        return false;
+    case RISCV_OP_cpop: case RISCV_OP_cpopw:
+        if (!ir_host_has(IR_CPOP)) {
+            break;
+        }
+        tr_un(f, IR_CPOP, in->op == RISCV_OP_cpopw, in);
+        return false;
+    /* Zbs */
+    case RISCV_OP_bset: tr_bit(f, IR_OR, in); return false;
+    case RISCV_OP_bclr: tr_bit(f, IR_AND, in); return false;
+    case RISCV_OP_binv: tr_bit(f, IR_XOR, in); return false;
+    case RISCV_OP_bext: tr_bext(f, G(in->rs2), in); return false;
+    case RISCV_OP_bseti: ir_binop(f, IR_OR, false, in->rd, G(in->rs1), ir_c((int64_t)(1ull << (in->imm & 63)))); return false;
+    case RISCV_OP_bclri: ir_binop(f, IR_AND, false, in->rd, G(in->rs1), ir_c((int64_t)~(1ull << (in->imm & 63)))); return false;
+    case RISCV_OP_binvi: ir_binop(f, IR_XOR, false, in->rd, G(in->rs1), ir_c((int64_t)(1ull << (in->imm & 63)))); return false;
+    case RISCV_OP_bexti: tr_bext(f, ir_c(in->imm & 63), in); return false;
     default:
         break;
     }
@@ -147,6 +281,12 @@ bool riscv_translate(CPUState *cs, TranslationBlock *tb, IRFunc *f)
     f->mmu_idx_off = offsetof(RISCVCPU, data_mmu_idx);
     f->zero_global = 0;
     f->sink_global = 32;
+    /* As riscv_fetch_mmu_idx: the privilege level is part of the TB flags. */
+    switch (tb->flags & TB_FLAG_PRIV_MASK) {
+    case PRV_M: f->fetch_mmu_idx = MMU_IDX_M; break;
+    case PRV_S: f->fetch_mmu_idx = MMU_IDX_S; break;
+    default: f->fetch_mmu_idx = MMU_IDX_U; break;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (tr_insn(f, &tb->insns[i])) {
             return !f->overflow;

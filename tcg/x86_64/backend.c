@@ -2,14 +2,16 @@
 /*
  * x86-64 back end of the tier-2 JIT (DESIGN.md §3): encodes IR ops as
  * host instructions (Intel SDM vol. 2 encodings, System V AMD64 ABI).
- * rbx holds the CPUState pointer for the whole TB; guest registers stay
- * in the CPU struct (so helper calls, slow paths and faults need no
- * spilling); IR temporaries live in the stack frame; rax, rcx, rdx, rsi,
- * rdi, r8, r9 are scratch.  Guest loads and stores inline the softmmu TLB
- * hit path and branch to an out-of-line stub calling tlb_load_slow /
+ * rbx holds the CPUState pointer for the whole TB; guest registers live
+ * in the CPU struct and IR temporaries in the stack frame, but within a
+ * TB both are cached in rbp, r12-r15, r10 and r11 (least recently used
+ * evicted), written back before helper calls, slow paths (in their stub),
+ * branches, labels and exits; rax, rcx, rdx, rsi, rdi, r8, r9 are scratch.
+ * Guest loads and stores inline the softmmu TLB hit path and branch to an out-of-line stub calling tlb_load_slow /
  * tlb_store_slow on a miss, after recording the instruction in
  * cpu->cur_insn for precise faults.
  */
+#include <cpuid.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -18,25 +20,37 @@
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
 
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11 };
-enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_L = 0xc, CC_GE = 0xd };
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+/*
+ * Host registers caching IR values (guest registers and temporaries)
+ * within a TB: the callee-saved ones survive helper and slow-path calls,
+ * r10/r11 are reloaded after slow-path calls.
+ */
+#define NCACHE 7
+static const int cache_reg[NCACHE] = { R12, R13, R14, R15, RBP, R10, R11 };
+static const bool cache_saved[NCACHE] = { true, true, true, true, true, false, false };
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7, CC_L = 0xc, CC_GE = 0xd,
+       CC_G = 0xf };
 
 #define MAX_FIXUPS 1024
 #define MAX_STUBS 512
 /*
  * One frame layout for every TB, so a chained TB runs in its
  * predecessor's frame: temporaries, then the chain budget.  Entry rsp is
- * 8 mod 16; two pushes and a frame of 8 mod 16 keep calls aligned.
+ * 8 mod 16; six pushes and a frame of 8 mod 16 keep calls aligned.
  */
 #define FRAME_BUDGET_OFF (IR_MAX_TEMPS * 8)
 #define FRAME_SIZE (IR_MAX_TEMPS * 8 + 8)
 /* Bytes from a TB's entry to its body (after the budget initialisation). */
-#define PROLOGUE_LEN 23
+#define PROLOGUE_LEN 31
 
 typedef struct Stub {
     const IROp *op;
     size_t jcc_pos;     /* rel32 of the jne to the stub */
     size_t done_pos;    /* where the stub returns */
+    int val[NCACHE];    /* the register cache at the access: written back before the call */
+    bool dirty[NCACHE];
 } Stub;
 
 typedef struct Emitter {
@@ -50,6 +64,11 @@ typedef struct Emitter {
     Stub stub[MAX_STUBS];
     unsigned n_stubs;
     int32_t frame;
+    /* Register cache: the value each cache register holds (-1: none). */
+    int reg_val[NCACHE];
+    bool reg_dirty[NCACHE];
+    unsigned reg_use[NCACHE], tick;
+    int8_t val_reg[IR_TEMP_BASE + IR_MAX_TEMPS];
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -166,20 +185,15 @@ static int32_t val_disp(Emitter *e, int v, int *base)
     return (v - IR_TEMP_BASE) * 8;
 }
 
-static void load_arg(Emitter *e, int r, IRArg a)
+static void mem_load(Emitter *e, int r, int v)
 {
     int base;
-    int32_t disp;
+    int32_t disp = val_disp(e, v, &base);
 
-    if (a.is_const) {
-        mov_ri(e, r, a.c);
-        return;
-    }
-    disp = val_disp(e, a.v, &base);
     op_rm(e, 0x8b, true, r, base, disp);
 }
 
-static void store_val(Emitter *e, int v, int r)
+static void mem_store(Emitter *e, int v, int r)
 {
     int base;
     int32_t disp = val_disp(e, v, &base);
@@ -187,20 +201,104 @@ static void store_val(Emitter *e, int v, int r)
     op_rm(e, 0x89, true, r, base, disp);
 }
 
+static void cache_reset(Emitter *e)
+{
+    for (int k = 0; k < NCACHE; k++) {
+        e->reg_val[k] = -1;
+        e->reg_dirty[k] = false;
+        e->reg_use[k] = 0;
+    }
+    memset(e->val_reg, -1, sizeof(e->val_reg));
+    e->tick = 0;
+}
+
+static void cache_drop(Emitter *e, int k)
+{
+    if (e->reg_val[k] >= 0) {
+        e->val_reg[e->reg_val[k]] = -1;
+    }
+    e->reg_val[k] = -1;
+    e->reg_dirty[k] = false;
+}
+
+static void cache_writeback(Emitter *e, int k)
+{
+    if (e->reg_val[k] >= 0 && e->reg_dirty[k]) {
+        mem_store(e, e->reg_val[k], cache_reg[k]);
+        e->reg_dirty[k] = false;
+    }
+}
+
+/* Write back dirty values (globals only unless `temps`). */
+static void cache_flush(Emitter *e, bool temps)
+{
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->reg_val[k] >= 0 && (temps || e->reg_val[k] < IR_TEMP_BASE)) {
+            cache_writeback(e, k);
+        }
+    }
+}
+
+/* A cache register for v (not cached yet), evicting the least recently used. */
+static int cache_alloc(Emitter *e, int v)
+{
+    int best = -1;
+
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->reg_val[k] < 0) {
+            best = k;
+            break;
+        }
+        if (best < 0 || e->reg_use[k] < e->reg_use[best]) {
+            best = k;
+        }
+    }
+    cache_writeback(e, best);
+    cache_drop(e, best);
+    e->reg_val[best] = v;
+    e->val_reg[v] = (int8_t)best;
+    return best;
+}
+
+static void load_arg(Emitter *e, int r, IRArg a)
+{
+    int k;
+
+    if (a.is_const) {
+        mov_ri(e, r, a.c);
+        return;
+    }
+    k = e->val_reg[a.v];
+    if (k < 0) {
+        k = cache_alloc(e, a.v);
+        mem_load(e, cache_reg[k], a.v);
+    }
+    e->reg_use[k] = ++e->tick;
+    op_rr(e, 0x89, true, r, cache_reg[k]);              /* mov r, host */
+}
+
+static void store_val(Emitter *e, int v, int r)
+{
+    int k = e->val_reg[v];
+
+    if (k < 0) {
+        k = cache_alloc(e, v);
+    }
+    e->reg_use[k] = ++e->tick;
+    e->reg_dirty[k] = true;
+    op_rr(e, 0x89, true, cache_reg[k], r);              /* mov host, r */
+}
+
 static void store_const(Emitter *e, int v, int64_t c)
 {
-    int base;
-    int32_t disp = val_disp(e, v, &base);
+    int k = e->val_reg[v];
 
-    if (fits32(c)) {
-        rex(e, true, 0, 0, base, false);
-        b1(e, 0xc7);
-        modrm_mem(e, 0, base, disp);
-        b4(e, (uint32_t)c);
-    } else {
-        mov_ri(e, RAX, c);
-        store_val(e, v, RAX);
+    if (k < 0) {
+        k = cache_alloc(e, v);
     }
+    e->reg_use[k] = ++e->tick;
+    e->reg_dirty[k] = true;
+    mov_ri(e, cache_reg[k], c);
 }
 
 static void jmp_label(Emitter *e, int cc, int label)
@@ -307,6 +405,181 @@ static void emit_binop(Emitter *e, const IROp *op)
     store_val(e, op->d, RAX);
 }
 
+/* Host features for the optional ops (cpuid, probed once). */
+static int host_lzcnt = -1, host_bmi1, host_popcnt;
+
+static void host_probe(void)
+{
+    unsigned a, b, c, d;
+
+    host_lzcnt = 0;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        host_popcnt = (c >> 23) & 1;
+    }
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d)) {
+        host_lzcnt = (c >> 5) & 1;
+    }
+    if (__get_cpuid_max(0, NULL) >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        host_bmi1 = (b >> 3) & 1;
+    }
+}
+
+bool ir_host_has(IROpc opc)
+{
+    if (host_lzcnt < 0) {
+        host_probe();
+    }
+    switch (opc) {
+    case IR_CLZ: return host_lzcnt;
+    case IR_CTZ: return host_bmi1;
+    case IR_CPOP: return host_popcnt;
+    default: return true;
+    }
+}
+
+/* Short forward jump (jcc rel8, or jmp rel8 when cc < 0); returns the byte to patch. */
+static size_t jmp8(Emitter *e, int cc)
+{
+    b1(e, cc < 0 ? 0xeb : (uint8_t)(0x70 | cc));
+    b1(e, 0);
+    return e->pos - 1;
+}
+
+static void land8(Emitter *e, size_t at)
+{
+    if (at < e->room) {
+        e->buf[at] = (uint8_t)(e->pos - (at + 1));
+    }
+}
+
+/* Group-3 op (F7 /ext) on rcx: mul/imul/div/idiv/neg. */
+static void grp3(Emitter *e, bool w, int ext, int rm)
+{
+    rex(e, w, 0, 0, rm, false);
+    b1(e, 0xf7);
+    modrm_rr(e, ext, rm);
+}
+
+/* rax = a, rcx = b; RISC-V division results (Table 7.1) into rax. */
+static void emit_div(Emitter *e, const IROp *op)
+{
+    bool w = !op->w32;
+    bool sign = op->opc == IR_DIV || op->opc == IR_REM;
+    bool rem = op->opc == IR_REM || op->opc == IR_REMU;
+    size_t zero, m1 = 0, done1 = 0, done2;
+
+    op_rr(e, 0x85, w, RCX, RCX);                        /* test rcx, rcx */
+    zero = jmp8(e, CC_E);
+    if (sign) {
+        rex(e, w, 0, 0, RCX, false);
+        b1(e, 0x83);
+        modrm_rr(e, 7, RCX);
+        b1(e, 0xff);                                    /* cmp rcx, -1 */
+        m1 = jmp8(e, CC_NE);
+        if (rem) {
+            op_rr(e, 0x31, false, RAX, RAX);            /* xor eax, eax */
+        } else {
+            grp3(e, w, 3, RAX);                         /* neg rax (MIN stays MIN) */
+        }
+        done1 = jmp8(e, -1);
+        land8(e, m1);
+        rex(e, w, 0, 0, 0, false);
+        b1(e, 0x99);                                    /* cqo / cdq */
+        grp3(e, w, 7, RCX);                             /* idiv rcx */
+    } else {
+        op_rr(e, 0x31, false, RDX, RDX);                /* xor edx, edx */
+        grp3(e, w, 6, RCX);                             /* div rcx */
+    }
+    if (rem) {
+        op_rr(e, 0x89, true, RAX, RDX);                 /* mov rax, rdx */
+    }
+    done2 = jmp8(e, -1);
+    land8(e, zero);
+    if (!rem) {
+        mov_ri(e, RAX, -1);                             /* x/0 = all ones; x%0 = x (rax) */
+    }
+    if (sign) {
+        land8(e, done1);
+    }
+    land8(e, done2);
+}
+
+/* Emit one of the extra ALU ops (IR_MULH..IR_BSWAP) into op->d. */
+static void emit_extra(Emitter *e, const IROp *op)
+{
+    bool w = !op->w32;
+
+    load_arg(e, RAX, op->a);
+    if (!ir_op_unary(op->opc)) {
+        load_arg(e, RCX, op->b);
+    }
+    switch (op->opc) {
+    case IR_MULH:
+        grp3(e, true, 5, RCX);                          /* imul rcx: rdx:rax */
+        op_rr(e, 0x89, true, RAX, RDX);
+        break;
+    case IR_MULHU:
+        grp3(e, true, 4, RCX);                          /* mul rcx */
+        op_rr(e, 0x89, true, RAX, RDX);
+        break;
+    case IR_MULHSU:
+        /* hi(a * b) signed x unsigned = hiu(a * b) - (a < 0 ? b : 0) */
+        op_rr(e, 0x89, true, RSI, RAX);                 /* mov rsi, rax */
+        rex(e, true, 0, 0, RSI, false);
+        b1(e, 0xc1);
+        modrm_rr(e, 7, RSI);
+        b1(e, 63);                                      /* sar rsi, 63 */
+        op_rr(e, 0x21, true, RSI, RCX);                 /* and rsi, rcx */
+        grp3(e, true, 4, RCX);                          /* mul rcx */
+        op_rr(e, 0x29, true, RDX, RSI);                 /* sub rdx, rsi */
+        op_rr(e, 0x89, true, RAX, RDX);
+        break;
+    case IR_DIV: case IR_DIVU: case IR_REM: case IR_REMU:
+        emit_div(e, op);
+        break;
+    case IR_ROTL: case IR_ROTR:
+        rex(e, w, 0, 0, RAX, false);
+        b1(e, 0xd3);
+        modrm_rr(e, op->opc == IR_ROTL ? 0 : 1, RAX);  /* rol/ror rax, cl */
+        break;
+    case IR_MIN: case IR_MAX: case IR_MINU: case IR_MAXU: {
+        static const uint8_t cc[] = { CC_G, CC_L, CC_A, CC_B };
+        op_rr(e, 0x39, w, RAX, RCX);                    /* cmp rax, rcx */
+        rex(e, w, RAX, 0, RCX, false);
+        b1(e, 0x0f);
+        b1(e, 0x40 | cc[op->opc - IR_MIN]);
+        modrm_rr(e, RAX, RCX);                          /* cmovcc rax, rcx */
+        break;
+    }
+    case IR_CLZ: case IR_CTZ: case IR_CPOP:
+        b1(e, 0xf3);
+        rex(e, w, RAX, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, op->opc == IR_CLZ ? 0xbd : op->opc == IR_CTZ ? 0xbc : 0xb8);
+        modrm_rr(e, RAX, RAX);                          /* lzcnt/tzcnt/popcnt rax, rax */
+        break;
+    case IR_EXT8S: case IR_EXT16S: case IR_EXT16U:
+        rex(e, w && op->opc != IR_EXT16U, RAX, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, op->opc == IR_EXT8S ? 0xbe : op->opc == IR_EXT16S ? 0xbf : 0xb7);
+        modrm_rr(e, RAX, RAX);
+        break;
+    case IR_BSWAP:
+        rex(e, w, 0, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, 0xc8);                                    /* bswap rax */
+        break;
+    default:
+        e->overflow = true;
+        break;
+    }
+    if (!w) {
+        op_rr(e, 0x89, false, RAX, RAX);                /* mov eax, eax: zero-extend */
+    }
+    store_val(e, op->d, RAX);
+}
+
 /*
  * TLB hit path: rsi = guest address; on a hit rax = host address and
  * control falls through; on a miss jumps to a stub recorded for op.
@@ -363,6 +636,10 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0x80 | CC_NE);
     e->stub[e->n_stubs].op = op;
     e->stub[e->n_stubs].jcc_pos = e->pos;
+    for (int k = 0; k < NCACHE; k++) {
+        e->stub[e->n_stubs].val[k] = e->reg_val[k];
+        e->stub[e->n_stubs].dirty[k] = e->reg_dirty[k];
+    }
     b4(e, 0);
     rex(e, true, RAX, RCX, RBX, false);
     b1(e, 0x8b);
@@ -436,6 +713,11 @@ static void emit_stubs(Emitter *e)
         const IROp *op = s->op;
 
         patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        for (int k = 0; k < NCACHE; k++) {
+            if (s->val[k] >= 0 && s->dirty[k]) {
+                mem_store(e, s->val[k], cache_reg[k]);  /* precise state for faults */
+            }
+        }
         set_cur_insn(e, op->insn);
         op_rr(e, 0x89, true, RDI, RBX);                 /* mov rdi, rbx */
         if (op->opc == IR_LD) {
@@ -447,6 +729,11 @@ static void emit_stubs(Emitter *e)
             mov_ri(e, RCX, op->size);
             op_rm(e, 0x8b, false, R8, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_store_slow);
+        }
+        for (int k = 0; k < NCACHE; k++) {
+            if (s->val[k] >= 0 && !cache_saved[k]) {
+                mem_load(e, cache_reg[k], s->val[k]);   /* clobbered by the call */
+            }
         }
         b1(e, 0xe9);
         b4(e, (uint32_t)(s->done_pos - (e->pos + 4)));
@@ -523,6 +810,112 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
+/* Same hash as tcg/tb.c's jmp_cache_index(). */
+static unsigned jmp_cache_index_ref(gva_t pc)
+{
+    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
+}
+
+/*
+ * A computed exit (rax = the new pc, already in cpu->pc): count, then
+ * look the target up in cpu->jmp_cache and jump straight into it when it
+ * is compiled, valid, has this TB's flags and its code page is still
+ * mapped the same way (the code TLB check of tb_find), and the chain
+ * budget lasts and no exit is requested.  Else leave.
+ */
+static void emit_lookup_goto(Emitter *e, int epilogue)
+{
+    int idx = e->f->fetch_mmu_idx;
+    int32_t ent = offsetof(CPUState, tlb) + idx * (int32_t)(TLB_SIZE * sizeof(TLBEntry));
+
+    (void)jmp_cache_index_ref;
+    emit_count(e);
+    b1(e, 0x83);
+    modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
+    b1(e, 0);                                           /* cmp dword [exit_request], 0 */
+    jmp_label(e, CC_NE, epilogue);
+    b1(e, 0xff);
+    modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
+    jmp_label(e, CC_E, epilogue);
+    /* rcx = ((pc >> 1) ^ (pc >> 15)) & (TB_JMP_CACHE_SIZE - 1) */
+    op_rr(e, 0x89, true, RCX, RAX);
+    rex(e, true, 0, 0, RCX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 5, RCX);
+    b1(e, 1);                                           /* shr rcx, 1 */
+    op_rr(e, 0x89, true, RDX, RAX);
+    rex(e, true, 0, 0, RDX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 5, RDX);
+    b1(e, 1 + TB_JMP_CACHE_BITS);                       /* shr rdx, 15 */
+    op_rr(e, 0x31, true, RCX, RDX);                     /* xor rcx, rdx */
+    b1(e, 0x81);
+    modrm_rr(e, 4, RCX);
+    b4(e, TB_JMP_CACHE_SIZE - 1);                       /* and ecx, size-1 */
+    rex(e, true, RDX, RCX, RBX, false);
+    b1(e, 0x8b);
+    b1(e, 0x84 | (RDX << 3));
+    b1(e, (3 << 6) | ((RCX & 7) << 3) | RBX);
+    b4(e, offsetof(CPUState, jmp_cache));               /* mov rdx, [rbx + rcx*8 + jc] */
+    op_rr(e, 0x85, true, RDX, RDX);
+    jmp_label(e, CC_E, epilogue);
+    op_rm(e, 0x3b, true, RAX, RDX, offsetof(TranslationBlock, pc));
+    jmp_label(e, CC_NE, epilogue);                      /* tb->pc == pc */
+    b1(e, 0x81);
+    modrm_mem(e, 7, RDX, offsetof(TranslationBlock, flags));
+    b4(e, e->f->tb->flags);                             /* cmp dword [tb.flags], flags */
+    jmp_label(e, CC_NE, epilogue);
+    b1(e, 0x80);
+    modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
+    b1(e, 0);
+    jmp_label(e, CC_NE, epilogue);
+    /* Code TLB entry for pc: addr_code == page && paddr == tb's physical page. */
+    op_rr(e, 0x89, true, RCX, RAX);
+    rex(e, true, 0, 0, RCX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 5, RCX);
+    b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
+    b1(e, 0x81);
+    modrm_rr(e, 4, RCX);
+    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
+    rex(e, true, RCX, RCX, RCX, false);
+    b1(e, 0x8d);
+    b1(e, 0x04 | (RCX << 3));
+    b1(e, (1 << 6) | (RCX << 3) | RCX);                 /* lea rcx, [rcx + rcx*2] */
+    rex(e, true, 0, 0, RCX, false);
+    b1(e, 0xc1);
+    modrm_rr(e, 4, RCX);
+    b1(e, 4);                                           /* shl rcx, 4 */
+    op_rr(e, 0x89, true, RSI, RAX);
+    rex(e, true, 0, 0, RSI, false);
+    b1(e, 0x81);
+    modrm_rr(e, 4, RSI);
+    b4(e, (uint32_t)PAGE_MASK);                         /* and rsi, PAGE_MASK */
+    rex(e, true, RSI, RCX, RBX, false);
+    b1(e, 0x3b);
+    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, addr_code));
+    jmp_label(e, CC_NE, epilogue);
+    op_rm(e, 0x8b, true, RSI, RDX, offsetof(TranslationBlock, phys_pc));
+    rex(e, true, 0, 0, RSI, false);
+    b1(e, 0x81);
+    modrm_rr(e, 4, RSI);
+    b4(e, (uint32_t)PAGE_MASK);
+    rex(e, true, RSI, RCX, RBX, false);
+    b1(e, 0x3b);
+    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, paddr));
+    jmp_label(e, CC_NE, epilogue);
+    op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
+    op_rr(e, 0x85, true, RAX, RAX);
+    jmp_label(e, CC_E, epilogue);
+    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
+    rex(e, true, 0, 0, RAX, false);
+    b1(e, 0x83);
+    modrm_rr(e, 0, RAX);
+    b1(e, PROLOGUE_LEN);                                /* add rax, PROLOGUE_LEN */
+    b1(e, 0xff);
+    b1(e, 0xe0);                                        /* jmp rax */
+}
+
 size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
 {
     static Emitter em;      /* large; compilation runs on the one vCPU thread */
@@ -537,9 +930,14 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
     e->n_fixups = 0;
     e->n_stubs = 0;
     e->frame = FRAME_SIZE;
+    cache_reset(e);
 
     b1(e, 0x53);                                        /* push rbx */
     b1(e, 0x55);                                        /* push rbp */
+    for (int r = R12; r <= R15; r++) {
+        b1(e, 0x41);
+        b1(e, 0x50 | (r & 7));                          /* push r12..r15 */
+    }
     rex(e, true, 0, 0, RSP, false);
     b1(e, 0x81);
     modrm_rr(e, 5, RSP);
@@ -571,6 +969,12 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
         case IR_SHL: case IR_SHR: case IR_SAR: case IR_MUL:
             emit_binop(e, op);
             break;
+        case IR_MULH: case IR_MULHU: case IR_MULHSU: case IR_DIV: case IR_DIVU:
+        case IR_REM: case IR_REMU: case IR_ROTL: case IR_ROTR: case IR_MIN: case IR_MAX:
+        case IR_MINU: case IR_MAXU: case IR_CLZ: case IR_CTZ: case IR_CPOP:
+        case IR_EXT8S: case IR_EXT16S: case IR_EXT16U: case IR_BSWAP:
+            emit_extra(e, op);
+            break;
         case IR_SETCOND:
             load_arg(e, RAX, op->a);
             emit_cmp(e, op->b);
@@ -594,6 +998,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             emit_st(e, op);
             break;
         case IR_BRCOND:
+            cache_flush(e, true);   /* the target label starts with an empty cache */
             if (op->a.is_const && op->b.is_const) {
                 if (ir_eval_cond(op->cond, op->a.c, op->b.c)) {
                     jmp_label(e, -1, op->d);
@@ -609,9 +1014,20 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             jmp_label(e, cond_cc(op->cond), op->d);
             break;
         case IR_LABEL:
+            cache_flush(e, true);
+            for (int k = 0; k < NCACHE; k++) {
+                cache_drop(e, k);
+            }
             e->label_pos[op->d] = e->pos;
             break;
         case IR_CALL_INSN:
+            /* The handler reads and writes guest registers in memory. */
+            cache_flush(e, true);
+            for (int k = 0; k < NCACHE; k++) {
+                if (e->reg_val[k] < IR_TEMP_BASE || !cache_saved[k]) {
+                    cache_drop(e, k);
+                }
+            }
             set_cur_insn(e, op->insn);
             op_rr(e, 0x89, true, RSI, RAX);             /* mov rsi, rax */
             op_rr(e, 0x89, true, RDI, RBX);             /* mov rdi, rbx */
@@ -621,18 +1037,26 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             break;
         case IR_EXIT:
             if (op->a.is_const && fits32(op->a.c)) {
+                cache_flush(e, false);
                 rex(e, true, 0, 0, RBX, false);
                 b1(e, 0xc7);
                 modrm_mem(e, 0, RBX, offsetof(CPUState, pc));
                 b4(e, (uint32_t)op->a.c);
             } else {
                 load_arg(e, RAX, op->a);
+                cache_flush(e, false);  /* guest registers back in the CPU struct */
                 op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
             }
             if (op->a.is_const && f->tb) {
                 emit_chain(e, op->a.c, epilogue);
+            } else if (!op->a.is_const && f->tb && f->fetch_mmu_idx >= 0 &&
+                       f->fetch_mmu_idx < NB_MMU_MODES) {
+                emit_lookup_goto(e, epilogue);
             } else {
                 jmp_label(e, -1, epilogue + 1);
+            }
+            for (int k = 0; k < NCACHE; k++) {
+                cache_drop(e, k);       /* nothing falls through an exit */
             }
             break;
         }
@@ -645,6 +1069,10 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
     b1(e, 0x81);
     modrm_rr(e, 0, RSP);
     b4(e, (uint32_t)e->frame);                          /* add rsp, frame */
+    for (int r = R15; r >= R12; r--) {
+        b1(e, 0x41);
+        b1(e, 0x58 | (r & 7));                          /* pop r15..r12 */
+    }
     b1(e, 0x5d);                                        /* pop rbp */
     b1(e, 0x5b);                                        /* pop rbx */
     b1(e, 0xc3);                                        /* ret */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cpu/riscv/cpu.h"
+#include "cpu/riscv/insn.h"
 #include "hw/core/machine.h"
 #include "tcg/ir.h"
 #include "tcg/jit.h"
@@ -209,6 +210,138 @@ static void test_jit_faulting_load_reports_its_instruction(void **state)
     assert_int_equal(cpu->gpr[5], 1);       /* earlier instructions completed */
 }
 
+static const uint64_t edge_m[] = {
+    0, 1, 2, 3, 7, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
+    0xffffffff80000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, ~1ull,
+    0x123456789abcdef0ull, (uint64_t)-33, 0x8000000000000001ull, 0x00ff00ff00000000ull,
+};
+
+/* The extra IR ops, register and constant second operand, against the folder. */
+static void test_jit_extra_ops_match_the_folder(void **state)
+{
+    size_t n = sizeof(edge_m) / sizeof(edge_m[0]);
+
+    for (int o = IR_MULH; o < IR_NB_OPS; o++) {
+        if (!ir_host_has((IROpc)o)) {
+            continue;
+        }
+        for (int w32 = 0; w32 < 2; w32++) {
+            if (w32 && (o == IR_MULH || o == IR_MULHU || o == IR_MULHSU)) {
+                continue;
+            }
+            for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < n; j++) {
+                    IRFunc *f = new_func();
+                    IROp *op;
+                    uint64_t want;
+
+                    op = ir_emit(f, (IROpc)o);
+                    op->w32 = w32, op->d = 10, op->a = ir_v(1), op->b = ir_v(2);
+                    op = ir_emit(f, (IROpc)o);
+                    op->w32 = w32, op->d = 11, op->a = ir_v(1);
+                    op->b = ir_c((int64_t)edge_m[j]);
+                    ir_exit(f, ir_c(0));
+                    cpu->gpr[1] = edge_m[i];
+                    cpu->gpr[2] = edge_m[j];
+                    run(f, false);
+                    assert_true(ir_fold((IROpc)o, w32, edge_m[i], edge_m[j], &want));
+                    assert_int_equal(cpu->gpr[10], want);
+                    assert_int_equal(cpu->gpr[11], want);
+                }
+            }
+        }
+    }
+}
+
+/*
+ * One guest instruction through riscv_translate and the back end (with
+ * and without the optimizer, rd distinct from and equal to rs1) against
+ * its tier-1 handler.
+ */
+static void check_insn(uint16_t opn, uint64_t a, uint64_t b, int64_t imm)
+{
+    static TranslationBlock *t1;
+    const TBInsn *ins;
+
+    if (!t1) {
+        t1 = calloc(1, sizeof(*t1) + 2 * sizeof(TBInsn));
+    }
+    for (int v = 0; v < 4; v++) {
+        TBInsn *in = &t1->insns[0];
+        uint64_t want;
+
+        memset(in, 0, sizeof(*in));
+        in->fn = riscv_insn_table[opn].fn;
+        in->op = opn;
+        in->pc = RAM_BASE + 0x200;
+        in->len = 4;
+        in->rs1 = 1;
+        in->rs2 = 2;
+        in->rd = (v & 2) ? 1 : 10;
+        in->imm = imm;
+        t1->insns[1].pc = RAM_BASE + 0x204;
+        t1->n_insns = 1;
+        ins = in;
+        cpu->gpr[1] = a;
+        cpu->gpr[2] = b;
+        cpu->gpr[10] = 0x5a5a5a5a5a5a5a5aull;
+        assert_int_equal(ins->fn(&cpu->parent, ins), 0);
+        want = cpu->gpr[ins->rd];
+        cpu->gpr[1] = a;
+        cpu->gpr[2] = b;
+        cpu->gpr[10] = 0x5a5a5a5a5a5a5a5aull;
+        assert_true(riscv_translate(&cpu->parent, t1, &func));
+        run(&func, v & 1);
+        if (cpu->gpr[ins->rd] != want) {
+            fail_msg("%s a=0x%" PRIx64 " b=0x%" PRIx64 " imm=%" PRId64 " rd=x%d: jit 0x%" PRIx64
+                     " tier1 0x%" PRIx64, riscv_insn_table[opn].name, a, b, imm, ins->rd,
+                     cpu->gpr[ins->rd], want);
+        }
+        assert_int_equal(cpu->parent.pc, RAM_BASE + 0x204);
+    }
+}
+
+static void test_jit_m_and_zb_match_tier1(void **state)
+{
+    static const uint16_t rr[] = {
+        RISCV_OP_mul, RISCV_OP_mulh, RISCV_OP_mulhsu, RISCV_OP_mulhu, RISCV_OP_mulw,
+        RISCV_OP_div, RISCV_OP_divu, RISCV_OP_rem, RISCV_OP_remu,
+        RISCV_OP_divw, RISCV_OP_divuw, RISCV_OP_remw, RISCV_OP_remuw,
+        RISCV_OP_sh1add, RISCV_OP_sh2add, RISCV_OP_sh3add, RISCV_OP_add_uw,
+        RISCV_OP_sh1add_uw, RISCV_OP_sh2add_uw, RISCV_OP_sh3add_uw,
+        RISCV_OP_andn, RISCV_OP_orn, RISCV_OP_xnor, RISCV_OP_min, RISCV_OP_max,
+        RISCV_OP_minu, RISCV_OP_maxu, RISCV_OP_sext_b, RISCV_OP_sext_h, RISCV_OP_zext_h,
+        RISCV_OP_rol, RISCV_OP_ror, RISCV_OP_rolw, RISCV_OP_rorw,
+        RISCV_OP_clz, RISCV_OP_ctz, RISCV_OP_cpop, RISCV_OP_clzw, RISCV_OP_ctzw, RISCV_OP_cpopw,
+        RISCV_OP_orc_b, RISCV_OP_rev8,
+        RISCV_OP_bset, RISCV_OP_bclr, RISCV_OP_binv, RISCV_OP_bext,
+    };
+    static const uint16_t ri[] = {
+        RISCV_OP_slli_uw, RISCV_OP_rori, RISCV_OP_roriw, RISCV_OP_bseti, RISCV_OP_bclri,
+        RISCV_OP_binvi, RISCV_OP_bexti,
+    };
+    static const int64_t imms[] = { 0, 1, 5, 31, 32, 33, 63 };
+    size_t n = sizeof(edge_m) / sizeof(edge_m[0]);
+
+    for (size_t o = 0; o < sizeof(rr) / sizeof(rr[0]); o++) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                check_insn(rr[o], edge_m[i], edge_m[j], 0);
+            }
+        }
+    }
+    for (size_t o = 0; o < sizeof(ri) / sizeof(ri[0]); o++) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < sizeof(imms) / sizeof(imms[0]); k++) {
+                if (ri[o] == RISCV_OP_roriw && imms[k] >= 32) {
+                    continue;
+                }
+                check_insn(ri[o], edge_m[i], 0, imms[k]);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +350,8 @@ int main(void)
         cmocka_unit_test(test_jit_loads_extend_and_stores_truncate),
         cmocka_unit_test(test_jit_page_crossing_load_takes_the_slow_path),
         cmocka_unit_test(test_jit_faulting_load_reports_its_instruction),
+        cmocka_unit_test(test_jit_extra_ops_match_the_folder),
+        cmocka_unit_test(test_jit_m_and_zb_match_tier1),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
