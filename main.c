@@ -16,6 +16,7 @@
 #include "gdbstub/gdbstub.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
+#include "monitor/monitor.h"
 #include "net/net.h"
 #include "tcg/jit.h"
 #include "tcg/tb.h"
@@ -86,11 +87,13 @@ static void usage(FILE *f)
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
-        "                            -S: start stopped (needs --gdb)\n"
+        "                            -S: start stopped (cont in the monitor or gdb resumes)\n"
+        "  --monitor stdio|unix:PATH,server[,nowait]  the human monitor (-monitor); stdio\n"
+        "                            shares the terminal with the serial: C-a c switches\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
         "Not built yet: --cdrom --display sdl\n"
-        "  --monitor --loadvm\n");
+        "  --loadvm\n");
 }
 
 /* Options parsed for their subsystem but refused until it exists. */
@@ -240,7 +243,15 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             break;
         case OPT_NOGRAPHIC: break;
         case OPT_SERIAL: cfg->serial = optarg; break;
-        case OPT_MONITOR: not_built("--monitor", "the monitor");
+        case OPT_MONITOR: {
+            MonitorSpec spec;
+            char err[200];
+            if (mon_parse_spec(optarg, &spec, err, sizeof(err)) < 0) {
+                error_exit("--monitor: %s", err);
+            }
+            cfg->monitor = optarg;
+            break;
+        }
         case OPT_LOADVM: not_built("--loadvm", "snapshots");
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_ACCEL: parse_accel(cfg, optarg); break;
@@ -292,8 +303,8 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     if (cfg->kernel && access(cfg->kernel, R_OK) < 0) {
         error_exit("--kernel: %s: %s", cfg->kernel, strerror(errno));
     }
-    if (cfg->start_stopped && !cfg->gdb) {
-        error_exit("-S: needs --gdb (or -s) until the monitor exists");
+    if (cfg->start_stopped && !cfg->gdb && !cfg->monitor) {
+        error_exit("-S: needs --gdb (or -s) or --monitor to resume the machine");
     }
 }
 
@@ -321,6 +332,18 @@ int main(int argc, char **argv)
         if (gdb_start(m, cfg.gdb, cfg.start_stopped, err, sizeof(err)) < 0) {
             error_exit("--gdb: %s", err);
         }
+    }
+    if (cfg.monitor) {
+        MonitorSpec spec;
+        char err[256];
+        mon_parse_spec(cfg.monitor, &spec, err, sizeof(err));
+        if (mon_start(m, &spec, err, sizeof(err)) < 0) {
+            error_exit("--monitor: %s", err);
+        }
+    }
+    if (cfg.start_stopped && !cfg.gdb) {
+        m->run_state = RUN_STATE_STOPPED;
+        m->stopped_host_ns = clock_host_ns();
     }
 
     cpu_loop_run(m);

@@ -192,6 +192,7 @@ void cpu_loop_run(Machine *m)
         }
         if (m->stop_request) {
             gdb_stopped(m, last);
+            m->stopped_host_ns = clock_host_ns(); /* for the monitor's cont */
         }
         if (m->gdb) {
             gdb_prepare_run(m);

@@ -39,11 +39,18 @@ struct Console {
     void (*receive)(void *opaque, const uint8_t *buf, size_t len);
     int (*can_receive)(void *opaque);
     void *opaque;
+    /* A muxed monitor (console_set_mux) and whether it has the keyboard. */
+    void (*mux_focus)(void *opaque, bool monitor);
+    void (*mux_input)(void *opaque, const uint8_t *buf, size_t len);
+    void *mux_opaque;
+    bool mux_monitor;
 };
 
 /* The terminal state to restore; process-wide because signal handlers need it. */
 static struct termios stdio_saved_termios;
 static volatile sig_atomic_t stdio_termios_saved;
+/* The one stdio console, for the monitor's mux. */
+static Console *stdio_console;
 
 static Console *console_new(Machine *m, int in_fd, int out_fd)
 {
@@ -103,7 +110,7 @@ static void console_help(void)
     console_msg("\n"
                 "C-a h    print this help\n"
                 "C-a x    exit the emulator\n"
-                "C-a c    switch to the monitor\n"
+                "C-a c    switch between the console and the monitor\n"
                 "C-a C-a  send C-a\n");
 }
 
@@ -121,7 +128,12 @@ static void console_input_byte(Console *c, uint8_t b)
             console_help();
             return;
         case 'c':
-            console_msg("\nvm-cli: monitor not built yet\n");
+            if (!c->mux_input) {
+                console_msg("\nvm-cli: no monitor on stdio (--monitor stdio)\n");
+                return;
+            }
+            c->mux_monitor = !c->mux_monitor;
+            c->mux_focus(c->mux_opaque, c->mux_monitor);
             return;
         case CTRL_A:
             break; /* a literal Ctrl-A */
@@ -130,6 +142,10 @@ static void console_input_byte(Console *c, uint8_t b)
         }
     } else if (c->escapes && b == CTRL_A) {
         c->escape_pending = true;
+        return;
+    }
+    if (c->mux_monitor) {
+        c->mux_input(c->mux_opaque, &b, 1);
         return;
     }
     c->buf[c->start + c->len++] = b;
@@ -202,6 +218,19 @@ void console_set_receiver(Console *c,
     c->can_receive = can_receive;
     c->opaque = opaque;
     console_deliver(c);
+}
+
+Console *console_stdio(void)
+{
+    return stdio_console;
+}
+
+void console_set_mux(Console *c, void (*focus)(void *opaque, bool monitor),
+                     void (*input)(void *opaque, const uint8_t *buf, size_t len), void *opaque)
+{
+    c->mux_focus = focus;
+    c->mux_input = input;
+    c->mux_opaque = opaque;
 }
 
 void console_accept_input(Console *c)
@@ -281,6 +310,7 @@ Console *console_open_stdio(Machine *m)
         tcsetattr(STDIN_FILENO, TCSANOW, &t);
     }
     console_watch_input(c);
+    stdio_console = c;
     return c;
 }
 

@@ -20,10 +20,25 @@ typedef struct Console Console;
  * (output post-processing kept, so a bare '\n' still returns the
  * carriage) and restored at exit and on SIGINT/SIGTERM/SIGHUP/SIGQUIT.
  * Stdin may also be a pipe or file; its EOF ends input.  Keys: Ctrl-A x
- * quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends Ctrl-A.  Returns the
+ * quits, Ctrl-A h prints help, Ctrl-A c switches to the monitor (when one
+ * is muxed, console_set_mux), Ctrl-A Ctrl-A sends Ctrl-A.  Returns the
  * console (owned by the process), never NULL.
  */
 Console *console_open_stdio(Machine *m);
+
+/* The stdio console once opened (there is one terminal per process), else NULL. */
+Console *console_stdio(void);
+
+/*
+ * Mux a monitor onto a stdio console, as QEMU's mux chardev does: Ctrl-A c
+ * switches the keyboard between the serial receiver and the monitor and
+ * calls focus(opaque, true) when the monitor gets it, focus(opaque, false)
+ * when the serial gets it back.  While the monitor has focus every input
+ * byte except the Ctrl-A keys goes to input(); guest output keeps flowing
+ * to the terminal.
+ */
+void console_set_mux(Console *c, void (*focus)(void *opaque, bool monitor),
+                     void (*input)(void *opaque, const uint8_t *buf, size_t len), void *opaque);
 
 /*
  * Output-only serial into the file at `path` (created or truncated).

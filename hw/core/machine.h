@@ -63,7 +63,8 @@ typedef struct MachineConfig {
     ExecTier tier;
     bool jit_stats;         /* --jit-stats: print engine counters at exit */
     const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
-    bool start_stopped;     /* -S: no guest code runs until a debugger resumes */
+    bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
+    const char *monitor;    /* --monitor stdio | unix:PATH,server[,nowait], or NULL */
 } MachineConfig;
 
 /* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */
@@ -100,6 +101,7 @@ typedef struct Machine {
     /* Debugging (gdbstub/gdbstub.h). */
     RunState run_state;
     volatile int stop_request;         /* stop every hart at the next TB boundary */
+    int64_t stopped_host_ns;           /* host clock when the harts last stopped (ns) */
     struct GDBState *gdb;              /* the gdb stub, or NULL */
     int debug_step;                    /* 1 + hart to single-step when resuming, or 0 */
     bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
