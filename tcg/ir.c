@@ -141,6 +141,16 @@ void ir_exit(IRFunc *f, IRArg pc)
     ir_emit(f, IR_EXIT)->a = pc;
 }
 
+void ir_fpop(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in)
+{
+    IROp *op = ir_emit(f, IR_FPOP);
+
+    op->cond = (uint8_t)fop;
+    op->w32 = single;
+    op->size = in->rm;
+    op->insn = in;
+}
+
 bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b)
 {
     switch (cond) {
@@ -257,7 +267,8 @@ static const char *const ir_names[] = {
     [IR_SHR] = "shr", [IR_SAR] = "sar", [IR_MUL] = "mul", [IR_SETCOND] = "setcond",
     [IR_EXT32S] = "ext32s", [IR_EXT32U] = "ext32u", [IR_LD] = "ld", [IR_ST] = "st",
     [IR_BRCOND] = "brcond", [IR_LABEL] = "label", [IR_CALL_INSN] = "call_insn",
-    [IR_EXIT] = "exit", [IR_MULH] = "mulh", [IR_MULHU] = "mulhu", [IR_MULHSU] = "mulhsu",
+    [IR_EXIT] = "exit", [IR_FPOP] = "fpop",
+    [IR_MULH] = "mulh", [IR_MULHU] = "mulhu", [IR_MULHSU] = "mulhsu",
     [IR_DIV] = "div", [IR_DIVU] = "divu", [IR_REM] = "rem", [IR_REMU] = "remu",
     [IR_ROTL] = "rotl", [IR_ROTR] = "rotr", [IR_MIN] = "min", [IR_MAX] = "max",
     [IR_MINU] = "minu", [IR_MAXU] = "maxu", [IR_CLZ] = "clz", [IR_CTZ] = "ctz",
@@ -285,6 +296,10 @@ void ir_dump(const IRFunc *f, void *file)
         fprintf(fp, "  %s%s", ir_names[op->opc], op->w32 ? "32" : "");
         if (op->opc == IR_LABEL || op->opc == IR_BRCOND) {
             fprintf(fp, " L%d", op->d);
+        } else if (op->opc == IR_FPOP) {
+            fprintf(fp, " kind=%u rm=%u insn@0x%" PRIx64 "\n", op->cond, op->size,
+                    op->insn->pc);
+            continue;
         } else if (op->opc != IR_ST && op->opc != IR_EXIT && op->opc != IR_CALL_INSN &&
                    op->opc != IR_NOP) {
             ir_print_arg(fp, ir_v(op->d));

@@ -35,6 +35,16 @@ typedef enum IROpc {
     IR_CALL_INSN,   /* run the tier-1 handler of insn; exit the TB when it returns nonzero */
     IR_EXIT,        /* cpu->pc = a; return to the dispatcher (slot >= 0: chainable exit) */
     /*
+     * Inline host floating point for the F/D instruction insn (cond: an
+     * IRFpOp, w32: single precision, size: the rm field, 0..3 or 7 for
+     * dynamic); reads and writes the FP state in the CPU struct (IRFunc
+     * fp offsets) and, for compares, the guest register insn->rd.  Falls
+     * back to insn's tier-1 handler at run time when the operands or the
+     * rounding mode do not fit the host (improperly NaN-boxed singles,
+     * dynamic frm >= 4).  Optimizer: like IR_CALL_INSN (no IR operands).
+     */
+    IR_FPOP,
+    /*
      * RISC-V-flavoured extras (w32: computed on the low 32 bits, result
      * zero-extended, like the ops above).  Division follows RISC-V (unpriv
      * Table 7.1): x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0.
@@ -49,6 +59,12 @@ typedef enum IROpc {
     IR_BSWAP,
     IR_NB_OPS
 } IROpc;
+
+/* IR_FPOP operations (IROp.cond). */
+typedef enum IRFpOp {
+    IR_FP_ADD, IR_FP_SUB, IR_FP_MUL, IR_FP_DIV, IR_FP_SQRT,    /* fd = rs1 op rs2 */
+    IR_FP_EQ, IR_FP_LT, IR_FP_LE,                              /* xd = rs1 cmp rs2 */
+} IRFpOp;
 
 typedef enum IRCond { IR_EQ, IR_NE, IR_LT, IR_GE, IR_LTU, IR_GEU } IRCond;
 
@@ -93,6 +109,14 @@ typedef struct IRFunc {
      */
     const struct TranslationBlock *tb;
     uint32_t n_insns;
+    /*
+     * IR_FPOP: byte offsets of the f-registers (64-bit each), the accrued
+     * flags (32-bit, RISC-V fflags bit order), the dynamic rounding mode
+     * (32-bit) and the 64-bit status word ORed with fs_dirty whenever an
+     * f-register or the flags are written.
+     */
+    uint32_t fpr_off, fflags_off, frm_off, fs_off;
+    uint64_t fs_dirty;
 } IRFunc;
 
 void ir_init(IRFunc *f);
@@ -113,6 +137,7 @@ void ir_brcond(IRFunc *f, IRCond cond, IRArg a, IRArg b, int label);
 void ir_label(IRFunc *f, int label);
 void ir_call_insn(IRFunc *f, const TBInsn *in);
 void ir_exit(IRFunc *f, IRArg pc);
+void ir_fpop(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in);
 
 /* Ops that read only a (besides IR_LD and IR_EXIT). */
 static inline bool ir_op_unary(int opc)

@@ -50,6 +50,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
             memset(s->known, 0, sizeof(s->known));
             continue;
         case IR_CALL_INSN:
+        case IR_FPOP:       /* compares write a guest register */
             opt_forget_globals(s);
             continue;
         case IR_NOP:
@@ -108,7 +109,8 @@ static void opt_dce(IRFunc *f, OptState *s)
             op->opc = IR_NOP;
             continue;
         }
-        if (op->opc == IR_NOP || op->opc == IR_LABEL || op->opc == IR_CALL_INSN) {
+        if (op->opc == IR_NOP || op->opc == IR_LABEL || op->opc == IR_CALL_INSN ||
+            op->opc == IR_FPOP) {
             continue;
         }
         opt_mark_use(used, op->a);

@@ -41,7 +41,9 @@ enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7, CC_L = 0xc, CC_GE = 0
  * 8 mod 16; six pushes and a frame of 8 mod 16 keep calls aligned.
  */
 #define FRAME_BUDGET_OFF (IR_MAX_TEMPS * 8)
-#define FRAME_SIZE (IR_MAX_TEMPS * 8 + 8)
+#define FRAME_MXCSR_HOST (FRAME_BUDGET_OFF + 8)     /* IR_FPOP: the host MXCSR to restore */
+#define FRAME_MXCSR_GUEST (FRAME_BUDGET_OFF + 12)   /* IR_FPOP: the guest's, then flags */
+#define FRAME_SIZE (IR_MAX_TEMPS * 8 + 24)
 /* Bytes from a TB's entry to its body (after the budget initialisation). */
 #define PROLOGUE_LEN 31
 
@@ -503,6 +505,241 @@ static void emit_div(Emitter *e, const IROp *op)
         land8(e, done1);
     }
     land8(e, done2);
+}
+
+/* --- IR_FPOP: inline SSE for F/D arithmetic and compares ---------------- */
+
+/* MXCSR exception flags (IE DE ZE OE UE PE) -> RISC-V fflags (NV . DZ OF UF NX). */
+#define MXF(x) ((((x) & 1) ? 0x10 : 0) | (((x) & 4) ? 8 : 0) | (((x) & 8) ? 4 : 0) | \
+                (((x) & 16) ? 2 : 0) | (((x) & 32) ? 1 : 0))
+#define MXF4(x) MXF(x), MXF((x) + 1), MXF((x) + 2), MXF((x) + 3)
+#define MXF16(x) MXF4(x), MXF4((x) + 4), MXF4((x) + 8), MXF4((x) + 12)
+static const uint8_t mxcsr_fflags[64] = { MXF16(0), MXF16(16), MXF16(32), MXF16(48) };
+
+/* MXCSR with every exception masked, flags clear, DAZ/FTZ off, RC for RISC-V rm 0..3. */
+#define MXCSR_BASE 0x1f80u
+#define RC_FOR_RM 0x9cu     /* 2-bit RC per rm: RNE->00 RTZ->11 RDN->01 RUP->10 */
+
+static size_t jcc32(Emitter *e, int cc)
+{
+    if (cc < 0) {
+        b1(e, 0xe9);
+    } else {
+        b1(e, 0x0f);
+        b1(e, 0x80 | cc);
+    }
+    b4(e, 0);
+    return e->pos - 4;
+}
+
+static void land32(Emitter *e, size_t at)
+{
+    patch4(e, at, (uint32_t)(e->pos - (at + 4)));
+}
+
+/* ldmxcsr (ext 2) / stmxcsr (ext 3) [rsp + disp] */
+static void mxcsr_op(Emitter *e, int ext, int32_t disp)
+{
+    b1(e, 0x0f);
+    b1(e, 0xae);
+    modrm_mem(e, ext, RSP, disp);
+}
+
+/* [pfx] 0f opc xmm_reg, xmm_rm */
+static void sse_rr(Emitter *e, uint8_t pfx, uint8_t opc, int xr, int xm)
+{
+    if (pfx) {
+        b1(e, pfx);
+    }
+    b1(e, 0x0f);
+    b1(e, opc);
+    modrm_rr(e, xr, xm);
+}
+
+/* movq xmm, r64 (to_xmm) or movq r64, xmm */
+static void movq(Emitter *e, bool to_xmm, int x, int r)
+{
+    b1(e, 0x66);
+    rex(e, true, x, 0, r, false);
+    b1(e, 0x0f);
+    b1(e, to_xmm ? 0x6e : 0x7e);
+    modrm_rr(e, x, r);
+}
+
+static void setcc_al(Emitter *e, int cc)
+{
+    b1(e, 0x0f);
+    b1(e, 0x90 | cc);
+    modrm_rr(e, 0, RAX);
+}
+
+/* Load f-register r into xmm x; singles not NaN-boxed go to the slow path. */
+static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, int *n_slow)
+{
+    op_rm(e, 0x8b, true, RAX, RBX, (int32_t)(e->f->fpr_off + r * 8));
+    if (single) {
+        op_rr(e, 0x89, true, RDX, RAX);                 /* mov rdx, rax */
+        rex(e, true, 0, 0, RDX, false);
+        b1(e, 0xc1);
+        modrm_rr(e, 5, RDX);
+        b1(e, 32);                                      /* shr rdx, 32 */
+        b1(e, 0x83);
+        modrm_rr(e, 7, RDX);
+        b1(e, 0xff);                                    /* cmp edx, -1 */
+        slow[(*n_slow)++] = jcc32(e, CC_NE);
+    }
+    movq(e, true, x, RAX);
+}
+
+/*
+ * The F/D instruction op->insn on host SSE: the guest rounding mode in
+ * MXCSR around the operation only (the host's MXCSR is restored right
+ * after it, before anything else runs), exception flags mapped to fflags, NaN results
+ * canonicalized, singles NaN-boxed.  Operands and results go straight
+ * between the CPU struct and xmm0/xmm1, so the register cache only needs
+ * to be written back (for the slow path, the tier-1 handler) and, for
+ * compares, rd's entry dropped.
+ */
+static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
+{
+    /*
+     * The MXCSR the code restores: this thread's at compile time (the
+     * compiled code runs on the thread that compiles it, and nothing in
+     * the emulator changes MXCSR); saving it at run time would cost a
+     * stmxcsr, which is slow.
+     */
+    uint32_t host_mxcsr = __builtin_ia32_stmxcsr();
+    const TBInsn *in = op->insn;
+    const IRFunc *f = e->f;
+    int kind = op->cond;
+    bool single = op->w32, cmp = kind >= IR_FP_EQ;
+    uint8_t pfx = single ? 0xf3 : 0xf2;
+    size_t slow[4], done, skip;
+    int n_slow = 0;
+
+    cache_flush(e, true);
+    if (cmp && e->val_reg[in->rd] >= 0) {
+        cache_drop(e, e->val_reg[in->rd]);
+    }
+    if (!cmp && op->size == 7) {
+        op_rm(e, 0x8b, false, RAX, RBX, (int32_t)f->frm_off);   /* mov eax, [frm] */
+        b1(e, 0x83);
+        modrm_rr(e, 7, RAX);
+        b1(e, 3);                                       /* cmp eax, 3 */
+        slow[n_slow++] = jcc32(e, CC_A);                /* RMM, reserved: the handler */
+        op_rr(e, 0x01, false, RAX, RAX);                /* add eax, eax */
+        op_rr(e, 0x89, false, RCX, RAX);                /* mov ecx, eax */
+        mov_ri(e, RAX, RC_FOR_RM);
+        b1(e, 0xd3);
+        modrm_rr(e, 5, RAX);                            /* shr eax, cl */
+        b1(e, 0x83);
+        modrm_rr(e, 4, RAX);
+        b1(e, 3);                                       /* and eax, 3 */
+        b1(e, 0xc1);
+        modrm_rr(e, 4, RAX);
+        b1(e, 13);                                      /* shl eax, 13 */
+        b1(e, 0x81);
+        modrm_rr(e, 1, RAX);
+        b4(e, MXCSR_BASE);                              /* or eax, MXCSR_BASE */
+        op_rm(e, 0x89, false, RAX, RSP, FRAME_MXCSR_GUEST);
+    } else {
+        unsigned rc = cmp ? 0 : (RC_FOR_RM >> (2 * op->size)) & 3;
+        b1(e, 0xc7);
+        modrm_mem(e, 0, RSP, FRAME_MXCSR_GUEST);
+        b4(e, MXCSR_BASE | rc << 13);                   /* mov dword [guest], mxcsr */
+    }
+    fp_load(e, 0, in->rs1, single, slow, &n_slow);
+    if (kind != IR_FP_SQRT) {
+        fp_load(e, 1, in->rs2, single, slow, &n_slow);
+    }
+    mxcsr_op(e, 2, FRAME_MXCSR_GUEST);                  /* ldmxcsr [guest] */
+    switch (kind) {
+    case IR_FP_ADD: sse_rr(e, pfx, 0x58, 0, 1); break;
+    case IR_FP_SUB: sse_rr(e, pfx, 0x5c, 0, 1); break;
+    case IR_FP_MUL: sse_rr(e, pfx, 0x59, 0, 1); break;
+    case IR_FP_DIV: sse_rr(e, pfx, 0x5e, 0, 1); break;
+    case IR_FP_SQRT: sse_rr(e, pfx, 0x51, 0, 0); break;
+    case IR_FP_EQ:
+        sse_rr(e, single ? 0 : 0x66, 0x2e, 0, 1);       /* ucomis xmm0, xmm1: quiet */
+        setcc_al(e, CC_E);
+        b1(e, 0x0f);
+        b1(e, 0x9b);
+        modrm_rr(e, 0, RCX);                            /* setnp cl */
+        op_rr(e, 0x20, false, RAX, RCX);                /* and al, cl */
+        break;
+    default:
+        sse_rr(e, single ? 0 : 0x66, 0x2f, 1, 0);       /* comis xmm1, xmm0: signaling */
+        setcc_al(e, kind == IR_FP_LT ? CC_A : CC_AE);   /* b > a, b >= a; unordered: 0 */
+        break;
+    }
+    mxcsr_op(e, 3, FRAME_MXCSR_GUEST);                  /* stmxcsr [guest]: the flags */
+    b1(e, 0xc7);
+    modrm_mem(e, 0, RSP, FRAME_MXCSR_HOST);
+    b4(e, host_mxcsr);                                  /* mov dword [host], host MXCSR */
+    mxcsr_op(e, 2, FRAME_MXCSR_HOST);                   /* ldmxcsr [host] */
+    if (cmp) {
+        b1(e, 0x0f);
+        b1(e, 0xb6);
+        modrm_rr(e, RAX, RAX);                          /* movzx eax, al */
+        op_rm(e, 0x89, true, RAX, RBX, (int32_t)f->global_off[in->rd]);
+    } else {
+        movq(e, false, 0, RAX);                         /* movq rax, xmm0 */
+        if (single) {
+            op_rr(e, 0x89, false, RAX, RAX);            /* mov eax, eax */
+            op_rr(e, 0x89, false, RCX, RAX);            /* mov ecx, eax */
+            op_rr(e, 0x01, false, RCX, RCX);            /* add ecx, ecx: drop the sign */
+            b1(e, 0x81);
+            modrm_rr(e, 7, RCX);
+            b4(e, 0xff000000u);                         /* cmp ecx, inf << 1 */
+            skip = jmp8(e, CC_B + 4);                   /* jbe (0x76): not a NaN */
+            mov_ri(e, RAX, 0x7fc00000);
+            land8(e, skip);
+            mov_ri(e, RCX, (int64_t)0xffffffff00000000ull);
+            op_rr(e, 0x09, true, RAX, RCX);             /* or rax, rcx: NaN-box */
+        } else {
+            op_rr(e, 0x89, true, RCX, RAX);             /* mov rcx, rax */
+            op_rr(e, 0x01, true, RCX, RCX);             /* add rcx, rcx: drop the sign */
+            mov_ri(e, RDX, (int64_t)0xffe0000000000000ull);
+            op_rr(e, 0x39, true, RCX, RDX);             /* cmp rcx, rdx */
+            skip = jmp8(e, CC_B + 4);                   /* jbe: not a NaN */
+            mov_ri(e, RAX, (int64_t)0x7ff8000000000000ull);
+            land8(e, skip);
+        }
+        op_rm(e, 0x89, true, RAX, RBX, (int32_t)(f->fpr_off + in->rd * 8));
+    }
+    op_rm(e, 0x8b, false, RAX, RSP, FRAME_MXCSR_GUEST);
+    b1(e, 0x83);
+    modrm_rr(e, 4, RAX);
+    b1(e, 0x3d);                                        /* and eax, flags but DE */
+    skip = cmp ? jmp8(e, CC_E) : 0;                     /* compares: no flags, no write */
+    mov_ri(e, RCX, (int64_t)(uintptr_t)mxcsr_fflags);
+    b1(e, 0x0f);
+    b1(e, 0xb6);
+    b1(e, 0x04 | (RAX << 3));
+    b1(e, (RAX << 3) | RCX);                            /* movzx eax, byte [rcx + rax] */
+    op_rm(e, 0x09, false, RAX, RBX, (int32_t)f->fflags_off);    /* or [fflags], eax */
+    mov_ri(e, RCX, (int64_t)f->fs_dirty);
+    op_rm(e, 0x09, true, RCX, RBX, (int32_t)f->fs_off);         /* or [status], rcx */
+    if (cmp) {
+        land8(e, skip);
+    }
+    done = jcc32(e, -1);
+    /* Slow path: the tier-1 handler (the cache is written back; it keeps callee-saved regs). */
+    for (int i = 0; i < n_slow; i++) {
+        land32(e, slow[i]);
+    }
+    set_cur_insn(e, in);
+    op_rr(e, 0x89, true, RSI, RAX);                     /* mov rsi, rax */
+    op_rr(e, 0x89, true, RDI, RBX);                     /* mov rdi, rbx */
+    call_abs(e, (const void *)in->fn);
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->reg_val[k] >= 0 && !cache_saved[k]) {
+            mem_load(e, cache_reg[k], e->reg_val[k]);
+        }
+    }
+    op_rr(e, 0x85, false, RAX, RAX);                    /* test eax, eax */
+    jmp_label(e, CC_NE, epilogue + 1);
+    land32(e, done);
 }
 
 /* Emit one of the extra ALU ops (IR_MULH..IR_BSWAP) into op->d. */
@@ -1034,6 +1271,9 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             call_abs(e, (const void *)op->insn->fn);
             op_rr(e, 0x85, false, RAX, RAX);            /* test eax, eax */
             jmp_label(e, CC_NE, epilogue + 1);
+            break;
+        case IR_FPOP:
+            emit_fpop(e, op, epilogue);
             break;
         case IR_EXIT:
             if (op->a.is_const && fits32(op->a.c)) {

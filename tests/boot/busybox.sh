@@ -70,6 +70,22 @@ if [ -n "$have_info" ]; then
     check_dmesg "$out/linux.log"
     guest_end
 
+    # The same boot with each execution tier forced (the default is auto):
+    # every translated block compiled at its first run, or none at all.
+    for tier in jit interp; do
+        guest_begin "linux-busybox-$tier"
+        run_guest "$out/linux-$tier.log" "$HANG" --kernel "$VM_KERNEL" \
+            --initrd "$out/info.cpio.gz" --memory 512M --accel "tier=$tier" \
+            --append "console=ttyS0"
+        rc=$?
+        info "linux-busybox-$tier" "${GUEST_ELAPSED} s wall clock"
+        expect_status $rc 0 "$out/linux-$tier.log"
+        check_info "$out/linux-$tier.log" 1
+        expect_in "$out/linux-$tier.log" 'reboot: Power down' "'reboot: Power down'"
+        check_dmesg "$out/linux-$tier.log"
+        guest_end
+    done
+
     # Four harts: Linux brings up all of them.
     guest_begin linux-busybox-smp4
     run_guest "$out/smp4.log" "$HANG" --kernel "$VM_KERNEL" --initrd "$out/info.cpio.gz" \

@@ -11,9 +11,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "cpu/riscv/cpu.h"
+#include "cpu/riscv/cpu_bits.h"
+#include "cpu/riscv/fpu.h"
 #include "cpu/riscv/insn.h"
 #include "hw/core/machine.h"
 #include "tcg/ir.h"
@@ -28,6 +31,7 @@ static Machine *m;
 static RISCVCPU *cpu;
 static IRFunc func;
 static TranslationBlock *tb;
+static TranslationBlock *fp_tb;
 
 static int setup(void **state)
 {
@@ -39,6 +43,7 @@ static int setup(void **state)
     tb->n_insns = 2;
     tb->insns[0].pc = RAM_BASE + 0x100;
     tb->insns[1].pc = RAM_BASE + 0x104;
+    fp_tb = calloc(1, sizeof(*fp_tb) + 2 * sizeof(TBInsn));
     return 0;
 }
 
@@ -46,6 +51,7 @@ static int teardown(void **state)
 {
     memory_destroy(&m->as);
     free(tb);
+    free(fp_tb);
     free(cpu);
     free(m);
     return 0;
@@ -342,6 +348,316 @@ static void test_jit_m_and_zb_match_tier1(void **state)
     }
 }
 
+/* --- F/D on host SSE (IR_FPOP) against the tier-1 handlers ------------- */
+
+#define BOX 0xffffffff00000000ull
+
+static const uint64_t fedge_d[] = {
+    0, 0x8000000000000000ull,                                   /* +-0 */
+    0x7ff0000000000000ull, 0xfff0000000000000ull,               /* +-inf */
+    0x7ff8000000000000ull, 0xfff8000000000123ull,               /* qNaN, -qNaN payload */
+    0x7ff4000000000000ull, 0x7ff0000000000001ull,               /* sNaN */
+    0x0000000000000001ull, 0x800fffffffffffffull,               /* subnormals */
+    0x0008000000000000ull,
+    0x0010000000000000ull, 0x0010000000000001ull, 0x0018000000000000ull,
+    0x001fffffffffffffull, 0x8010000000000000ull,               /* small normals */
+    0x7fefffffffffffffull, 0xffefffffffffffffull, 0x7fe0000000000000ull,
+    0x3ff0000000000000ull, 0xbff0000000000000ull, 0x3ff0000000000001ull,
+    0x3fefffffffffffffull, 0x3ca0000000000000ull, 0xbca0000000000000ull,
+    0x3ca0000000000001ull, 0x3cb0000000000000ull,               /* halfway adds */
+    0x4008000000000000ull, 0x3fb999999999999aull, 0x3fe0000000000000ull,
+    0x4000000000000000ull, 0xc01c000000000000ull, 0x3fe0000000000001ull,
+};
+
+static const uint64_t fedge_s[] = {
+    BOX | 0, BOX | 0x80000000u, BOX | 0x7f800000u, BOX | 0xff800000u,
+    BOX | 0x7fc00000u, BOX | 0xffc00123u, BOX | 0x7fa00000u, BOX | 0x7f800001u,
+    BOX | 0x00000001u, BOX | 0x807fffffu, BOX | 0x00400000u,
+    BOX | 0x00800000u, BOX | 0x00800001u, BOX | 0x00c00000u, BOX | 0x00ffffffu,
+    BOX | 0x80800000u, BOX | 0x7f7fffffu, BOX | 0xff7fffffu, BOX | 0x7f000000u,
+    BOX | 0x3f800000u, BOX | 0xbf800000u, BOX | 0x3f800001u, BOX | 0x3f7fffffu,
+    BOX | 0x33800000u, BOX | 0xb3800000u, BOX | 0x33800001u, BOX | 0x34000000u,
+    BOX | 0x40400000u, BOX | 0x3dcccccdu, BOX | 0x3f000000u, BOX | 0x40000000u,
+    BOX | 0xc0e00000u, BOX | 0x3f000001u,
+    0x000000003f800000ull, 0x7fffffff3f800000ull, 0xfffffffe00000000ull,  /* not boxed */
+};
+
+#define MSTATUS_FS_INITIAL (1ull << 13)
+
+/* Run one instruction of fp_tb on tier 1 (jit = false) or compiled; state from the arguments. */
+static void fp_state(uint64_t a, uint64_t b, uint32_t frm, uint32_t fflags)
+{
+    cpu->fpr[1] = a;
+    cpu->fpr[2] = b;
+    cpu->fpr[3] = 0x5a5a5a5a5a5a5a5aull;
+    cpu->gpr[1] = 0x1111;
+    cpu->gpr[10] = 0x5a5a5a5a5a5a5a5aull;
+    cpu->frm = frm;
+    cpu->fflags = fflags;
+    cpu->mstatus = MSTATUS_FS_INITIAL;
+}
+
+static void fp_run_jit(bool optimize)
+{
+    jit_buffer_reset();
+    assert_true(riscv_translate(&cpu->parent, fp_tb, &func));
+    run(&func, optimize);
+}
+
+static IRFpOp fp_kind(const char *name)
+{
+    static const char *const names[] = { "fadd", "fsub", "fmul", "fdiv", "fsqrt", "feq", "flt", "fle" };
+
+    for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        if (!strncmp(name, names[k], strlen(names[k])) && name[strlen(names[k])] == '.') {
+            return (IRFpOp)k;
+        }
+    }
+    fail_msg("%s is not inlined", name);
+    return IR_FP_ADD;
+}
+
+/*
+ * One F/D instruction (rs1 = f1, rs2 = f2, rd = f3 / x10 or f1 / x1) with
+ * the given rm field and frm: result register, fflags and mstatus after
+ * the compiled code against the handler.
+ */
+static void check_fp(uint16_t opn, uint64_t a, uint64_t b, unsigned rm, uint32_t frm,
+                     uint32_t fflags, bool rd_is_rs1, bool optimize)
+{
+    const char *name = riscv_insn_table[opn].name;
+    bool cmp = name[1] != 'a' && name[1] != 's' && name[1] != 'm' && name[1] != 'd';
+    TBInsn *in = &fp_tb->insns[0];
+    uint64_t want, want_st, got, got_st;
+    uint32_t want_fl, got_fl;
+
+    memset(in, 0, sizeof(*in));
+    in->fn = riscv_insn_table[opn].fn;
+    in->op = opn;
+    in->pc = RAM_BASE + 0x300;
+    in->len = 4;
+    in->rs1 = 1;
+    in->rs2 = strncmp(name, "fsqrt", 5) == 0 ? 0 : 2;
+    in->rd = rd_is_rs1 ? 1 : cmp ? 10 : 3;
+    in->rm = (uint8_t)rm;
+    fp_tb->insns[1].pc = RAM_BASE + 0x304;
+    fp_tb->n_insns = 1;
+
+    fp_state(a, b, frm, fflags);
+    assert_int_equal(in->fn(&cpu->parent, in), 0);
+    want = cmp ? cpu->gpr[in->rd] : cpu->fpr[in->rd];
+    want_fl = cpu->fflags;
+    want_st = cpu->mstatus;
+
+    fp_state(a, b, frm, fflags);
+    if (rm >= 1 && rm <= 3) {
+        /* Static directed rounding: the front end leaves it to the handler; the back end directly. */
+        IRFunc *f = new_func();
+        f->fpr_off = offsetof(RISCVCPU, fpr);
+        f->fflags_off = offsetof(RISCVCPU, fflags);
+        f->frm_off = offsetof(RISCVCPU, frm);
+        f->fs_off = offsetof(RISCVCPU, mstatus);
+        f->fs_dirty = MSTATUS_FS_DIRTY | MSTATUS_SD;
+        ir_fpop(f, fp_kind(name), name[strlen(name) - 1] == 's', in);
+        ir_exit(f, ir_c((int64_t)(in->pc + 4)));
+        jit_buffer_reset();
+        run(f, optimize);
+    } else {
+        fp_run_jit(optimize);
+    }
+    got = cmp ? cpu->gpr[in->rd] : cpu->fpr[in->rd];
+    got_fl = cpu->fflags;
+    got_st = cpu->mstatus;
+    if (got != want || got_fl != want_fl || got_st != want_st) {
+        fail_msg("%s rm=%u frm=%u a=0x%016" PRIx64 " b=0x%016" PRIx64 ": jit 0x%016" PRIx64
+                 " fl=0x%x ms=0x%" PRIx64 ", tier1 0x%016" PRIx64 " fl=0x%x ms=0x%" PRIx64,
+                 name, rm, frm, a, b, got, got_fl, got_st, want, want_fl, want_st);
+    }
+    assert_int_equal(cpu->parent.pc, RAM_BASE + 0x304);
+}
+
+static void fp_table(const uint16_t *ops, size_t n_ops, const uint64_t *v, size_t n)
+{
+    /* rm field and frm: static RNE..RUP, static RMM (helper), dynamic frm 0..4 */
+    static const struct { unsigned rm, frm; } modes[] = {
+        { 0, 1 }, { 1, 0 }, { 2, 3 }, { 3, 2 }, { 4, 0 },
+        { 7, 0 }, { 7, 1 }, { 7, 2 }, { 7, 3 }, { 7, 4 },
+    };
+    unsigned count = 0;
+
+    for (size_t o = 0; o < n_ops; o++) {
+        const char *name = riscv_insn_table[ops[o]].name;
+        bool cmp = name[1] == 'e' || name[1] == 'l';
+        bool unary = strncmp(name, "fsqrt", 5) == 0;
+        size_t n_modes = cmp ? 1 : sizeof(modes) / sizeof(modes[0]);
+
+        for (size_t m = 0; m < n_modes; m++) {
+            for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < (unary ? 1 : n); j++) {
+                    count++;
+                    check_fp(ops[o], v[i], unary ? v[(i * 7) % n] : v[j], modes[m].rm,
+                             modes[m].frm, (count % 3 == 0) ? FFLAG_NX : 0, count % 5 == 0,
+                             count & 1);
+                }
+            }
+        }
+    }
+}
+
+static void test_jit_fp_double_matches_tier1(void **state)
+{
+    static const uint16_t ops[] = {
+        RISCV_OP_fadd_d, RISCV_OP_fsub_d, RISCV_OP_fmul_d, RISCV_OP_fdiv_d, RISCV_OP_fsqrt_d,
+        RISCV_OP_feq_d, RISCV_OP_flt_d, RISCV_OP_fle_d,
+    };
+
+    fp_table(ops, sizeof(ops) / sizeof(ops[0]), fedge_d, sizeof(fedge_d) / sizeof(fedge_d[0]));
+}
+
+static void test_jit_fp_single_matches_tier1(void **state)
+{
+    static const uint16_t ops[] = {
+        RISCV_OP_fadd_s, RISCV_OP_fsub_s, RISCV_OP_fmul_s, RISCV_OP_fdiv_s, RISCV_OP_fsqrt_s,
+        RISCV_OP_feq_s, RISCV_OP_flt_s, RISCV_OP_fle_s,
+    };
+
+    fp_table(ops, sizeof(ops) / sizeof(ops[0]), fedge_s, sizeof(fedge_s) / sizeof(fedge_s[0]));
+}
+
+/* Random operands (mostly near each other, to exercise rounding) in every mode. */
+static void test_jit_fp_random_matches_tier1(void **state)
+{
+    static const uint16_t ops[] = {
+        RISCV_OP_fadd_d, RISCV_OP_fsub_d, RISCV_OP_fmul_d, RISCV_OP_fdiv_d, RISCV_OP_fsqrt_d,
+        RISCV_OP_fadd_s, RISCV_OP_fsub_s, RISCV_OP_fmul_s, RISCV_OP_fdiv_s, RISCV_OP_fsqrt_s,
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+
+    for (unsigned k = 0; k < 20000; k++) {
+        uint16_t opn = ops[k % 10];
+        bool single = k % 10 >= 5;
+        uint64_t a, b;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        a = x;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        b = (k & 2) ? x : a ^ (x & 0xfff);
+        if (k & 4) {            /* tiny exponents: underflow and subnormals */
+            a &= single ? 0x8c7fffffull | (a & ~0xffffffffull) : 0x803fffffffffffffull;
+            b &= single ? 0xbfffffffull : 0xbfffffffffffffffull;
+        }
+        if (single) {
+            a = BOX | (uint32_t)a;
+            b = BOX | (uint32_t)b;
+        }
+        check_fp(opn, a, b, (k / 10) % 4, 0, 0, false, k & 1);
+        check_fp(opn, a, b, 7, (k / 40) % 4, 0, false, true);
+    }
+}
+
+/* Dynamic rm with a reserved frm: illegal instruction at the instruction, nothing written. */
+static void test_jit_fp_reserved_frm_is_illegal(void **state)
+{
+    TBInsn *in = &fp_tb->insns[0];
+
+    memset(in, 0, sizeof(*in));
+    in->fn = riscv_insn_table[RISCV_OP_fadd_d].fn;
+    in->op = RISCV_OP_fadd_d;
+    in->pc = RAM_BASE + 0x300;
+    in->len = 4;
+    in->rs1 = 1;
+    in->rs2 = 2;
+    in->rd = 3;
+    in->rm = 7;
+    in->raw = 0x022081d3;   /* fadd.d f3, f1, f2, dyn */
+    fp_tb->insns[1].pc = RAM_BASE + 0x304;
+    fp_tb->n_insns = 1;
+    for (volatile uint32_t frm = 5; frm <= 7; frm++) {
+        fp_state(0x3ff0000000000000ull, 0x3ca0000000000000ull, frm, 0);
+        cpu->parent.exception_cause = 0;
+        if (sigsetjmp(cpu->parent.jmp_env, 0) == 0) {
+            fp_run_jit(true);
+            fail_msg("no illegal instruction with frm=%u", frm);
+        }
+        assert_int_equal(cpu->parent.exception_cause, EXC_ILLEGAL_INST);
+        assert_int_equal(cpu->parent.pc, in->pc);
+        assert_int_equal(cpu->fpr[3], 0x5a5a5a5a5a5a5a5aull);
+        assert_int_equal(cpu->fflags, 0);
+        assert_int_equal(cpu->mstatus, MSTATUS_FS_INITIAL);
+    }
+}
+
+/*
+ * Integer registers cached by the back end around inline FP ops: a compare
+ * overwrites a register the cache holds dirty, a helper fallback (RMM)
+ * clobbers the caller-saved cache registers.
+ */
+static void test_jit_fp_keeps_the_register_cache_coherent(void **state)
+{
+    static const struct { uint16_t op; uint8_t rd, rs1, rs2, rm; } seq[] = {
+        { RISCV_OP_add, 10, 1, 2, 0 },
+        { RISCV_OP_add, 11, 10, 2, 0 },
+        { RISCV_OP_add, 12, 11, 1, 0 },
+        { RISCV_OP_add, 13, 12, 1, 0 },
+        { RISCV_OP_add, 14, 13, 1, 0 },
+        { RISCV_OP_add, 15, 14, 1, 0 },
+        { RISCV_OP_add, 16, 15, 1, 0 },
+        { RISCV_OP_add, 17, 16, 1, 0 },
+        { RISCV_OP_flt_d, 10, 1, 2, 1 },
+        { RISCV_OP_add, 18, 10, 17, 0 },
+        { RISCV_OP_fadd_d, 3, 1, 2, 7 },
+        { RISCV_OP_add, 19, 18, 16, 0 },
+        { RISCV_OP_fmul_s, 4, 5, 5, 4 },
+        { RISCV_OP_add, 20, 19, 15, 0 },
+        { RISCV_OP_feq_s, 11, 5, 5, 2 },
+        { RISCV_OP_add, 21, 11, 14, 0 },
+    };
+    enum { N = sizeof(seq) / sizeof(seq[0]) };
+    static TranslationBlock *t;
+    uint64_t want_x[33], want_f[32];
+
+    if (!t) {
+        t = calloc(1, sizeof(*t) + (N + 1) * sizeof(TBInsn));
+    }
+    for (unsigned i = 0; i <= N; i++) {
+        TBInsn *in = &t->insns[i];
+        memset(in, 0, sizeof(*in));
+        in->pc = RAM_BASE + 0x400 + 4 * i;
+        in->len = 4;
+        if (i < N) {
+            in->op = seq[i].op;
+            in->fn = riscv_insn_table[seq[i].op].fn;
+            in->rd = seq[i].rd, in->rs1 = seq[i].rs1, in->rs2 = seq[i].rs2, in->rm = seq[i].rm;
+        }
+    }
+    t->n_insns = N;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int r = 1; r < 32; r++) {
+            cpu->gpr[r] = 0x1000 * r + 7;
+            cpu->fpr[r] = 0x3ff0000000000000ull + r;
+        }
+        cpu->fpr[5] = BOX | 0x3fc00001u;
+        cpu->frm = 4;
+        cpu->fflags = 0;
+        cpu->mstatus = MSTATUS_FS_INITIAL;
+        if (pass == 0) {
+            for (unsigned i = 0; i < N; i++) {
+                assert_int_equal(t->insns[i].fn(&cpu->parent, &t->insns[i]), 0);
+            }
+            memcpy(want_x, cpu->gpr, sizeof(want_x));
+            memcpy(want_f, cpu->fpr, sizeof(want_f));
+        } else {
+            jit_buffer_reset();
+            assert_true(riscv_translate(&cpu->parent, t, &func));
+            run(&func, true);
+            for (int r = 1; r < 32; r++) {
+                assert_int_equal(cpu->gpr[r], want_x[r]);
+                assert_int_equal(cpu->fpr[r], want_f[r]);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +668,11 @@ int main(void)
         cmocka_unit_test(test_jit_faulting_load_reports_its_instruction),
         cmocka_unit_test(test_jit_extra_ops_match_the_folder),
         cmocka_unit_test(test_jit_m_and_zb_match_tier1),
+        cmocka_unit_test(test_jit_fp_double_matches_tier1),
+        cmocka_unit_test(test_jit_fp_single_matches_tier1),
+        cmocka_unit_test(test_jit_fp_random_matches_tier1),
+        cmocka_unit_test(test_jit_fp_reserved_frm_is_illegal),
+        cmocka_unit_test(test_jit_fp_keeps_the_register_cache_coherent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
