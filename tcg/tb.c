@@ -43,12 +43,6 @@ static inline unsigned tb_hash_index(gpa_t phys_pc, gva_t pc, uint32_t flags)
     return (h >> 40) & (TB_HASH_SIZE - 1);
 }
 
-/* Jump cache index: a hash of the virtual pc (instructions are 2-byte aligned). */
-static inline unsigned jmp_cache_index(gva_t pc)
-{
-    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
-}
-
 void tb_jmp_cache_clear(CPUState *cpu)
 {
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
@@ -82,7 +76,7 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
         tb->invalid = true;
         tb_hash_remove(tb);
         for (unsigned i = 0; i < m->nr_cpus; i++) {
-            TranslationBlock **slot = &m->cpus[i]->jmp_cache[jmp_cache_index(tb->pc)];
+            TranslationBlock **slot = &m->cpus[i]->jmp_cache[tb_jmp_cache_index(tb->pc)];
             if (*slot == tb) {
                 *slot = NULL;
             }
@@ -241,7 +235,7 @@ TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
     uint32_t flags = cpu->cc->tb_flags(cpu);
-    TranslationBlock **slot = &cpu->jmp_cache[jmp_cache_index(pc)];
+    TranslationBlock **slot = &cpu->jmp_cache[tb_jmp_cache_index(pc)];
     TranslationBlock *tb = *slot;
     gpa_t phys_pc;
 

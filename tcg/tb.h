@@ -56,6 +56,15 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
 /* Drop every TB (arena full, or debugging). */
 void tb_flush(CPUState *cpu);
 
+/*
+ * Jump cache index: a hash of the virtual pc (instructions are 2-byte
+ * aligned).  The JIT's lookup-and-goto emits the same computation.
+ */
+static inline unsigned tb_jmp_cache_index(gva_t pc)
+{
+    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
+}
+
 /* Empty the jump cache (TB flush, vCPU creation). */
 void tb_jmp_cache_clear(CPUState *cpu);
 

@@ -1047,25 +1047,19 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
-/* Same hash as tcg/tb.c's jmp_cache_index(). */
-static unsigned jmp_cache_index_ref(gva_t pc)
-{
-    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
-}
-
 /*
  * A computed exit (rax = the new pc, already in cpu->pc): count, then
  * look the target up in cpu->jmp_cache and jump straight into it when it
  * is compiled, valid, has this TB's flags and its code page is still
  * mapped the same way (the code TLB check of tb_find), and the chain
- * budget lasts and no exit is requested.  Else leave.
+ * budget lasts and no exit is requested.  Else leave.  The emitted code
+ * computes tb_jmp_cache_index() (tcg/tb.h).
  */
 static void emit_lookup_goto(Emitter *e, int epilogue)
 {
     int idx = e->f->fetch_mmu_idx;
     int32_t ent = offsetof(CPUState, tlb) + idx * (int32_t)(TLB_SIZE * sizeof(TLBEntry));
 
-    (void)jmp_cache_index_ref;
     emit_count(e);
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
