@@ -279,7 +279,8 @@ static void load_arg(Emitter *e, int r, IRArg a)
     op_rr(e, 0x89, true, r, cache_reg[k]);              /* mov r, host */
 }
 
-static void store_val(Emitter *e, int v, int r)
+/* The host register that caches value v, marked dirty: v is about to be written. */
+static int cache_slot_for_write(Emitter *e, int v)
 {
     int k = e->val_reg[v];
 
@@ -288,19 +289,17 @@ static void store_val(Emitter *e, int v, int r)
     }
     e->reg_use[k] = ++e->tick;
     e->reg_dirty[k] = true;
-    op_rr(e, 0x89, true, cache_reg[k], r);              /* mov host, r */
+    return cache_reg[k];
+}
+
+static void store_val(Emitter *e, int v, int r)
+{
+    op_rr(e, 0x89, true, cache_slot_for_write(e, v), r);    /* mov host, r */
 }
 
 static void store_const(Emitter *e, int v, int64_t c)
 {
-    int k = e->val_reg[v];
-
-    if (k < 0) {
-        k = cache_alloc(e, v);
-    }
-    e->reg_use[k] = ++e->tick;
-    e->reg_dirty[k] = true;
-    mov_ri(e, cache_reg[k], c);
+    mov_ri(e, cache_slot_for_write(e, v), c);
 }
 
 static void jmp_label(Emitter *e, int cc, int label)
