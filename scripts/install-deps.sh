@@ -7,7 +7,9 @@ set -eu
 PACKAGES="build-essential pkg-config python3 libcmocka-dev libfdt-dev zlib1g-dev \
 liblz4-dev libreadline-dev device-tree-compiler gcc-riscv64-linux-gnu \
 binutils-riscv64-linux-gnu qemu-user qemu-system-misc opensbi tmux xz-utils \
-qemu-utils e2fsprogs libslirp-dev curl clang libclang-rt-14-dev bc gdb-multiarch"
+qemu-utils e2fsprogs libslirp-dev curl clang libclang-rt-14-dev bc gdb-multiarch \
+libsdl2-dev libpng-dev xvfb x11-apps tesseract-ocr xorriso mtools dosfstools \
+grub-common"
 
 missing=""
 for p in $PACKAGES; do
