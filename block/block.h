@@ -20,6 +20,11 @@ typedef struct BlockDriverState BlockDriverState;
 enum {
     BDRV_O_RDWR = 1 << 0,       /* else read-only */
     BDRV_O_NO_BACKING = 1 << 1, /* do not open the backing chain (vm-img info) */
+    /*
+     * Opened to be checked (vm-img check): a qcow2 image left dirty is not
+     * repaired on open, and one marked corrupt may be opened read-write.
+     */
+    BDRV_O_CHECK = 1 << 2,
 };
 
 typedef struct BlockCreateOpts {
