@@ -888,8 +888,16 @@ int qcow2_check(BlockDriverState *bs, int flags, Qcow2CheckResult *res)
             check_ref(&c, off, s->cluster_size, "refcount block");
         }
     }
-    /* References past the end of the file are beyond a refcount repair. */
+    /* References past the end of the file, or more than a refcount holds, are beyond repair. */
     fix_errors &= !c.past_eof;
+    for (uint64_t i = 0; i < c.nclusters; i++) {
+        if (c.refs[i] > s->refcount_max) {
+            check_msg(&c, "ERROR cluster %" PRIu64 " has %u references, more than a %u-bit "
+                      "refcount holds\n", i, c.refs[i], 1u << s->refcount_order);
+            res->corruptions++;
+            fix_errors = false;
+        }
+    }
 
     /*
      * Compare with the stored refcounts: every cluster a refcount block
@@ -905,14 +913,7 @@ int qcow2_check(BlockDriverState *bs, int flags, Qcow2CheckResult *res)
             if (ret < 0) {
                 goto out;
             }
-            if (want > s->refcount_max) {
-                check_msg(&c, "ERROR cluster %" PRIu64 " has %" PRIu64 " references, more "
-                          "than a %u-bit refcount holds\n", i, want, 1u << s->refcount_order);
-                res->corruptions++;
-                fix_errors = false;
-                continue;
-            }
-            if (stored == want) {
+            if (stored == want || want > s->refcount_max) {
                 continue;
             }
             if (stored < want) {
@@ -936,8 +937,8 @@ int qcow2_check(BlockDriverState *bs, int flags, Qcow2CheckResult *res)
     }
     for (uint64_t i = 0; i < c.nclusters; i++) {
         uint64_t b = i >> s->refcount_block_bits;
-        if (c.refs[i] && (b >= s->refcount_table_size ||
-                          !(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK))) {
+        if (c.refs[i] && c.refs[i] <= s->refcount_max &&
+            (b >= s->refcount_table_size || !(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK))) {
             check_msg(&c, "%s cluster %" PRIu64 " refcount=0 reference=%u\n",
                       fix_errors ? "Repairing" : "ERROR", i, c.refs[i]);
             errors++;
