@@ -82,7 +82,8 @@ static void usage(FILE *f)
         "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on]  a virtio disk\n"
         "  --cdrom ISO               a read-only virtio disk (-cdrom) holding an ISO 9660\n"
         "                            or disk image; firmware boot can start it\n"
-        "  --boot menu=on|off[,splash-time=MS]  how long U-Boot waits for a key (-boot)\n"
+        "  --boot menu=on|off[,splash-time=MS]  how long U-Boot waits for a key (-boot);\n"
+        "                            a QEMU boot order (-boot d) is accepted and ignored\n"
         "  --snapshot                drive writes go to a temporary overlay\n"
         "  --netdev user[,id=ID][,net=10.0.2.0/24][,hostfwd=tcp:127.0.0.1:2222-:22]\n"
         "           [,restrict=on][,mac=52:54:00:12:34:56]  a virtio-net NIC on user-mode\n"
@@ -196,7 +197,11 @@ static void parse_cdrom(MachineConfig *cfg, const char *arg)
     };
 }
 
-/* --boot menu=on|off[,splash-time=MS]: U-Boot's autoboot delay (QEMU's spelling). */
+/*
+ * --boot menu=on|off[,splash-time=MS]: U-Boot's autoboot delay (QEMU's
+ * spelling).  QEMU's boot order (order=, once=, or bare drive letters as
+ * in "-boot d") has no meaning here: U-Boot tries the disks in turn.
+ */
 static void parse_boot(MachineConfig *cfg, char *arg)
 {
     char *save, *opt, *end;
@@ -206,6 +211,10 @@ static void parse_boot(MachineConfig *cfg, char *arg)
     for (opt = strtok_r(arg, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
         if (!strcmp(opt, "menu=on") || !strcmp(opt, "menu=off")) {
             menu = !strcmp(opt, "menu=on");
+        } else if (!strncmp(opt, "order=", 6) || !strncmp(opt, "once=", 5) ||
+                   (*opt && strspn(opt, "acdnp") == strlen(opt))) {
+            warn_report("--boot: '%s' ignored: U-Boot tries the virtio disks in order", opt);
+            menu = menu < 0 ? -2 : menu;
         } else if (!strncmp(opt, "splash-time=", 12)) {
             errno = 0;
             splash_ms = strtoul(opt + 12, &end, 10);
@@ -217,10 +226,12 @@ static void parse_boot(MachineConfig *cfg, char *arg)
             error_exit("--boot: unknown parameter '%s' (menu=on|off, splash-time=MS)", opt);
         }
     }
-    if (menu < 0) {
+    if (menu == -1) {
         error_exit("--boot: menu=on or menu=off is required");
     }
-    cfg->boot_delay = menu ? (int)((splash_ms + 999) / 1000) : 0;
+    if (menu >= 0) {
+        cfg->boot_delay = menu ? (int)((splash_ms + 999) / 1000) : 0;
+    }
 }
 
 /* --netdev user[,id=ID][,net=ADDR/PREFIX][,hostfwd=...][,restrict=on][,mac=MAC] */
