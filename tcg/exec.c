@@ -14,6 +14,7 @@
 #include "tcg/jit.h"
 #include "hw/core/fdwatch.h"
 #include "gdbstub/gdbstub.h"
+#include "migration/vmstate.h"
 
 /* TBs between timer polls: bounds timer latency without a clock read per TB. */
 #define TIMER_POLL_TBS 256
@@ -34,6 +35,34 @@ void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int in
     tlb_flush(cpu);
     tb_jmp_cache_clear(cpu);
 }
+
+static const VMStateField cpu_state_fields[] = {
+    VMSTATE_SCALAR(CPUState, pc),
+    VMSTATE_SKIP(CPUState, exit_request, "a request to the loop, not hart state"),
+    VMSTATE_SCALAR(CPUState, halted),
+    VMSTATE_SKIP(CPUState, cpu_index, "wiring"),
+    VMSTATE_SCALAR(CPUState, exception_cause),
+    VMSTATE_SCALAR(CPUState, exception_tval),
+    VMSTATE_SCALAR(CPUState, icount),
+    VMSTATE_SKIP(CPUState, cur_insn, "NULL between TBs, where state is saved"),
+    VMSTATE_SKIP(CPUState, cur_tb, "NULL between TBs, where state is saved"),
+    VMSTATE_SKIP(CPUState, jmp_env, "host unwind context"),
+    VMSTATE_SKIP(CPUState, machine, "wiring"),
+    VMSTATE_SKIP(CPUState, as, "wiring"),
+    VMSTATE_SKIP(CPUState, cc, "wiring"),
+    VMSTATE_SKIP(CPUState, tlb, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_victim, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_victim_next, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, jmp_cache, "cache: cleared on load"),
+    VMSTATE_SKIP(CPUState, tb_translated, "host statistics"),
+    VMSTATE_SKIP(CPUState, tlb_misses, "host statistics"),
+    VMSTATE_SKIP(CPUState, tlb_hits_slow, "host statistics"),
+    VMSTATE_END,
+};
+
+const VMStateDescription vmstate_cpu_state = {
+    .name = "cpu", .version = 1, .size = sizeof(CPUState), .fields = cpu_state_fields,
+};
 
 void cpu_raise_exception(CPUState *cpu, uint64_t cause, uint64_t tval)
 {

@@ -65,6 +65,8 @@ typedef struct MachineConfig {
     const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
     bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
     const char *monitor;    /* --monitor stdio | unix:PATH,server[,nowait], or NULL */
+    const char *loadvm;     /* --loadvm NAME: restore this snapshot before running */
+    const char *state_file; /* --state-file PATH: savevm/loadvm use this file, not a qcow2 drive */
 } MachineConfig;
 
 /* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */
@@ -106,6 +108,11 @@ typedef struct Machine {
     int debug_step;                    /* 1 + hart to single-step when resuming, or 0 */
     bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
     bool debug_watch;                  /* watchpoints set: their pages take the slow path */
+    /* Described state of every device and hart, in registration order (migration/vmstate.h). */
+    struct VMStateEntry *vmstate;
+    /* The open image of each --drive, in order (owned by its virtio-blk device). */
+    struct BlockDriverState *drives[MACHINE_MAX_DRIVES];
+    unsigned nr_drives;
 } Machine;
 
 /* The machine that owns address space `as`. */
