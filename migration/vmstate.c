@@ -177,7 +177,7 @@ int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
     return 0;
 }
 
-int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
     uint32_t count, i = 0;
     size_t pos = 4;
@@ -188,21 +188,22 @@ int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size
         return -EINVAL;
     }
     count = ld_le32(buf);
-    for (e = m->vmstate; e; e = e->next) {
-        i++;
-    }
-    if (count != i) {
-        snprintf(err, errlen, "it has %u device records, this machine has %u", count, i);
-        return -EINVAL;
-    }
-    i = 0;
-    /* Pass 1: the section must describe exactly this machine's devices. */
-    for (e = m->vmstate; e && i < count; e = e->next, i++) {
+    /* The section must describe exactly this machine's devices, in order. */
+    for (e = m->vmstate; e || i < count; e = e ? e->next : NULL, i++) {
         size_t idlen, size;
         uint32_t version;
 
+        if (i == count) {
+            snprintf(err, errlen, "this machine has device '%s', the snapshot does not", e->id);
+            return -EINVAL;
+        }
         if (pos + 2 > len || pos + 2 + (idlen = ld_le16(buf + pos)) + 8 > len) {
             snprintf(err, errlen, "device state is truncated at record %u", i);
+            return -EINVAL;
+        }
+        if (!e) {
+            snprintf(err, errlen, "the snapshot has device '%.*s', this machine does not",
+                     (int)idlen, (const char *)buf + pos + 2);
             return -EINVAL;
         }
         if (idlen != strlen(e->id) || memcmp(buf + pos + 2, e->id, idlen)) {
@@ -226,8 +227,18 @@ int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size
         }
         pos += size;
     }
-    /* Pass 2: load, then let every device re-arm and re-drive its outputs. */
-    pos = 4;
+    return 0;
+}
+
+int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 4;
+    VMStateEntry *e;
+
+    if (vmstate_check_all(m, buf, len, err, errlen) < 0) {
+        return -EINVAL;
+    }
+    /* Load, then let every device re-arm and re-drive its outputs. */
     for (e = m->vmstate; e; e = e->next) {
         pos += 2 + ld_le16(buf + pos) + 8;
         vmstate_load(e->vmsd, e->opaque, buf + pos);

@@ -121,11 +121,15 @@ int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t err
 int vmstate_save_all(Machine *m, uint8_t **buf, size_t *len);
 
 /*
- * Check a device section against m's registry (same ids in the same
- * order, same versions and sizes) and only then load every record and
- * run the post_load hooks.  Returns 0, or -EINVAL with one line in err
- * (and nothing changed) when the section belongs to another
- * configuration or is damaged.
+ * Check a device section against m's registry: same ids in the same
+ * order, same versions and sizes.  Returns 0, or -EINVAL with one line in
+ * err when the section belongs to another configuration or is damaged.
+ */
+int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * vmstate_check_all, and only then load every record and run the
+ * post_load hooks.  On failure nothing was changed.
  */
 int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
 

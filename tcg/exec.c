@@ -85,8 +85,13 @@ uint64_t cpu_icount(CPUState *cpu)
     return cpu->icount;
 }
 
-/* Timers every TIMER_POLL_TBS TBs, watched fds every FD_POLL_TIMER_POLLS of those. */
-static inline void poll_events(Machine *m)
+/*
+ * Timers every TIMER_POLL_TBS TBs, watched fds every FD_POLL_TIMER_POLLS
+ * of those.  Returns true when cpu must leave its TB chain now: a
+ * callback asked it to (a monitor loadvm replaced its state and flushed
+ * the TBs the caller still points to).
+ */
+static inline bool poll_events(Machine *m, CPUState *cpu)
 {
     if (unlikely(--m->poll_countdown == 0)) {
         m->poll_countdown = TIMER_POLL_TBS;
@@ -95,7 +100,9 @@ static inline void poll_events(Machine *m)
             m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
             fdwatch_poll(m, 0);
         }
+        return cpu->exit_request;
     }
+    return false;
 }
 
 void cpu_exec(CPUState *cpu, uint64_t budget)
@@ -125,7 +132,9 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
             return;
         }
-        poll_events(m);
+        if (poll_events(m, cpu)) {
+            continue;
+        }
         if (cpu->cc->exec_interrupt(cpu)) {
             prev = NULL;
             continue;

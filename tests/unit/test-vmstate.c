@@ -239,7 +239,7 @@ static void test_vmstate_load_refuses_another_configuration(void **state)
     /* One record fewer: a machine with another device set. */
     st_le32(buf, ld_le32(buf) - 1);
     assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
-    assert_non_null(strstr(err, "device records"));
+    assert_non_null(strstr(err, "this machine has device 'virtio-mmio@10001000', the snapshot"));
     st_le32(buf, ld_le32(buf) + 1);
     /* Another id in first place ("clock" -> "clocc"). */
     buf[4 + 2 + 4] = 'c';
