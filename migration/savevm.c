@@ -237,6 +237,47 @@ static bool page_is_zero(const uint8_t *p)
     return ld_le64(p) == 0 && !memcmp(p, zero, PAGE_SIZE);
 }
 
+/*
+ * One bit per RAM page, set for pages the host has never backed (neither
+ * in memory nor in swap: untouched since the mapping or a loadvm), from
+ * /proc/self/pagemap (bit 63 present, bit 62 swapped).  Those read as
+ * zero without being read, which saves faulting in a mostly empty RAM.
+ * NULL when pagemap cannot be read: every page is then checked.
+ */
+static uint64_t *ram_unbacked_map(const uint8_t *ram, uint64_t npages)
+{
+    uint64_t *bits = calloc((npages + 63) / 64, 8), entries[4096];
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    uint64_t first = (uintptr_t)ram / PAGE_SIZE;
+
+    for (uint64_t p = 0; fd >= 0 && bits && p < npages; p += ARRAY_SIZE(entries)) {
+        size_t n = npages - p < ARRAY_SIZE(entries) ? npages - p : ARRAY_SIZE(entries);
+        if (bdrv_pread(fd, (first + p) * 8, entries, n * 8) < 0) {
+            free(bits);
+            bits = NULL;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!(entries[i] >> 62)) {
+                bits[(p + i) / 64] |= 1ull << ((p + i) % 64);
+            }
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    } else {
+        free(bits);
+        bits = NULL;
+    }
+    return bits;
+}
+
+static bool ram_page_is_zero(const uint8_t *ram, const uint64_t *unbacked, uint64_t p)
+{
+    return (unbacked && (unbacked[p / 64] >> (p % 64)) & 1) ||
+           page_is_zero(ram + (p << PAGE_BITS));
+}
+
 static int save_ram(Machine *m, Stream *st, bool lz4)
 {
     const uint8_t *ram = memory_host_ptr(&m->as, m->ram_base, m->ram_size);
@@ -244,10 +285,12 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
     int bound = LZ4_compressBound(SAVEVM_RUN_PAGES * PAGE_SIZE);
     char *cbuf = malloc((size_t)bound);
     uint8_t head[CHUNK_HEAD] = { 0 };
+    uint64_t *unbacked = ram ? ram_unbacked_map(ram, npages) : NULL;
     int ret = 0;
 
     if (!ram || !cbuf) {
         free(cbuf);
+        free(unbacked);
         return -ENOMEM;
     }
     for (uint64_t p = 0; ret == 0 && p < npages;) {
@@ -256,11 +299,12 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         size_t raw;
         int clen = 0;
 
-        if (page_is_zero(src)) {
+        if (ram_page_is_zero(ram, unbacked, p)) {
             p++;
             continue;
         }
-        while (p < npages && p - first < SAVEVM_RUN_PAGES && !page_is_zero(ram + (p << PAGE_BITS))) {
+        while (p < npages && p - first < SAVEVM_RUN_PAGES &&
+               !ram_page_is_zero(ram, unbacked, p)) {
             p++;
         }
         raw = (size_t)(p - first) << PAGE_BITS;
@@ -290,6 +334,7 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         ret = stream_put(st, head, CHUNK_HEAD);
     }
     free(cbuf);
+    free(unbacked);
     return ret;
 }
 
@@ -488,16 +533,37 @@ static int check_disks(Machine *m, const char *name, char *err, size_t errlen)
     return check_targets(m, err, errlen);
 }
 
-/* One chunk of the RAM section: check it against RAM and put its pages in place. */
-static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8_t *data)
+/*
+ * Pages [first, end) of RAM become zero: dropped, so they read as zero
+ * pages (untouched ones cost nothing), and much faster than memset.
+ */
+static void ram_zero(uint8_t *ram, uint64_t first, uint64_t end)
+{
+    if (end > first && madvise(ram + (first << PAGE_BITS), (end - first) << PAGE_BITS,
+                               MADV_DONTNEED) < 0) {
+        memset(ram + (first << PAGE_BITS), 0, (end - first) << PAGE_BITS);
+    }
+}
+
+/*
+ * One chunk of the RAM section: check it against RAM, zero the pages
+ * between the previous chunk (*next_page) and this one, and put its
+ * pages in place (chunks come in ascending page order).  Pages a chunk
+ * overwrites are not dropped first, so a loadvm into a running guest
+ * takes no page faults for them.
+ */
+static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8_t *data,
+                      uint64_t *next_page)
 {
     uint64_t first = ld_le32(head), n = ld_le32(head + 4);
     uint32_t stored = ld_le32(head + 8), flags = ld_le32(head + 12);
     size_t raw = (size_t)n << PAGE_BITS;
 
-    if (n > SAVEVM_RUN_PAGES || first + n > m->ram_size >> PAGE_BITS) {
+    if (n > SAVEVM_RUN_PAGES || first < *next_page || first + n > m->ram_size >> PAGE_BITS) {
         return -EINVAL;
     }
+    ram_zero(ram, *next_page, first);
+    *next_page = first + n;
     if (flags == CHUNK_LZ4) {
         int got = LZ4_decompress_safe((const char *)data, (char *)ram + (first << PAGE_BITS),
                                       (int)stored, (int)raw);
@@ -512,7 +578,7 @@ static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8
 
 /*
  * Read the RAM section in windows of SAVEVM_WINDOW bytes and put each
- * chunk's pages into RAM, which starts as all zero pages.  Returns 0, or
+ * chunk's pages into RAM; pages in no chunk become zero.  Returns 0, or
  * -EINVAL at the first damaged chunk.
  */
 static int load_ram(Machine *m, Stream *st, const SaveHeader *h)
@@ -520,17 +586,13 @@ static int load_ram(Machine *m, Stream *st, const SaveHeader *h)
     uint8_t *ram = memory_host_ptr(&m->as, m->ram_base, m->ram_size);
     size_t cap = SAVEVM_WINDOW + CHUNK_HEAD + LZ4_compressBound(SAVEVM_RUN_PAGES * PAGE_SIZE);
     uint8_t *win = malloc(cap);
-    uint64_t pos = h->ram_off, end = h->ram_off + h->ram_len;
+    uint64_t pos = h->ram_off, end = h->ram_off + h->ram_len, next_page = 0;
     size_t have = 0, used = 0;
     int ret = 0;
 
     if (!ram || !win) {
         free(win);
         return -ENOMEM;
-    }
-    /* Dropping the pages makes them read as zero, and is much faster than memset. */
-    if (madvise(ram, m->ram_size, MADV_DONTNEED) < 0) {
-        memset(ram, 0, m->ram_size);
     }
     for (;;) {
         if (have - used < CHUNK_HEAD ||
@@ -552,13 +614,14 @@ static int load_ram(Machine *m, Stream *st, const SaveHeader *h)
             continue;
         }
         if (ld_le32(win + used + 4) == 0) {
-            break;  /* the end mark */
+            ram_zero(ram, next_page, m->ram_size >> PAGE_BITS);  /* the end mark */
+            break;
         }
         if (ld_le32(win + used + 8) > cap - CHUNK_HEAD) {
             ret = -EINVAL;
             break;
         }
-        ret = load_chunk(m, ram, win + used, win + used + CHUNK_HEAD);
+        ret = load_chunk(m, ram, win + used, win + used + CHUNK_HEAD, &next_page);
         if (ret < 0) {
             break;
         }

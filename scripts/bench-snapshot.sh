@@ -5,9 +5,14 @@
 # qemu-system-riscv64 -M virt in the same run:
 #   savevm_s     the monitor's savevm, command sent to prompt back
 #   vm_state     the snapshot's VM state size (qemu-img info), MiB
-#   loadvm_s     the monitor's loadvm on the running machine
-#   start_s      process start with --loadvm (QEMU: -loadvm) until the
-#                screen answers Enter with "Select your location"
+#   enter_s      then Enter until "Select your location" shows, in the
+#                machine that booted (the guest's own response time)
+#   loadvm_s     the monitor's loadvm (back to the language screen)
+#   loaded_s     a new process with --loadvm (QEMU: -loadvm): start until
+#                its monitor answers, i.e. the state is loaded and runs
+#   answer_s     start until that screen answers Enter with "Select your
+#                location" (loaded_s plus the guest's response, which
+#                starts with no translated code)
 # vm-cli twice: RAM pages LZ4-compressed (savevm) and uncompressed
 # (savevm -n); QEMU stores pages uncompressed.  One run each, no
 # assertions on the numbers.
@@ -62,6 +67,9 @@ stop() {
     exec 3>&-
 }
 
+# since: seconds since $t0, 3 decimals.
+since() { awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.3f\n", a - b }'; }
+
 # wait_for LOG TEXT: until the console shows TEXT; prints the seconds since $t0.
 wait_for() {
     while ! grep -q "$2" "$1"; do
@@ -72,7 +80,7 @@ wait_for() {
         fi
         sleep 0.02
     done
-    echo "$(date +%s.%N) - $t0" | bc
+    since
 }
 
 # timed CMD: seconds the monitor takes for CMD (prompt to prompt).
@@ -104,11 +112,11 @@ for sn in json.load(sys.stdin).get("snapshots", []):
         print("%.1f" % (sn["vm-state-size"] / 1048576))' "$2"
 }
 
-row() { printf '%-22s %10s %10s %10s %10s\n' "$@"; }
+row() { printf '%-10s %9s %9s %9s %9s %9s %9s\n' "$@"; }
 
-# bench EMU NAME SAVE_CMD: one emulator's four figures, in a fresh image.
+# bench EMU NAME SAVE_CMD: one emulator's figures, in a fresh image.
 bench() {
-    local emu=$1 name=$2 save=$3 img=$OUT/$1-$2.qcow2 log=$OUT/$1-$2.log s l st
+    local emu=$1 name=$2 save=$3 img=$OUT/$1-$2.qcow2 log=$OUT/$1-$2.log s e l ld an
     rm -f "$img"
     qemu-img create -q -f qcow2 "$img" 256M
     # shellcheck disable=SC2046  # word splitting of the command line is wanted
@@ -116,23 +124,28 @@ bench() {
     t0=$(date +%s.%N)
     if [ "$(wait_for "$log" "Select a language")" = - ]; then
         stop
-        row "$emu-$name" - - - -
+        row "$emu-$name" - - - - - -
         return
     fi
     sleep 2     # let the screen settle (the installer idles here)
     s=$(timed "$save $name")
+    t0=$(date +%s.%N)
+    printf '\r' >&3
+    e=$(wait_for "$log" "Select your location")
     l=$(timed "loadvm $name")
     stop
     # shellcheck disable=SC2046
     start "$log.2" $(cmdline "$emu" "$img" "$name")
     t0=$(date +%s.%N)
     printf '\r' >&3
-    st=$(wait_for "$log.2" "Select your location")
+    python3 "$ROOT/tests/snapshot/mon.py" "$sock" "info status" >/dev/null 2>&1 || true
+    ld=$(since)
+    an=$(wait_for "$log.2" "Select your location")
     stop
-    row "$emu-$name" "$s" "$(vm_state_mib "$img" "$name")" "$l" "$st"
+    row "$emu-$name" "$s" "$(vm_state_mib "$img" "$name")" "$e" "$l" "$ld" "$an"
 }
 
-row snapshot savevm_s vm_state loadvm_s start_s
+row snapshot savevm_s vm_state enter_s loadvm_s loaded_s answer_s
 bench vm lz4 savevm
 bench vm raw "savevm -n"
 if command -v "$QEMU" >/dev/null; then

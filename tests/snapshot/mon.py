@@ -4,7 +4,7 @@
 
 Usage: mon.py SOCKET CMD...
 Connects (retrying while the socket appears), runs each command after the
-"(vm) " prompt and prints its output verbatim, each command's output
+"(vm) " prompt (QEMU's "(qemu) " too) and prints its output verbatim, each command's output
 closed by a line "--END--".  Exit status 1 when the connection fails or
 closes before a prompt (after `quit` that is expected and not an error).
 """
@@ -12,7 +12,7 @@ import socket
 import sys
 import time
 
-PROMPT = b"(vm) "
+PROMPTS = (b"(vm) ", b"(qemu) ")  # vm-cli's, and QEMU's for make bench
 
 
 def main():
@@ -34,12 +34,12 @@ def main():
 
     def prompt():
         nonlocal buf
-        while not buf.endswith(PROMPT):
+        while not buf.endswith(PROMPTS):
             d = s.recv(65536)
             if not d:
                 return None
             buf += d
-        out, buf = buf[: -len(PROMPT)], b""
+        out, buf = buf[: buf.rindex(b"(")], b""
         return out.decode(errors="replace")
 
     if prompt() is None:

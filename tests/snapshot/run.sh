@@ -136,6 +136,14 @@ grep -q "^loadvm: no snapshot 'nosuch'" "$out/nosuch.out" || guest_why "loadvm n
 grep -q "^delvm: no snapshot 'nosuch'" "$out/nosuch.out" || guest_why "delvm nosuch"
 mon "info status" | grep -q 'running' || guest_why "not running after the failed loadvm"
 guest_end
+
+guest_begin savevm-replaces-and-delvm-deletes
+mon "savevm s2" "savevm s2" "info snapshots" >"$out/s2.out"
+[ "$(grep -cE '^[0-9]+ +s2 ' "$out/s2.out")" -eq 1 ] || guest_why "not one s2 after two savevm s2"
+mon "delvm s2" "info snapshots" >"$out/delvm.out"
+grep -qE ' s2 ' "$out/delvm.out" && guest_why "s2 listed after delvm"
+grep -qE '^1 +s1 ' "$out/delvm.out" || guest_why "s1 gone after delvm s2"
+guest_end
 stop_vm
 
 guest_begin image-clean-after-session
@@ -222,7 +230,7 @@ guest_end
 # --- SIGKILL during savevm -------------------------------------------------
 # 48 MiB of random bytes in the guest's tmpfs, stored uncompressed (-n):
 # savevm writes for long enough that the kills below land inside it.
-for delay in 0.15 0.35 0.7; do
+for delay in 0.25 0.45 0.7; do
     guest_begin "sigkill-during-savevm-after-${delay}s"
     cimg=$out/crash.qcow2
     cp "$img" "$cimg"

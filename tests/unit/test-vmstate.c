@@ -18,8 +18,10 @@
 #include <cmocka.h>
 
 #include "block/block.h"
+#include "block/qcow2.h"
 #include "cpu/riscv/cpu.h"
 #include "hw/riscv/virt.h"
+#include "migration/savevm.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "tcg/tb.h"
@@ -28,6 +30,7 @@ static Machine machine;
 static MachineConfig cfg;
 static char disk_path[] = "/tmp/test-vmstate-XXXXXX";
 static char netdev_arg[] = "user";
+static char state_path[] = "/tmp/test-vmstate-state-XXXXXX";
 
 static int setup(void **state)
 {
@@ -56,7 +59,128 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     unlink(disk_path);
+    unlink(state_path);
     return 0;
+}
+
+/* Guest RAM at byte offset `off` from its base. */
+static uint8_t *ram_at(uint64_t off)
+{
+    return memory_host_ptr(&machine.as, machine.ram_base + off, PAGE_SIZE);
+}
+
+/* Pages a savevm must carry: random bytes, a repeated pattern, one byte. */
+static void fill_ram(uint32_t seed)
+{
+    uint8_t *p = ram_at(40ull << 20);
+
+    for (size_t i = 0; i < 3 * PAGE_SIZE; i++) {
+        seed = seed * 1103515245 + 12345;
+        p[i] = (uint8_t)(seed >> 16);
+    }
+    memset(ram_at(41ull << 20), 0x5a, PAGE_SIZE);
+    ram_at(63ull << 20)[PAGE_SIZE - 1] = 7;
+}
+
+/* Save as `name`, disturb RAM and a hart, load: everything is back, new pages zero again. */
+static void save_disturb_load(const char *name, bool lz4)
+{
+    RISCVCPU *cpu = riscv_cpu(machine.cpus[0]);
+    uint8_t *before = malloc(3 * PAGE_SIZE);
+    char err[512] = "";
+
+    assert_non_null(before);
+    fill_ram(42);
+    memcpy(before, ram_at(40ull << 20), 3 * PAGE_SIZE);
+    cpu->gpr[9] = 0xfeedface;
+    if (savevm_save(&machine, name, lz4, err, sizeof(err)) < 0) {
+        fail_msg("savevm: %s", err);
+    }
+    fill_ram(43);
+    memset(ram_at(41ull << 20), 0, PAGE_SIZE);
+    memset(ram_at(50ull << 20), 0xee, PAGE_SIZE);
+    cpu->gpr[9] = 0;
+    if (savevm_load(&machine, name, err, sizeof(err)) < 0) {
+        fail_msg("loadvm: %s", err);
+    }
+    assert_memory_equal(ram_at(40ull << 20), before, 3 * PAGE_SIZE);
+    assert_int_equal(ram_at(41ull << 20)[100], 0x5a);
+    assert_int_equal(ram_at(50ull << 20)[100], 0);
+    assert_int_equal(ram_at(63ull << 20)[PAGE_SIZE - 1], 7);
+    assert_int_equal(cpu->gpr[9], 0xfeedface);
+    free(before);
+}
+
+static void test_savevm_qcow2_lz4_round_trip(void **state)
+{
+    save_disturb_load("u1", true);
+}
+
+static void test_savevm_qcow2_uncompressed_round_trip(void **state)
+{
+    save_disturb_load("u2", false);
+}
+
+static void test_savevm_state_file_round_trip(void **state)
+{
+    int fd = mkstemp(state_path);
+
+    assert_true(fd >= 0);
+    close(fd);
+    cfg.state_file = state_path;
+    save_disturb_load("f1", true);
+    cfg.state_file = NULL;
+}
+
+/* After savevm, replace, loadvm and delvm: refcounts exact, no leaks, state only in snapshots. */
+static void test_savevm_leaves_the_image_consistent(void **state)
+{
+    Qcow2CheckResult res;
+    char err[512] = "";
+    BlockDriverState *bs = machine.drives[0];
+    Qcow2State *s = bs->opaque;
+
+    assert_int_equal(savevm_save(&machine, "u1", true, err, sizeof(err)), 0);  /* replaces */
+    assert_int_equal(savevm_load(&machine, "u2", err, sizeof(err)), 0);
+    assert_int_equal(savevm_delete(&machine, "u2", err, sizeof(err)), 0);
+    assert_null(qcow2_snapshot_find(bs, "u2"));
+    assert_non_null(qcow2_snapshot_find(bs, "u1"));
+    assert_int_equal(qcow2_check(bs, 0, &res), 0);
+    assert_int_equal(res.corruptions, 0);
+    assert_int_equal(res.leaks, 0);
+    for (uint64_t i = qcow2_vmstate_offset(bs) >> (s->cluster_bits + s->l2_bits);
+         i < s->l1_size; i++) {
+        assert_int_equal(s->l1_table[i], 0);
+    }
+}
+
+/* A state file from a machine with other RAM, or cut short: refused, RAM untouched. */
+static void test_loadvm_refuses_other_memory_and_damage(void **state)
+{
+    char err[512] = "";
+    uint8_t hdr[24];
+    FILE *f;
+
+    cfg.state_file = state_path;
+    assert_int_equal(savevm_save(&machine, "f2", true, err, sizeof(err)), 0);
+    f = fopen(state_path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+    st_le64(hdr + 16, 128ull << 20);
+    rewind(f);
+    assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+    fclose(f);
+    memset(ram_at(41ull << 20), 0x11, PAGE_SIZE);
+    assert_int_equal(savevm_load(&machine, "f2", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "--memory 128M"));
+    assert_int_equal(ram_at(41ull << 20)[0], 0x11);
+
+    assert_int_equal(savevm_save(&machine, "f3", true, err, sizeof(err)), 0);
+    assert_int_equal(truncate(state_path, 4200), 0);
+    assert_true(savevm_load(&machine, "f3", err, sizeof(err)) < 0);
+    assert_int_equal(ram_at(41ull << 20)[0], 0x11);
+    assert_int_equal(savevm_load(&machine, "nosuch", err, sizeof(err)) < 0, 1);
+    cfg.state_file = NULL;
 }
 
 static VMStateEntry *find(const char *id)
@@ -267,6 +391,11 @@ int main(void)
         cmocka_unit_test(test_vmstate_record_round_trip_restores_the_whole_struct),
         cmocka_unit_test(test_vmstate_machine_load_restores_guest_visible_state),
         cmocka_unit_test(test_vmstate_load_refuses_another_configuration),
+        cmocka_unit_test(test_savevm_qcow2_lz4_round_trip),
+        cmocka_unit_test(test_savevm_qcow2_uncompressed_round_trip),
+        cmocka_unit_test(test_savevm_state_file_round_trip),
+        cmocka_unit_test(test_savevm_leaves_the_image_consistent),
+        cmocka_unit_test(test_loadvm_refuses_other_memory_and_damage),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
