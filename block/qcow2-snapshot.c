@@ -304,12 +304,17 @@ static int qcow2_find_snapshot(Qcow2State *s, const char *name)
     return -1;
 }
 
-uint64_t qcow2_vmstate_offset(BlockDriverState *bs)
+/* Where the VM state starts for a disk of disk_size bytes. */
+static uint64_t vmstate_offset_for(Qcow2State *s, uint64_t disk_size)
 {
-    Qcow2State *s = bs->opaque;
     uint64_t l1_span = (uint64_t)s->cluster_size << s->l2_bits;
 
-    return (bs->size + l1_span - 1) / l1_span * l1_span;
+    return (disk_size + l1_span - 1) / l1_span * l1_span;
+}
+
+uint64_t qcow2_vmstate_offset(BlockDriverState *bs)
+{
+    return vmstate_offset_for(bs->opaque, bs->size);
 }
 
 int qcow2_save_vmstate(BlockDriverState *bs, uint64_t pos, const void *buf, size_t len)
@@ -368,7 +373,9 @@ int qcow2_load_vmstate(BlockDriverState *bs, const Qcow2Snapshot *sn, uint64_t p
                        size_t len)
 {
     Qcow2State *s = bs->opaque;
-    uint64_t off = qcow2_vmstate_offset(bs) + pos, l2_cached = 0, l1_cached_idx = UINT64_MAX;
+    /* Past the disk as it was when the snapshot was taken (it may have been resized since). */
+    uint64_t off = vmstate_offset_for(s, sn->disk_size) + pos, l2_cached = 0;
+    uint64_t l1_cached_idx = UINT64_MAX;
     uint64_t l1e = 0;
     uint64_t run_host = 0, run_len = 0;
     uint8_t *p = buf, *run_dst = NULL;
