@@ -229,9 +229,10 @@ guest_end
 
 # --- SIGKILL during savevm -------------------------------------------------
 # 48 MiB of random bytes in the guest's tmpfs, stored uncompressed (-n):
-# savevm writes for long enough that the kills below land inside it.
-for delay in 0.25 0.45 0.7; do
-    guest_begin "sigkill-during-savevm-after-${delay}s"
+# the VM state is about 70 MiB, and the kill comes once the image has
+# grown by `grow` MiB, i.e. inside the state write (0: right at the start).
+for grow in 0 8 40; do
+    guest_begin "sigkill-during-savevm-after-${grow}MiB"
     cimg=$out/crash.qcow2
     cp "$img" "$cimg"
     size0=$(stat -c %s "$cimg")
@@ -240,7 +241,10 @@ for delay in 0.25 0.45 0.7; do
     start_vm "$log" --memory 512M --drive "file=$cimg,format=qcow2"
     if wait_log "$log" '^COUNT 2 ' 180; then
         mon "savevm -n s2" >/dev/null 2>&1 &
-        sleep "$delay"
+        for _ in $(seq 1000); do
+            [ $(($(stat -c %s "$cimg") - size0)) -ge $((grow << 20)) ] && break
+            sleep 0.01
+        done
         kill -9 "$VM_PID" 2>/dev/null
         wait "$VM_PID" 2>/dev/null
         wait
@@ -248,7 +252,7 @@ for delay in 0.25 0.45 0.7; do
         check_image "$cimg"
         qemu-img snapshot -l "$cimg" >"$out/crash-l.out" 2>&1
         grep -qE '^1 +s1 ' "$out/crash-l.out" || guest_why "s1 is gone"
-        echo "  (after ${delay}s: $(grep -cE ' s2 ' "$out/crash-l.out") s2, image grew by" \
+        echo "  (killed at +${grow} MiB: $(grep -cE ' s2 ' "$out/crash-l.out") s2, image grew by" \
              "$((($(stat -c %s "$cimg") - size0) >> 20)) MiB," \
              "qemu-img check: $(grep -oE '[0-9]+ leaked clusters' "$out/check.log" || echo no leaks))"
         BOOT=(--kernel "$VM_KERNEL" --initrd "$out/counter.cpio.gz" --append "console=ttyS0 quiet")
