@@ -989,6 +989,17 @@ static int stdio_getc(FILE *f)
     return b;
 }
 
+/*
+ * readline's typeahead check: without it readline looks at stdin itself,
+ * and when the console has not read the next keys yet it asks getc for
+ * one, gets EOF and ends the line there ("info mem" typed fast became
+ * "in", "f", "o", ...).  Only the bytes handed over are queued input.
+ */
+static int stdio_input_available(void)
+{
+    return mon_stdio.n > 0;
+}
+
 static void stdio_line(char *line)
 {
     if (!line) {
@@ -1175,6 +1186,7 @@ static int mon_start_stdio(Machine *m, char *err, size_t errlen)
     rl_instream = stdin;
     rl_outstream = stdout;
     rl_getc_function = stdio_getc;
+    rl_input_available_hook = stdio_input_available;
     rl_attempted_completion_function = mon_complete;
     if (mon_stdio.con) {
         /* The console owns the raw terminal; readline must not touch its modes. */

@@ -338,6 +338,15 @@ if wait_screen '^COUNT 2 ' 120; then
     wait_screen '^\(vm\) loadvm t1 *$' 10 || guest_why "Tab did not complete 'loadvm t'"
     wait_screen '^\(vm\) loadvm t1 *$' 1 && sleep 1
     type_cmd "info status" || guest_why "no prompt after loadvm"
+    # Typed ahead: commands arrive faster than the monitor reads them.
+    for _ in $(seq 10); do
+        T send-keys -t "$session" -l "p 0x2a"
+        T send-keys -t "$session" Enter
+    done
+    sleep 3
+    [ "$(screen | grep -cE '^0x2a$')" -ge 10 ] ||
+        guest_why "typed-ahead commands: $(screen | grep -cE '^0x2a$') of 10 answered"
+    screen | grep -q 'unknown command' && guest_why "typed-ahead text was split into lines"
     T send-keys -t "$session" C-a x
     wait_screen 'VM-EXIT-STATUS=0' 20 || guest_why "C-a x did not end vm-cli with status 0"
 else
