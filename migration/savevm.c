@@ -39,6 +39,12 @@
 #define SAVEVM_NAME_OFF 80
 #define SAVEVM_NAME_MAX 256
 #define SAVEVM_RUN_PAGES 64                 /* 256 KiB of RAM per chunk */
+/*
+ * LZ4 acceleration: on the installer's first screen 4 against 1 (the
+ * default) gives 80.2 against 76.6 MiB of state and saves and loads
+ * faster (loadvm 0.10 against 0.14 s); 16 grows it to 87.4 MiB.
+ */
+#define SAVEVM_LZ4_ACCEL 4
 #define SAVEVM_BUF_SIZE (8u << 20)          /* output buffer, bytes */
 #define SAVEVM_WINDOW (32u << 20)           /* RAM section read window, bytes */
 #define CHUNK_HEAD 16
@@ -309,7 +315,8 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         }
         raw = (size_t)(p - first) << PAGE_BITS;
         if (lz4) {
-            clen = LZ4_compress_default((const char *)src, cbuf, (int)raw, bound);
+            clen = LZ4_compress_fast((const char *)src, cbuf, (int)raw, bound,
+                                     SAVEVM_LZ4_ACCEL);
         }
         st_le32(head, (uint32_t)first);
         st_le32(head + 4, (uint32_t)(p - first));
