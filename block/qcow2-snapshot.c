@@ -385,7 +385,7 @@ int qcow2_load_vmstate(BlockDriverState *bs, const Qcow2Snapshot *sn, uint64_t p
     if (!l2) {
         return -ENOMEM;
     }
-    if (pos + len > qcow2_snapshot_vm_state_size(sn)) {
+    if (pos > qcow2_snapshot_vm_state_size(sn) || len > qcow2_snapshot_vm_state_size(sn) - pos) {
         free(l2);
         return -EINVAL;
     }
