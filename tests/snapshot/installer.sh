@@ -22,7 +22,7 @@ command -v tmux >/dev/null || { guest_fail tmux "tmux not installed"; guest_summ
 tsock=$out/tmux.sock
 sock=$out/mon.sock
 img=$out/installer.qcow2
-session=vminst$$
+session=
 T() { tmux -S "$tsock" "$@"; }
 wait_screen() {
     for _ in $(seq $(($2 * 2))); do
@@ -36,9 +36,13 @@ screen_tail() { grep -v '^ *$' "$out/screen.txt" | tail -3 | tr -s ' '; }
 finish() { T kill-server 2>/dev/null; }
 trap finish EXIT
 
-# run_installer EXTRA_ARGS: vm-cli in a fresh tmux session.
+# run_installer EXTRA_ARGS: vm-cli in a fresh tmux session (a new name
+# each time: the old session's server may still be going away).
+run=0
 run_installer() {
-    T kill-server 2>/dev/null
+    [ "$run" -gt 0 ] && T kill-session -t "$session" 2>/dev/null
+    run=$((run + 1))
+    session=vminst$$-$run
     rm -f "$sock"
     T new-session -d -s "$session" -x 80 -y 25 \
         "'$GUEST_VM' --arch riscv64 --kernel '$VM_INSTALLER_KERNEL' \
