@@ -543,8 +543,9 @@ static void info_block(MonCtx *c)
         } else {
             fprintf(c->out, " (%s, size unknown: %s", d->format ? d->format : "?", err);
         }
-        fprintf(c->out, "%s%s)\n", d->readonly ? ", read-only" : "",
-                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "");
+        fprintf(c->out, "%s%s%s)\n", d->readonly ? ", read-only" : "",
+                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "",
+                d->cdrom ? ", cdrom" : "");
     }
 }
 
