@@ -532,9 +532,10 @@ static void info_block(MonCtx *c)
         const DriveConfig *d = &cfg->drives[i];
         BlockDriverState *bs = c->m->drives[i];
 
-        fprintf(c->out, "virtio%u: %s (%s, %" PRIu64 " bytes%s%s)\n", i, d->file,
+        fprintf(c->out, "virtio%u: %s (%s, %" PRIu64 " bytes%s%s%s)\n", i, d->file,
                 bs->drv->format_name, bs->size, d->readonly ? ", read-only" : "",
-                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "");
+                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "",
+                d->cdrom ? ", cdrom" : "");
     }
 }
 

@@ -201,7 +201,9 @@ static void virt_load(Machine *m, bool first)
     gpa_t entry = m->ram_base, end = 0, kernel_addr = m->ram_base;
     bool firmware = strcmp(cfg->bios, "none") != 0;
     /* Without --kernel, OpenSBI's payload is U-Boot, which boots from the disks. */
-    const char *payload = cfg->kernel ? cfg->kernel : firmware ? uboot_find_smode() : NULL;
+    char uboot[4096];
+    const char *payload = cfg->kernel ? cfg->kernel :
+                          firmware ? uboot_find_smode(uboot, sizeof(uboot)) : NULL;
     uint8_t *info;
 
     if (firmware) {
