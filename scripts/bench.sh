@@ -168,4 +168,6 @@ for w in int mix; do
     [ "$qs" = fail ] || [ "$qs" = - ] || qs=$(printf '%.3f' "$qs")
     printf '%-6s %14d %10s %10s %10s %10s %10s\n' "$w" "$count" "$vs" "$vm_m" "$qs" "$q_m" "$ratio"
 done
+# The guest CPU benchmark (C program in a busybox initramfs, vm vs QEMU vs native).
+bash "$ROOT/scripts/bench-cpu.sh" "$VM_CLI" "$BUILD" || status=1
 exit $status
