@@ -68,6 +68,8 @@ if [ "$only" = all ]; then
     FUZZ_TARGETS="qcow2 qcow2-write" run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
+    run_suite installer-jit bash tests/boot/installer.sh "$vm" "$build/tests/installer-jit" \
+        --accel tier=jit
     run_suite cpubench bash tests/boot/cpubench.sh "$vm" "$build/tests"
 fi
 
