@@ -143,6 +143,15 @@ struct CPUState {
     struct TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
     /* Statistics. */
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
+    /*
+     * --jit-stats: bumped by compiled code only when the option is on (the
+     * code without it has no counting instructions).  Inline TLB lookups
+     * and those that went to the slow path (miss, MMIO, code page, page
+     * crossing); direct exits and those chained straight into the next
+     * TB; computed exits and those found in the jump cache inline.
+     */
+    uint64_t jit_tlb_lookups, jit_tlb_slow;
+    uint64_t jit_chain_exits, jit_chain_taken, jit_jc_lookups, jit_jc_hits;
 };
 
 /* Initialise the engine part of a vCPU (empty TLB and jump cache). */

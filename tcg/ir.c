@@ -17,9 +17,9 @@ void ir_init(IRFunc *f)
     f->overflow = false;
     f->zero_global = -1;
     f->sink_global = -1;
-    f->fetch_mmu_idx = -1;
     f->tb = NULL;
     f->n_insns = 0;
+    f->count_stats = false;
 }
 
 int ir_new_temp(IRFunc *f)

@@ -95,11 +95,6 @@ typedef struct IRFunc {
     bool overflow;                      /* too many ops/temps: do not compile */
     uint32_t global_off[IR_NB_GLOBALS]; /* byte offset of each guest register in the CPU */
     uint32_t mmu_idx_off;               /* byte offset of the int data MMU index */
-    /*
-     * The fetch MMU index of the TB's code (fixed by its flags), or -1:
-     * computed exits then look their target up in cpu->jmp_cache inline.
-     */
-    int fetch_mmu_idx;
     int zero_global;                    /* a global that always reads 0 (x0), or -1 */
     int sink_global;                    /* a global whose writes are dead (x0 sink), or -1 */
     /*
@@ -109,6 +104,7 @@ typedef struct IRFunc {
      */
     const struct TranslationBlock *tb;
     uint32_t n_insns;
+    bool count_stats;   /* emit the CPUState jit_* counter increments (--jit-stats) */
     /*
      * IR_FPOP: byte offsets of the f-registers (64-bit each), the accrued
      * flags (32-bit, RISC-V fflags bit order), the dynamic rounding mode

@@ -7,6 +7,7 @@
 #include "tcg/jit.h"
 #include "tcg/ir.h"
 #include "tcg/tlb.h"
+#include "hw/core/machine.h"
 #include "util/trace.h"
 
 /* Room reserved per TB: 64 instructions need a few KiB; the back end checks. */
@@ -30,6 +31,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     }
     f->tb = tb;
     f->n_insns = tb->n_insns;
+    f->count_stats = cpu->machine && cpu->machine->cfg && cpu->machine->cfg->jit_stats;
     before = f->n_ops;
     ir_optimize(f);
     for (unsigned i = 0; i < f->n_ops; i++) {
@@ -70,9 +72,27 @@ void jit_flush(void)
     jit_buffer_reset();
 }
 
+/* Percentage of part in whole (0 when whole is 0). */
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
 void jit_print_stats(CPUState *cpu, FILE *fp)
 {
     uint64_t misses = cpu ? cpu->tlb_misses : 0;
+    CPUState sum = { 0 };
+    Machine *m = cpu ? cpu->machine : NULL;
+
+    for (unsigned i = 0; m && i < m->nr_cpus; i++) {
+        const CPUState *c = m->cpus[i];
+        sum.jit_tlb_lookups += c->jit_tlb_lookups;
+        sum.jit_tlb_slow += c->jit_tlb_slow;
+        sum.jit_chain_exits += c->jit_chain_exits;
+        sum.jit_chain_taken += c->jit_chain_taken;
+        sum.jit_jc_lookups += c->jit_jc_lookups;
+        sum.jit_jc_hits += c->jit_jc_hits;
+    }
 
     fprintf(fp, "jit-stats: TBs translated: %" PRIu64 " (tier 1), %" PRIu64 " compiled at "
             "first run, %" PRIu64 " compiled hot, %" PRIu64 " left to tier 1\n",
@@ -86,6 +106,15 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
             tb_stats.hash_lookups);
     fprintf(fp, "jit-stats: TLB misses (hart 0): %" PRIu64 ", slow-path hits: %" PRIu64 "\n",
             misses, cpu ? cpu->tlb_hits_slow : 0);
+    fprintf(fp, "jit-stats: inline TLB (all harts): %" PRIu64 " lookups, %" PRIu64
+            " hits (%.1f%%), %" PRIu64 " to the slow path\n", sum.jit_tlb_lookups,
+            sum.jit_tlb_lookups - sum.jit_tlb_slow,
+            pct(sum.jit_tlb_lookups - sum.jit_tlb_slow, sum.jit_tlb_lookups), sum.jit_tlb_slow);
+    fprintf(fp, "jit-stats: compiled exits (all harts): %" PRIu64 " direct, %" PRIu64
+            " chained (%.1f%%); %" PRIu64 " computed, %" PRIu64 " jump cache hits (%.1f%%)\n",
+            sum.jit_chain_exits, sum.jit_chain_taken,
+            pct(sum.jit_chain_taken, sum.jit_chain_exits), sum.jit_jc_lookups, sum.jit_jc_hits,
+            pct(sum.jit_jc_hits, sum.jit_jc_lookups));
     fprintf(fp, "jit-stats: flushes: %" PRIu64 " TB cache, %" PRIu64 " code buffer; "
             "invalidated TBs: %" PRIu64 "\n", tb_stats.flushes, jit_stats.flushes,
             tb_stats.invalidated);

@@ -48,6 +48,12 @@ void tb_jmp_cache_clear(CPUState *cpu)
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
+void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr)
+{
+    memset(&cpu->jmp_cache[tb_jmp_cache_index(vaddr & PAGE_MASK) & ~(TB_JMP_GROUP - 1)], 0,
+           TB_JMP_GROUP * sizeof(cpu->jmp_cache[0]));
+}
+
 static PageDesc *tb_page(TranslationBlock *tb)
 {
     return &tb->mr->pages[(tb->phys_pc - tb->mr->base) >> PAGE_BITS];
@@ -243,24 +249,15 @@ TranslationBlock *tb_find(CPUState *cpu)
         return tb_gen_code(cpu, pc, tlb_translate_code(cpu, pc), flags, true);
     }
     /*
-     * A hit must still be mapped the same way: the code TLB entry for pc
-     * (flushed by satp writes, sfence.vma and PMP changes) must point at
-     * the TB's physical page.  So no mapping change needs a jump cache flush.
+     * A hit is still mapped the same way: every TLB flush (satp writes,
+     * sfence.vma, PMP changes) drops the jump cache entries it concerns,
+     * as the mapping may only change for this hart after one.
      */
     if (likely(tb && tb->pc == pc && tb->flags == flags)) {
-        TLBEntry *e = tlb_entry(cpu, cpu->cc->fetch_mmu_idx(cpu), pc);
-        if (likely(e->addr_code == (pc & PAGE_MASK) && e->paddr == (tb->phys_pc & PAGE_MASK))) {
-            tb_stats.jmp_cache_hits++;
-            return tb;
-        }
-        /* The entry was evicted (or is in the victim TLB): translate and recheck. */
-        phys_pc = tlb_translate_code(cpu, pc);
-        if (phys_pc == tb->phys_pc) {
-            return tb;
-        }
-    } else {
-        phys_pc = tlb_translate_code(cpu, pc);
+        tb_stats.jmp_cache_hits++;
+        return tb;
     }
+    phys_pc = tlb_translate_code(cpu, pc);
     tb_stats.hash_lookups++;
     for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
         if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags) {

@@ -211,6 +211,7 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
 
 void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
 {
+    tb_jmp_cache_clear(cpu);    /* validated only by these flushes (tb_find) */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         if (!(mmu_idx_mask & (1u << m))) {
             continue;
@@ -233,6 +234,7 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
 {
     gva_t page = vaddr & PAGE_MASK;
 
+    tb_jmp_cache_clear_page(cpu, vaddr);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||

@@ -321,12 +321,6 @@ bool riscv_translate(CPUState *cs, TranslationBlock *tb, IRFunc *f)
     f->frm_off = offsetof(RISCVCPU, frm);
     f->fs_off = offsetof(RISCVCPU, mstatus);
     f->fs_dirty = MSTATUS_FS_DIRTY | MSTATUS_SD;
-    /* As riscv_fetch_mmu_idx: the privilege level is part of the TB flags. */
-    switch (tb->flags & TB_FLAG_PRIV_MASK) {
-    case PRV_M: f->fetch_mmu_idx = MMU_IDX_M; break;
-    case PRV_S: f->fetch_mmu_idx = MMU_IDX_S; break;
-    default: f->fetch_mmu_idx = MMU_IDX_U; break;
-    }
     for (unsigned i = 0; i < n; i++) {
         if (tr_insn(f, &tb->insns[i])) {
             return !f->overflow;

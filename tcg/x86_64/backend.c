@@ -327,6 +327,16 @@ static void call_abs(Emitter *e, const void *fn)
     b1(e, 0xd0);                                        /* call rax */
 }
 
+/* --jit-stats: inc qword [rbx + off] (a CPUState counter); nothing without the option. */
+static void emit_stat(Emitter *e, size_t off)
+{
+    if (e->f->count_stats) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0xff);
+        modrm_mem(e, 0, RBX, (int32_t)off);
+    }
+}
+
 static void set_cur_insn(Emitter *e, const TBInsn *in)
 {
     mov_ri(e, RAX, (int64_t)(uintptr_t)in);
@@ -861,6 +871,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0x81);
     modrm_rr(e, 4, RDI);
     b4(e, (uint32_t)PAGE_MASK);                         /* and rdi, PAGE_MASK */
+    emit_stat(e, offsetof(CPUState, jit_tlb_lookups));
     rex(e, true, RDI, RCX, RBX, false);
     b1(e, 0x3b);
     modrm_sib(e, RDI, RBX, RCX, tlb_off + tag_off);     /* cmp rdi, [rbx+rcx+tag] */
@@ -949,6 +960,7 @@ static void emit_stubs(Emitter *e)
         const IROp *op = s->op;
 
         patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        emit_stat(e, offsetof(CPUState, jit_tlb_slow));
         for (int k = 0; k < NCACHE; k++) {
             if (s->val[k] >= 0 && s->dirty[k]) {
                 mem_store(e, s->val[k], cache_reg[k]);  /* precise state for faults */
@@ -998,6 +1010,7 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     size_t miss0, found;
 
     emit_count(e);
+    emit_stat(e, offsetof(CPUState, jit_chain_exits));
     mov_ri(e, RAX, (int64_t)(uintptr_t)e->f->tb);
     b1(e, 0x80);
     modrm_mem(e, 7, RAX, offsetof(TranslationBlock, invalid));
@@ -1037,6 +1050,7 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     b1(e, 0xff);
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
     jmp_label(e, CC_E, epilogue);
+    emit_stat(e, offsetof(CPUState, jit_chain_taken));
     op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
     rex(e, true, 0, 0, RAX, false);
     b1(e, 0x83);
@@ -1046,20 +1060,36 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
+/* shr/shl (ext 5/4) r64, imm8 */
+static void shift_ri(Emitter *e, int ext, int r, uint8_t n)
+{
+    rex(e, true, 0, 0, r, false);
+    b1(e, 0xc1);
+    modrm_rr(e, ext, r);
+    b1(e, n);
+}
+
+/* and r32, imm32 (zero-extends into r64) */
+static void and_ri32(Emitter *e, int r, uint32_t v)
+{
+    rex(e, false, 0, 0, r, false);
+    b1(e, 0x81);
+    modrm_rr(e, 4, r);
+    b4(e, v);
+}
+
 /*
  * A computed exit (rax = the new pc, already in cpu->pc): count, then
  * look the target up in cpu->jmp_cache and jump straight into it when it
- * is compiled, valid, has this TB's flags and its code page is still
- * mapped the same way (the code TLB check of tb_find), and the chain
- * budget lasts and no exit is requested.  Else leave.  The emitted code
- * computes tb_jmp_cache_index() (tcg/tb.h).
+ * is compiled, valid and has this TB's pc and flags (the jump cache is
+ * flushed with the TLB, so the mapping is the one it was found with; see
+ * tb_find), and the chain budget lasts and no exit is requested.  Else
+ * leave.  The emitted code computes tb_jmp_cache_index() (tcg/tb.h).
  */
 static void emit_lookup_goto(Emitter *e, int epilogue)
 {
-    int idx = e->f->fetch_mmu_idx;
-    int32_t ent = offsetof(CPUState, tlb) + idx * (int32_t)(TLB_SIZE * sizeof(TLBEntry));
-
     emit_count(e);
+    emit_stat(e, offsetof(CPUState, jit_jc_lookups));
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
     b1(e, 0);                                           /* cmp dword [exit_request], 0 */
@@ -1067,21 +1097,18 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0xff);
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
     jmp_label(e, CC_E, epilogue);
-    /* rcx = ((pc >> 1) ^ (pc >> 15)) & (TB_JMP_CACHE_SIZE - 1) */
+    /* rcx = ((pc >> 1) ^ (pc >> 7)) & (GROUP-1) | ((pc >> PAGE_BITS) & (groups-1)) << G */
     op_rr(e, 0x89, true, RCX, RAX);
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RCX);
-    b1(e, 1);                                           /* shr rcx, 1 */
+    shift_ri(e, 5, RCX, 1);
     op_rr(e, 0x89, true, RDX, RAX);
-    rex(e, true, 0, 0, RDX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RDX);
-    b1(e, 1 + TB_JMP_CACHE_BITS);                       /* shr rdx, 15 */
+    shift_ri(e, 5, RDX, 7);
     op_rr(e, 0x31, true, RCX, RDX);                     /* xor rcx, rdx */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TB_JMP_CACHE_SIZE - 1);                       /* and ecx, size-1 */
+    and_ri32(e, RCX, TB_JMP_GROUP - 1);
+    op_rr(e, 0x89, true, RDX, RAX);
+    shift_ri(e, 5, RDX, PAGE_BITS);
+    and_ri32(e, RDX, (TB_JMP_CACHE_SIZE >> TB_JMP_GROUP_BITS) - 1);
+    shift_ri(e, 4, RDX, TB_JMP_GROUP_BITS);
+    op_rr(e, 0x09, true, RCX, RDX);                     /* or rcx, rdx */
     rex(e, true, RDX, RCX, RBX, false);
     b1(e, 0x8b);
     b1(e, 0x84 | (RDX << 3));
@@ -1099,44 +1126,10 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
     b1(e, 0);
     jmp_label(e, CC_NE, epilogue);
-    /* Code TLB entry for pc: addr_code == page && paddr == tb's physical page. */
-    op_rr(e, 0x89, true, RCX, RAX);
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RCX);
-    b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
-    rex(e, true, RCX, RCX, RCX, false);
-    b1(e, 0x8d);
-    b1(e, 0x04 | (RCX << 3));
-    b1(e, (1 << 6) | (RCX << 3) | RCX);                 /* lea rcx, [rcx + rcx*2] */
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 4, RCX);
-    b1(e, 4);                                           /* shl rcx, 4 */
-    op_rr(e, 0x89, true, RSI, RAX);
-    rex(e, true, 0, 0, RSI, false);
-    b1(e, 0x81);
-    modrm_rr(e, 4, RSI);
-    b4(e, (uint32_t)PAGE_MASK);                         /* and rsi, PAGE_MASK */
-    rex(e, true, RSI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, addr_code));
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RSI, RDX, offsetof(TranslationBlock, phys_pc));
-    rex(e, true, 0, 0, RSI, false);
-    b1(e, 0x81);
-    modrm_rr(e, 4, RSI);
-    b4(e, (uint32_t)PAGE_MASK);
-    rex(e, true, RSI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, paddr));
-    jmp_label(e, CC_NE, epilogue);
     op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
     op_rr(e, 0x85, true, RAX, RAX);
     jmp_label(e, CC_E, epilogue);
+    emit_stat(e, offsetof(CPUState, jit_jc_hits));
     op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
     rex(e, true, 0, 0, RAX, false);
     b1(e, 0x83);
@@ -1282,8 +1275,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             }
             if (op->a.is_const && f->tb) {
                 emit_chain(e, op->a.c, epilogue);
-            } else if (!op->a.is_const && f->tb && f->fetch_mmu_idx >= 0 &&
-                       f->fetch_mmu_idx < NB_MMU_MODES) {
+            } else if (!op->a.is_const && f->tb) {
                 emit_lookup_goto(e, epilogue);
             } else {
                 jmp_label(e, -1, epilogue + 1);
