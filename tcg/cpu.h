@@ -24,11 +24,14 @@ typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
 /*
  * Softmmu TLB (DESIGN.md §3).  Tags hold the guest-virtual page address;
  * low bits of a tag carry flags that force the slow path.  An invalid
- * entry has TLB_INVALID in every tag.
+ * entry has TLB_INVALID in every tag.  Each MMU mode's direct-mapped
+ * table holds 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, resized at flushes
+ * to the working set (tcg/tlb.c).
  */
 #define NB_MMU_MODES 4
-#define TLB_BITS 10
-#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_MIN_BITS 8
+#define TLB_DEFAULT_BITS 10
+#define TLB_MAX_BITS 12
 #define TLB_VICTIM_SIZE 8
 #define TLB_INVALID  (1ull << 0)  /* never matches a page-aligned address */
 #define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
@@ -137,9 +140,19 @@ struct CPUState {
     struct Machine *machine;
     AddressSpace *as;
     const CPUClass *cc;
-    TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
+    /*
+     * Per MMU mode: the table (owned, tcg/tlb.c allocates it) and its
+     * entry count - 1; compiled code indexes through both.
+     */
+    TLBEntry *tlb[NB_MMU_MODES];
+    uint64_t tlb_mask[NB_MMU_MODES];
     TLBEntry tlb_victim[NB_MMU_MODES][TLB_VICTIM_SIZE];
     unsigned tlb_victim_next[NB_MMU_MODES];
+    /*
+     * Resizing: entries filled since the last flush, the most seen in the
+     * current window and when that window began (host ns).
+     */
+    struct TLBUse { size_t used, window_max; int64_t window_start; } tlb_use[NB_MMU_MODES];
     struct TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
     /* Statistics. */
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
@@ -153,6 +166,12 @@ struct CPUState {
     uint64_t jit_tlb_lookups, jit_tlb_slow;
     uint64_t jit_chain_exits, jit_chain_taken, jit_jc_lookups, jit_jc_hits;
 };
+
+/* Entries in the TLB table of mmu_idx (a power of two). */
+static inline size_t tlb_size(const CPUState *cpu, int mmu_idx)
+{
+    return cpu->tlb_mask[mmu_idx] + 1;
+}
 
 /* Initialise the engine part of a vCPU (empty TLB and jump cache). */
 void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index);

@@ -31,7 +31,7 @@ void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int in
     cpu->as = &m->as;
     cpu->cpu_index = index;
     cpu->exception_cause = 0;
-    tlb_flush(cpu);
+    tlb_init(cpu);
     tb_jmp_cache_clear(cpu);
 }
 

@@ -106,6 +106,13 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
             tb_stats.hash_lookups);
     fprintf(fp, "jit-stats: TLB misses (hart 0): %" PRIu64 ", slow-path hits: %" PRIu64 "\n",
             misses, cpu ? cpu->tlb_hits_slow : 0);
+    if (cpu) {
+        fprintf(fp, "jit-stats: TLB entries per MMU mode (hart 0):");
+        for (int i = 0; i < NB_MMU_MODES; i++) {
+            fprintf(fp, " %zu", tlb_size(cpu, i));
+        }
+        fprintf(fp, "\n");
+    }
     fprintf(fp, "jit-stats: inline TLB (all harts): %" PRIu64 " lookups, %" PRIu64
             " hits (%.1f%%), %" PRIu64 " to the slow path\n", sum.jit_tlb_lookups,
             sum.jit_tlb_lookups - sum.jit_tlb_slow,

@@ -128,11 +128,13 @@ static void modrm_mem(Emitter *e, int reg, int base, int32_t disp)
     b4(e, (uint32_t)disp);
 }
 
-/* ModRM + SIB for [base + index + disp32]. */
-static void modrm_sib(Emitter *e, int reg, int base, int index, int32_t disp)
+/* op reg, [base + index*8 + disp32] (64-bit). */
+static void op_rm_idx8(Emitter *e, uint8_t opc, int reg, int base, int index, int32_t disp)
 {
+    rex(e, true, reg, index, base, false);
+    b1(e, opc);
     b1(e, 0x84 | ((reg & 7) << 3));
-    b1(e, ((index & 7) << 3) | (base & 7));
+    b1(e, (3 << 6) | ((index & 7) << 3) | (base & 7));
     b4(e, (uint32_t)disp);
 }
 
@@ -832,7 +834,6 @@ static void emit_extra(Emitter *e, const IROp *op)
  */
 static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
 {
-    int32_t tlb_off = offsetof(CPUState, tlb);
     int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
 
     load_arg(e, RSI, op->a);
@@ -843,18 +844,12 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
         b4(e, (uint32_t)op->imm);                       /* add rsi, imm32 */
     }
     op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
-    rex(e, false, RAX, 0, RAX, false);
-    b1(e, 0x69);
-    modrm_rr(e, RAX, RAX);
-    b4(e, TLB_SIZE * sizeof(TLBEntry));                 /* imul eax, eax, table bytes */
     op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
     rex(e, true, 0, 0, RCX, false);
     b1(e, 0xc1);
     modrm_rr(e, 5, RCX);
     b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
+    op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_mask)); /* and rcx, [mask] */
     _Static_assert(sizeof(TLBEntry) == 48, "TLBEntry index arithmetic");
     rex(e, true, RCX, RCX, RCX, false);
     b1(e, 0x8d);
@@ -864,7 +859,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0xc1);
     modrm_rr(e, 4, RCX);
     b1(e, 4);                                           /* shl rcx, 4 */
-    op_rr(e, 0x01, true, RCX, RAX);                     /* add rcx, rax */
+    op_rm_idx8(e, 0x03, RCX, RBX, RAX, offsetof(CPUState, tlb)); /* add rcx, [table] */
     /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
     op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);       /* lea rdi, [rsi + size-1] */
     rex(e, true, 0, 0, RDI, false);
@@ -872,9 +867,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     modrm_rr(e, 4, RDI);
     b4(e, (uint32_t)PAGE_MASK);                         /* and rdi, PAGE_MASK */
     emit_stat(e, offsetof(CPUState, jit_tlb_lookups));
-    rex(e, true, RDI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RDI, RBX, RCX, tlb_off + tag_off);     /* cmp rdi, [rbx+rcx+tag] */
+    op_rm(e, 0x3b, true, RDI, RCX, tag_off);            /* cmp rdi, [rcx + tag] */
     if (e->n_stubs >= MAX_STUBS) {
         e->overflow = true;
         return;
@@ -888,9 +881,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
         e->stub[e->n_stubs].dirty[k] = e->reg_dirty[k];
     }
     b4(e, 0);
-    rex(e, true, RAX, RCX, RBX, false);
-    b1(e, 0x8b);
-    modrm_sib(e, RAX, RBX, RCX, tlb_off + offsetof(TLBEntry, addend)); /* mov rax, addend */
+    op_rm(e, 0x8b, true, RAX, RCX, offsetof(TLBEntry, addend)); /* mov rax, [rcx + addend] */
     op_rr(e, 0x01, true, RAX, RSI);                     /* add rax, rsi */
 }
 
