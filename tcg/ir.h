@@ -57,6 +57,14 @@ typedef enum IROpc {
     IR_CLZ, IR_CTZ, IR_CPOP,        /* count of 0 is the width; need ir_host_has() */
     IR_EXT8S, IR_EXT16S, IR_EXT16U,
     IR_BSWAP,
+    /*
+     * Raw f-register access (cond: the f-register number; FP state
+     * offsets in IRFunc).  IR_GETF: d = f[cond].  IR_SETF: f[cond] = a.
+     * IR_LDF: f[cond] = guest load [a + imm] of size 4 (NaN-boxed) or 8.
+     * IR_STF: guest store of f[cond]'s low size bytes to [a + imm].
+     * Writes to an f-register set the fs_dirty bits.
+     */
+    IR_GETF, IR_SETF, IR_LDF, IR_STF,
     IR_NB_OPS
 } IROpc;
 
@@ -134,6 +142,10 @@ void ir_label(IRFunc *f, int label);
 void ir_call_insn(IRFunc *f, const TBInsn *in);
 void ir_exit(IRFunc *f, IRArg pc);
 void ir_fpop(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in);
+void ir_getf(IRFunc *f, int d, unsigned freg);
+void ir_setf(IRFunc *f, unsigned freg, IRArg a);
+void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in);
+void ir_stf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in);
 
 /* Ops that read only a (besides IR_LD and IR_EXIT). */
 static inline bool ir_op_unary(int opc)

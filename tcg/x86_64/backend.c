@@ -71,6 +71,7 @@ typedef struct Emitter {
     bool reg_dirty[NCACHE];
     unsigned reg_use[NCACHE], tick;
     int8_t val_reg[IR_TEMP_BASE + IR_MAX_TEMPS];
+    bool fs_dirty_done;     /* the FS-dirty bits are set on this straight-line path */
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -214,6 +215,7 @@ static void cache_reset(Emitter *e)
     }
     memset(e->val_reg, -1, sizeof(e->val_reg));
     e->tick = 0;
+    e->fs_dirty_done = false;
 }
 
 static void cache_drop(Emitter *e, int k)
@@ -294,6 +296,19 @@ static int cache_slot_for_write(Emitter *e, int v)
     return cache_reg[k];
 }
 
+/* The cache register holding value v (loaded on a miss), marked recently used. */
+static int reg_of(Emitter *e, int v)
+{
+    int k = e->val_reg[v];
+
+    if (k < 0) {
+        k = cache_alloc(e, v);
+        mem_load(e, cache_reg[k], v);
+    }
+    e->reg_use[k] = ++e->tick;
+    return cache_reg[k];
+}
+
 static void store_val(Emitter *e, int v, int r)
 {
     op_rr(e, 0x89, true, cache_slot_for_write(e, v), r);    /* mov host, r */
@@ -351,17 +366,55 @@ static int cond_cc(IRCond c)
     return cc[c];
 }
 
-/* cmp rax, b (rax already holds a). */
-static void emit_cmp(Emitter *e, IRArg b)
+/* cmp a, b (64-bit): a in its cache register (or rax when constant). */
+static void emit_cmp_args(Emitter *e, IRArg a, IRArg b)
 {
-    if (b.is_const && fits32(b.c)) {
-        rex(e, true, 0, 0, RAX, false);
-        b1(e, 0x81);
-        modrm_rr(e, 7, RAX);
-        b4(e, (uint32_t)b.c);
+    int ra;
+
+    if (a.is_const) {
+        load_arg(e, RAX, a);
+        ra = RAX;
     } else {
+        ra = reg_of(e, a.v);
+    }
+    if (b.is_const && fits32(b.c)) {
+        rex(e, true, 0, 0, ra, false);
+        b1(e, 0x81);
+        modrm_rr(e, 7, ra);
+        b4(e, (uint32_t)b.c);                           /* cmp a, imm32 */
+    } else if (b.is_const) {
         load_arg(e, RCX, b);
-        op_rr(e, 0x39, true, RAX, RCX);
+        op_rr(e, 0x39, true, ra, RCX);
+    } else {
+        op_rr(e, 0x39, true, ra, reg_of(e, b.v));       /* cmp a, b */
+    }
+}
+
+/*
+ * d = the low `size` bytes of rax, sign- or zero-extended, straight into
+ * d's cache register.
+ */
+static void set_from_rax(Emitter *e, int d, unsigned size, bool sign)
+{
+    int rd = cache_slot_for_write(e, d);
+
+    switch (size) {
+    case 1: case 2:
+        rex(e, sign, rd, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, (size == 1 ? 0xb6 : 0xb7) | (sign ? 8 : 0));
+        modrm_rr(e, rd, RAX);                           /* movzx/movsx d, al/ax */
+        break;
+    case 4:
+        if (sign) {
+            op_rr(e, 0x63, true, RAX, rd);              /* movsxd d, eax */
+        } else {
+            op_rr(e, 0x89, false, rd, RAX);             /* mov d32, eax */
+        }
+        break;
+    default:
+        op_rr(e, 0x89, true, rd, RAX);                  /* mov d, rax */
+        break;
     }
 }
 
@@ -375,7 +428,62 @@ static void emit_binop(Emitter *e, const IROp *op)
         [IR_ADD] = 0, [IR_SUB] = 5, [IR_AND] = 4, [IR_OR] = 1, [IR_XOR] = 6,
     };
     static const uint8_t shift_ext[] = { [IR_SHL] = 4, [IR_SHR] = 5, [IR_SAR] = 7 };
+    bool shift = op->opc == IR_SHL || op->opc == IR_SHR || op->opc == IR_SAR;
+    bool bimm = op->b.is_const && fits32(op->b.c);
 
+    /*
+     * Operands in cache registers: compute straight into d's register
+     * (LRU never evicts a or b for d: they were just used).  Shifts by a
+     * register need cl and keep the rax/rcx path below.
+     */
+    if (!op->a.is_const && (bimm || (!op->b.is_const && !shift))) {
+        int ra = reg_of(e, op->a.v), rb = bimm ? -1 : reg_of(e, op->b.v);
+        int rd = cache_slot_for_write(e, op->d);
+
+        if (rd == rb && rd != ra) {
+            if (op->opc == IR_SUB) {
+                op_rr(e, 0x89, true, RAX, ra);          /* mov rax, a */
+                op_rr(e, 0x29, w, RAX, rb);             /* sub rax, b */
+                op_rr(e, 0x89, true, rd, RAX);
+                rb = -2;                                /* done */
+            } else {
+                rb = ra;                                /* commutative: d = d op a */
+            }
+        } else if (op->opc == IR_MUL && bimm) {
+            rex(e, w, rd, 0, ra, false);
+            b1(e, 0x69);
+            modrm_rr(e, rd, ra);
+            b4(e, (uint32_t)op->b.c);                   /* imul d, a, imm32 */
+            rb = -2;
+        } else if (op->opc == IR_ADD && bimm && w && rd != ra) {
+            op_rm(e, 0x8d, true, rd, ra, (int32_t)op->b.c); /* lea d, [a + imm] */
+            rb = -2;
+        } else if (rd != ra) {
+            op_rr(e, 0x89, true, rd, ra);               /* mov d, a */
+        }
+        if (rb == -1 && shift) {
+            rex(e, w, 0, 0, rd, false);
+            b1(e, 0xc1);
+            modrm_rr(e, shift_ext[op->opc], rd);
+            b1(e, (uint8_t)(op->b.c & (w ? 63 : 31)));
+        } else if (rb == -1) {
+            rex(e, w, 0, 0, rd, false);
+            b1(e, 0x81);
+            modrm_rr(e, alu_ext[op->opc], rd);
+            b4(e, (uint32_t)op->b.c);
+        } else if (rb >= 0 && op->opc == IR_MUL) {
+            rex(e, w, rd, 0, rb, false);
+            b1(e, 0x0f);
+            b1(e, 0xaf);
+            modrm_rr(e, rd, rb);                        /* imul d, b */
+        } else if (rb >= 0) {
+            op_rr(e, alu_rr[op->opc], w, rd, rb);       /* op d, b */
+        }
+        if (!w) {
+            op_rr(e, 0x89, false, rd, rd);              /* mov d32, d32: zero-extend */
+        }
+        return;
+    }
     load_arg(e, RAX, op->a);
     switch (op->opc) {
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
@@ -836,12 +944,10 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
 {
     int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
 
-    load_arg(e, RSI, op->a);
-    if (op->imm) {
-        rex(e, true, 0, 0, RSI, false);
-        b1(e, 0x81);
-        modrm_rr(e, 0, RSI);
-        b4(e, (uint32_t)op->imm);                       /* add rsi, imm32 */
+    if (!op->a.is_const) {
+        op_rm(e, 0x8d, true, RSI, reg_of(e, op->a.v), (int32_t)op->imm); /* lea rsi, [a+imm] */
+    } else {
+        mov_ri(e, RSI, op->a.c + op->imm);
     }
     op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
     op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
@@ -925,13 +1031,84 @@ static void emit_ld(Emitter *e, const IROp *op)
     }
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
-    emit_extend(e, op->size, op->sign);
-    store_val(e, op->d, RAX);
+    set_from_rax(e, op->d, op->size, op->sign);
 }
 
+/* Byte offset of f-register r in the CPU struct. */
+static int32_t freg_off(const Emitter *e, unsigned r)
+{
+    return (int32_t)(e->f->fpr_off + r * 8);
+}
+
+/*
+ * Set the FS-dirty bits in the status word (two `or dword` with
+ * immediates, no register), once per straight-line run: helper calls
+ * and labels forget it.
+ */
+static void emit_fs_dirty(Emitter *e)
+{
+    uint64_t bits = e->f->fs_dirty;
+
+    if (e->fs_dirty_done) {
+        return;
+    }
+    for (int half = 0; half < 2; half++) {
+        uint32_t v = (uint32_t)(bits >> (32 * half));
+        if (v) {
+            b1(e, 0x81);
+            modrm_mem(e, 1, RBX, (int32_t)(e->f->fs_off + 4 * half));
+            b4(e, v);                                   /* or dword [status], v */
+        }
+    }
+    e->fs_dirty_done = true;
+}
+
+/* IR_GETF / IR_SETF: raw moves between f-registers and IR values. */
+static void emit_getf_setf(Emitter *e, const IROp *op)
+{
+    int r;
+
+    if (op->opc == IR_GETF) {
+        op_rm(e, 0x8b, true, cache_slot_for_write(e, op->d), RBX, freg_off(e, op->cond));
+        return;
+    }
+    if (op->a.is_const) {
+        mov_ri(e, RAX, op->a.c);
+        r = RAX;
+    } else {
+        r = reg_of(e, op->a.v);
+    }
+    op_rm(e, 0x89, true, r, RBX, freg_off(e, op->cond));   /* mov [f], a */
+    emit_fs_dirty(e);
+}
+
+/* IR_LDF: the load's value in rax (zero-extended) goes to the f-register. */
+static void emit_ldf(Emitter *e, const IROp *op)
+{
+    emit_tlb_lookup(e, op, false);
+    if (op->size == 4) {
+        b1(e, 0x8b); b1(e, 0x00);                       /* mov eax, [rax] */
+    } else {
+        b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00);          /* mov rax, [rax] */
+    }
+    e->stub[e->n_stubs].done_pos = e->pos;
+    e->n_stubs++;
+    if (op->size == 4) {
+        mov_ri(e, RCX, (int64_t)0xffffffff00000000ull);
+        op_rr(e, 0x09, true, RAX, RCX);                 /* or rax, rcx: NaN-box */
+    }
+    op_rm(e, 0x89, true, RAX, RBX, freg_off(e, op->cond));
+    emit_fs_dirty(e);
+}
+
+/* IR_ST / IR_STF: the value in r9, then the access. */
 static void emit_st(Emitter *e, const IROp *op)
 {
-    load_arg(e, R9, op->b);
+    if (op->opc == IR_STF) {
+        op_rm(e, 0x8b, true, R9, RBX, freg_off(e, op->cond));
+    } else {
+        load_arg(e, R9, op->b);
+    }
     emit_tlb_lookup(e, op, true);
     switch (op->size) {
     case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x08); break;        /* mov [rax], r9b */
@@ -959,7 +1136,7 @@ static void emit_stubs(Emitter *e)
         }
         set_cur_insn(e, op->insn);
         op_rr(e, 0x89, true, RDI, RBX);                 /* mov rdi, rbx */
-        if (op->opc == IR_LD) {
+        if (op->opc == IR_LD || op->opc == IR_LDF) {
             mov_ri(e, RDX, op->size);
             op_rm(e, 0x8b, false, RCX, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_load_slow);
@@ -1175,8 +1352,8 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             if (op->a.is_const) {
                 store_const(e, op->d, op->a.c);
             } else if (op->a.v != op->d) {
-                load_arg(e, RAX, op->a);
-                store_val(e, op->d, RAX);
+                int ra = reg_of(e, op->a.v);
+                op_rr(e, 0x89, true, cache_slot_for_write(e, op->d), ra);  /* mov d, a */
             }
             break;
         case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
@@ -1190,26 +1367,40 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             emit_extra(e, op);
             break;
         case IR_SETCOND:
-            load_arg(e, RAX, op->a);
-            emit_cmp(e, op->b);
+            emit_cmp_args(e, op->a, op->b);
             b1(e, 0x0f);
             b1(e, 0x90 | cond_cc(op->cond));
             modrm_rr(e, 0, RAX);                        /* setcc al */
-            b1(e, 0x0f);
-            b1(e, 0xb6);
-            modrm_rr(e, RAX, RAX);                      /* movzx eax, al */
-            store_val(e, op->d, RAX);
+            set_from_rax(e, op->d, 1, false);
             break;
-        case IR_EXT32S: case IR_EXT32U:
-            load_arg(e, RAX, op->a);
-            emit_extend(e, 4, op->opc == IR_EXT32S);
-            store_val(e, op->d, RAX);
+        case IR_EXT32S: case IR_EXT32U: {
+            int ra, rd;
+            if (op->a.is_const) {
+                load_arg(e, RAX, op->a);
+                emit_extend(e, 4, op->opc == IR_EXT32S);
+                store_val(e, op->d, RAX);
+                break;
+            }
+            ra = reg_of(e, op->a.v);
+            rd = cache_slot_for_write(e, op->d);
+            if (op->opc == IR_EXT32S) {
+                op_rr(e, 0x63, true, ra, rd);           /* movsxd d, a32 */
+            } else {
+                op_rr(e, 0x89, false, rd, ra);          /* mov d32, a32 */
+            }
             break;
+        }
         case IR_LD:
             emit_ld(e, op);
             break;
-        case IR_ST:
+        case IR_ST: case IR_STF:
             emit_st(e, op);
+            break;
+        case IR_LDF:
+            emit_ldf(e, op);
+            break;
+        case IR_GETF: case IR_SETF:
+            emit_getf_setf(e, op);
             break;
         case IR_BRCOND:
             cache_flush(e, true);   /* the target label starts with an empty cache */
@@ -1219,15 +1410,11 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
                 }
                 break;
             }
-            if (op->a.is_const) {
-                load_arg(e, RAX, op->a);
-            } else {
-                load_arg(e, RAX, op->a);
-            }
-            emit_cmp(e, op->b);
+            emit_cmp_args(e, op->a, op->b);
             jmp_label(e, cond_cc(op->cond), op->d);
             break;
         case IR_LABEL:
+            e->fs_dirty_done = false;
             cache_flush(e, true);
             for (int k = 0; k < NCACHE; k++) {
                 cache_drop(e, k);
@@ -1235,6 +1422,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             e->label_pos[op->d] = e->pos;
             break;
         case IR_CALL_INSN:
+            e->fs_dirty_done = false;
             /* The handler reads and writes guest registers in memory. */
             cache_flush(e, true);
             for (int k = 0; k < NCACHE; k++) {
@@ -1250,6 +1438,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             jmp_label(e, CC_NE, epilogue + 1);
             break;
         case IR_FPOP:
+            e->fs_dirty_done = false;
             emit_fpop(e, op, epilogue);
             break;
         case IR_EXIT:
