@@ -172,9 +172,10 @@ void ir_setf(IRFunc *f, unsigned freg, IRArg a)
     ir_fop(f, IR_SETF, freg)->a = a;
 }
 
-void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in)
+static void ir_fmem(IRFunc *f, IROpc opc, unsigned freg, IRArg addr, int64_t off,
+                    unsigned size, const TBInsn *in)
 {
-    IROp *op = ir_fop(f, IR_LDF, freg);
+    IROp *op = ir_fop(f, opc, freg);
 
     op->a = addr;
     op->imm = off;
@@ -182,14 +183,14 @@ void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, co
     op->insn = in;
 }
 
+void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in)
+{
+    ir_fmem(f, IR_LDF, freg, addr, off, size, in);
+}
+
 void ir_stf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in)
 {
-    IROp *op = ir_fop(f, IR_STF, freg);
-
-    op->a = addr;
-    op->imm = off;
-    op->size = (uint8_t)size;
-    op->insn = in;
+    ir_fmem(f, IR_STF, freg, addr, off, size, in);
 }
 
 bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b)

@@ -22,6 +22,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     void *exec;
     uint8_t *code;
     size_t len;
+    JITExits exits;
     unsigned before, after = 0;
 
     if (!cpu->cc->translate || !cpu->cc->translate(cpu, tb, f)) {
@@ -41,7 +42,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     if (!code) {
         return JIT_FULL;
     }
-    len = jit_backend_emit(f, code, JIT_TB_ROOM);
+    len = jit_backend_emit(f, code, JIT_TB_ROOM, &exits);
     jit_buffer_commit(len);
     if (len == 0) {
         tb->jit_failed = true;
@@ -49,6 +50,10 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
         return JIT_UNSUPPORTED;
     }
     tb->jit_code = exec;
+    for (unsigned i = 0; i < exits.n; i++) {
+        tb->jmp_off[i] = exits.off[i];
+        tb->jmp_pc[i] = exits.pc[i];
+    }
     jit_stats.code_bytes += len;
     jit_stats.ir_ops += before;
     jit_stats.ir_ops_removed += before - after;
@@ -62,6 +67,55 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
                      tb->n_insns, before, after, len);
     }
     return JIT_OK;
+}
+
+/* Take src's jump `slot` out of its destination's incoming list. */
+static void jmp_list_remove(TranslationBlock *src, int slot)
+{
+    uintptr_t me = (uintptr_t)src | (uintptr_t)slot;
+    uintptr_t *p = &src->jmp_dest[slot]->jmp_incoming;
+
+    while (*p) {
+        TranslationBlock *t = (TranslationBlock *)(*p & ~(uintptr_t)1);
+        if (*p == me) {
+            *p = src->jmp_next[slot];
+            return;
+        }
+        p = &t->jmp_next[*p & 1];
+    }
+}
+
+void jit_link(TranslationBlock *src, TranslationBlock *dst)
+{
+    _Static_assert(_Alignof(TranslationBlock) >= 2, "slot in the pointer's low bit");
+
+    for (int s = 0; s < 2; s++) {
+        if (src->jmp_off[s] && src->jmp_pc[s] == dst->pc && src->jmp_dest[s] != dst) {
+            if (src->jmp_dest[s]) {
+                jmp_list_remove(src, s);
+            }
+            jit_backend_patch_jump(src, s, dst);
+            src->jmp_dest[s] = dst;
+            src->jmp_next[s] = dst->jmp_incoming;
+            dst->jmp_incoming = (uintptr_t)src | (uintptr_t)s;
+        }
+    }
+}
+
+void jit_unlink_incoming(TranslationBlock *tb)
+{
+    uintptr_t p = tb->jmp_incoming;
+
+    tb->jmp_incoming = 0;
+    while (p) {
+        TranslationBlock *src = (TranslationBlock *)(p & ~(uintptr_t)1);
+        int s = (int)(p & 1);
+        p = src->jmp_next[s];
+        if (src->jmp_dest[s] == tb) {
+            jit_backend_patch_jump(src, s, NULL);
+            src->jmp_dest[s] = NULL;
+        }
+    }
 }
 
 void jit_flush(void)

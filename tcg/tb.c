@@ -81,6 +81,7 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
     for (; tb; tb = tb->page_next) {
         tb->invalid = true;
         tb_hash_remove(tb);
+        jit_unlink_incoming(tb);
         for (unsigned i = 0; i < m->nr_cpus; i++) {
             TranslationBlock **slot = &m->cpus[i]->jmp_cache[tb_jmp_cache_index(tb->pc)];
             if (*slot == tb) {
@@ -282,6 +283,9 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
             tb = prev->chain[i];
             if (prev->chain_pc[i] == pc && tb && !tb->invalid) {
                 tb_stats.chain_hits++;
+                if (prev->jit_code && tb->jit_code) {
+                    jit_link(prev, tb);
+                }
                 return tb;
             }
         }
@@ -292,6 +296,9 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
         int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
         prev->chain[slot] = tb;
         prev->chain_pc[slot] = pc;
+        if (prev->jit_code && tb->jit_code) {
+            jit_link(prev, tb);
+        }
     }
     return tb;
 }

@@ -34,6 +34,18 @@ typedef struct TranslationBlock {
     unsigned chain_next;            /* which slot to replace when both are taken */
     uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
     void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
+    /*
+     * Tier-2 direct jumps (tcg/jit.h): constant exit `slot` to
+     * guest-virtual jmp_pc[slot] is a jmp rel32 at byte jmp_off[slot] of
+     * jit_code (0: none), leading to jmp_dest[slot]'s code (NULL: to the
+     * dispatcher).  jmp_incoming lists the (TB | slot) jumping here,
+     * chained through their jmp_next[slot].
+     */
+    uint32_t jmp_off[2];
+    gva_t jmp_pc[2];
+    struct TranslationBlock *jmp_dest[2];
+    uintptr_t jmp_next[2];
+    uintptr_t jmp_incoming;
     bool jit_failed;                /* tier 2 cannot compile it: stay in tier 1 */
     struct TranslationBlock *hash_next;
     struct TranslationBlock *page_next;

@@ -1168,49 +1168,20 @@ static void emit_count(Emitter *e)
 }
 
 /*
- * A constant exit to pc: count, then jump straight into the successor
- * tier 1 linked into this TB's chain[] (same page and flags, so still
- * mapped the same), when both TBs are valid, the successor is compiled,
- * the chain budget lasts and no exit is requested.  Else leave.
+ * A constant exit to pc (already in cpu->pc): count, then, unless an
+ * exit is requested or the chain budget is spent, a jmp rel32 that
+ * jit_link patches to the successor's body (tcg/jit.h JITExits); until
+ * then it falls through to the epilogue.  Only the first two constant
+ * exits get one; others always leave.
  */
-static void emit_chain(Emitter *e, int64_t pc, int epilogue)
+static void emit_chain(Emitter *e, int64_t pc, int epilogue, JITExits *x)
 {
-    size_t miss0, found;
-
     emit_count(e);
     emit_stat(e, offsetof(CPUState, jit_chain_exits));
-    mov_ri(e, RAX, (int64_t)(uintptr_t)e->f->tb);
-    b1(e, 0x80);
-    modrm_mem(e, 7, RAX, offsetof(TranslationBlock, invalid));
-    b1(e, 0);                                           /* cmp byte [tb.invalid], 0 */
-    jmp_label(e, CC_NE, epilogue);
-    mov_ri(e, RCX, pc);
-    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[0]));
-    b1(e, 0x75);                                        /* jne miss0 (rel8) */
-    miss0 = e->pos;
-    b1(e, 0);
-    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[0]));
-    b1(e, 0xeb);                                        /* jmp found (rel8) */
-    found = e->pos;
-    b1(e, 0);
-    if (miss0 < e->room) {
-        e->buf[miss0] = (uint8_t)(e->pos - (miss0 + 1));
+    if (!x || x->n >= 2) {
+        jmp_label(e, -1, epilogue);
+        return;
     }
-    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[1]));
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[1]));
-    if (found < e->room) {
-        e->buf[found] = (uint8_t)(e->pos - (found + 1));
-    }
-    op_rr(e, 0x85, true, RDX, RDX);                     /* test rdx, rdx */
-    jmp_label(e, CC_E, epilogue);
-    b1(e, 0x80);
-    modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
-    b1(e, 0);
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
-    op_rr(e, 0x85, true, RAX, RAX);
-    jmp_label(e, CC_E, epilogue);
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
     b1(e, 0);                                           /* cmp dword [exit_request], 0 */
@@ -1219,13 +1190,25 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
     jmp_label(e, CC_E, epilogue);
     emit_stat(e, offsetof(CPUState, jit_chain_taken));
-    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
-    rex(e, true, 0, 0, RAX, false);
-    b1(e, 0x83);
-    modrm_rr(e, 0, RAX);
-    b1(e, PROLOGUE_LEN);                                /* add rax, PROLOGUE_LEN */
-    b1(e, 0xff);
-    b1(e, 0xe0);                                        /* jmp rax */
+    b1(e, 0xe9);
+    x->off[x->n] = (uint32_t)e->pos;
+    x->pc[x->n] = (gva_t)pc;
+    x->n++;
+    b4(e, 0);                                           /* jmp successor (unlinked: next) */
+    if (e->f->count_stats) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0xff);
+        modrm_mem(e, 1, RBX, offsetof(CPUState, jit_chain_taken)); /* not taken after all */
+    }
+    jmp_label(e, -1, epilogue);
+}
+
+void jit_backend_patch_jump(TranslationBlock *src, int slot, const TranslationBlock *dst)
+{
+    uint8_t *at = (uint8_t *)src->jit_code + src->jmp_off[slot];
+    const uint8_t *target = dst ? (const uint8_t *)dst->jit_code + PROLOGUE_LEN : at + 4;
+
+    jit_buffer_write4(at, (uint32_t)(target - (at + 4)));
 }
 
 /* shr/shl (ext 5/4) r64, imm8 */
@@ -1298,7 +1281,6 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     op_rr(e, 0x85, true, RAX, RAX);
     jmp_label(e, CC_E, epilogue);
     emit_stat(e, offsetof(CPUState, jit_jc_hits));
-    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
     rex(e, true, 0, 0, RAX, false);
     b1(e, 0x83);
     modrm_rr(e, 0, RAX);
@@ -1307,7 +1289,7 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
-size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
+size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *exits)
 {
     static Emitter em;      /* large; compilation runs on the one vCPU thread */
     Emitter *e = &em;
@@ -1340,6 +1322,14 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
     b4(e, JIT_CHAIN_BUDGET);                            /* mov dword [budget], N */
     if (e->pos != PROLOGUE_LEN) {
         return 0;
+    }
+    /* The body (also entered by chained predecessors) starts by naming its TB. */
+    if (f->tb) {
+        mov_ri(e, RAX, (int64_t)(uintptr_t)f->tb);
+        op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_tb));
+    }
+    if (exits) {
+        exits->n = 0;
     }
 
     for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
@@ -1454,7 +1444,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
                 op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
             }
             if (op->a.is_const && f->tb) {
-                emit_chain(e, op->a.c, epilogue);
+                emit_chain(e, op->a.c, epilogue, exits);
             } else if (!op->a.is_const && f->tb) {
                 emit_lookup_goto(e, epilogue);
             } else {

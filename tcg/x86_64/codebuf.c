@@ -8,6 +8,7 @@
  * the executable one.  Without memfd, falls back to one mapping switched
  * with mprotect.
  */
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -73,6 +74,19 @@ void jit_buffer_commit(size_t used)
 void jit_buffer_reset(void)
 {
     buf_used = 0;
+}
+
+void jit_buffer_write4(void *exec_at, uint32_t v)
+{
+    uint8_t *at = buf_rw + ((uint8_t *)exec_at - buf_rx);
+
+    if (buf_mprotect) {
+        mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_WRITE);
+    }
+    memcpy(at, &v, 4);
+    if (buf_mprotect) {
+        mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_EXEC);
+    }
 }
 
 size_t jit_buffer_used(void)

@@ -80,7 +80,7 @@ static void run(IRFunc *f, bool optimize)
     if (optimize) {
         ir_optimize(f);
     }
-    len = jit_backend_emit(f, code, 1 << 16);
+    len = jit_backend_emit(f, code, 1 << 16, NULL);
     assert_true(len > 0);
     jit_buffer_commit(len);
     tb->jit_code = exec;
