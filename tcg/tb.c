@@ -19,7 +19,8 @@
 #define TB_HASH_BITS 16
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
 #define TB_ARENA_SIZE (64u << 20)
-#define TB_MAX_BYTES (sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn))
+/* A TB with its instructions, and room for a two-page TB's alias. */
+#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + 32)
 
 /* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
 static TranslationBlock *tb_hash[TB_HASH_SIZE];
@@ -54,11 +55,6 @@ void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr)
            TB_JMP_GROUP * sizeof(cpu->jmp_cache[0]));
 }
 
-static PageDesc *tb_page(TranslationBlock *tb)
-{
-    return &tb->mr->pages[(tb->phys_pc - tb->mr->base) >> PAGE_BITS];
-}
-
 static void tb_hash_remove(TranslationBlock *tb)
 {
     TranslationBlock **p = &tb_hash[tb_hash_index(tb->phys_pc, tb->pc, tb->flags)];
@@ -74,11 +70,16 @@ static void tb_hash_remove(TranslationBlock *tb)
 void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr)
 {
     PageDesc *pd = &mr->pages[(page_addr - mr->base) >> PAGE_BITS];
-    TranslationBlock *tb = pd->first_tb;
+    TranslationBlock *entry = pd->first_tb, *next;
     Machine *m = machine_from_as(as);
 
     pd->first_tb = NULL;
-    for (; tb; tb = tb->page_next) {
+    for (; entry; entry = next) {
+        TranslationBlock *tb = entry->alias_of ? entry->alias_of : entry;
+        next = entry->page_next;
+        if (tb->invalid) {
+            continue;           /* already dropped through its other page */
+        }
         tb->invalid = true;
         tb_hash_remove(tb);
         jit_unlink_incoming(tb);
@@ -118,8 +119,11 @@ static int tb_fallthrough(CPUState *cpu, const TBInsn *in)
     return 1;
 }
 
-/* Host bytes of a 32-bit instruction whose upper half is on the next page. */
-static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t buf[4])
+/*
+ * Host bytes of a 32-bit instruction whose upper half is on the next
+ * page; returns that page's guest-physical address.
+ */
+static gpa_t fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t buf[4])
 {
     gpa_t phys2 = tlb_translate_code(cpu, pc + 2);
     const uint8_t *hi = memory_host_ptr(cpu->as, phys2, 2);
@@ -129,6 +133,22 @@ static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t
     }
     memcpy(buf, lo, 2);
     memcpy(buf + 2, hi, 2);
+    return phys2 & PAGE_MASK;
+}
+
+/* Put tb on the TB list of the physical page at paddr (in mr), write-protecting it. */
+static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr)
+{
+    PageDesc *pd = &mr->pages[(paddr - mr->base) >> PAGE_BITS];
+
+    if (!pd->first_tb) {
+        Machine *m = cpu->machine;
+        for (unsigned i = 0; i < m->nr_cpus; i++) {
+            tlb_set_notdirty(m->cpus[i], paddr & PAGE_MASK);
+        }
+    }
+    tb->page_next = pd->first_tb;
+    pd->first_tb = tb;
 }
 
 /*
@@ -178,9 +198,9 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
                 break;          /* the next instruction straddles: a TB of its own */
             }
             uint8_t buf[4];
-            fetch_straddling(cpu, pc, host, buf);
+            tb->phys_pc2 = fetch_straddling(cpu, pc, host, buf);
+            tb->two_pages = true;
             len = cpu->cc->decode(cpu, in, buf, 4, pc, flags);
-            tb->cacheable = false;
         }
         n++;
         off += len;
@@ -202,7 +222,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         n++;
         tb->jit_failed = true;  /* tier 2 knows nothing of the stop entry */
     } else {
-        tb->chainable = tb->cacheable &&
+        tb->chainable = tb->cacheable && !tb->two_pages &&
                         (tb->insns[n - 1].flags & (TBI_END | TBI_JUMP)) != TBI_END;
     }
     if (!bp_stop && !(tb->insns[n - 1].flags & TBI_END)) {
@@ -218,16 +238,17 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     cpu->tb_translated++;
 
     if (tb->cacheable) {
-        PageDesc *pd = tb_page(tb);
         unsigned h = tb_hash_index(phys_pc, pc, flags);
-        if (!pd->first_tb) {
-            Machine *m = cpu->machine;
-            for (unsigned i = 0; i < m->nr_cpus; i++) {
-                tlb_set_notdirty(m->cpus[i], phys_pc & PAGE_MASK);
-            }
+        MemoryRegion *mr2 = tb->two_pages ? memory_find(cpu->as, tb->phys_pc2) : NULL;
+        tb_page_add(cpu, tb, mr, phys_pc);
+        if (mr2 && mr2->host) {
+            TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
+            tb_arena_used += (sizeof(*alias) + 15) & ~(size_t)15;
+            memset(alias, 0, sizeof(*alias));
+            alias->alias_of = tb;
+            alias->invalid = true;
+            tb_page_add(cpu, alias, mr2, tb->phys_pc2);
         }
-        tb->page_next = pd->first_tb;
-        pd->first_tb = tb;
         tb->hash_next = tb_hash[h];
         tb_hash[h] = tb;
     }
@@ -261,7 +282,9 @@ TranslationBlock *tb_find(CPUState *cpu)
     phys_pc = tlb_translate_code(cpu, pc);
     tb_stats.hash_lookups++;
     for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
-        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags) {
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags &&
+            (!tb->two_pages ||
+             (tlb_translate_code(cpu, pc + 2) & PAGE_MASK) == tb->phys_pc2)) {
             *slot = tb;
             return tb;
         }
@@ -291,7 +314,7 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
         }
     }
     tb = tb_find(cpu);
-    if (prev && prev->chainable && !prev->invalid && tb->cacheable &&
+    if (prev && prev->chainable && !prev->invalid && tb->cacheable && !tb->two_pages &&
         tb->flags == prev->flags && ((tb->pc ^ prev->pc) & PAGE_MASK) == 0) {
         int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
         prev->chain[slot] = tb;

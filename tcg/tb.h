@@ -22,7 +22,16 @@ typedef struct TranslationBlock {
     uint32_t n_insns;               /* guest instructions (the final TBInsn may be synthetic) */
     uint32_t size;                  /* guest code bytes */
     bool invalid;                   /* unlinked: never entered again */
-    bool cacheable;                 /* false: spans two pages, run once and dropped */
+    bool cacheable;                 /* false: a debugger single step, run once and dropped */
+    /*
+     * One instruction straddling into the next virtual page, whose
+     * physical page is phys_pc2: found only while that page still maps
+     * there, never a chaining target, and listed on that page too
+     * through an alias entry (alias_of: the real TB).
+     */
+    bool two_pages;
+    gpa_t phys_pc2;
+    struct TranslationBlock *alias_of;
     bool chainable;                 /* ends in a jump or falls through: successors may be linked */
     /*
      * Tier-1 chaining: up to two successors on the same guest-virtual

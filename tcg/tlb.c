@@ -322,6 +322,7 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
     gva_t page = vaddr & PAGE_MASK;
 
     tb_jmp_cache_clear_page(cpu, vaddr);
+    tb_jmp_cache_clear_page(cpu, vaddr - PAGE_SIZE);  /* TBs straddling into the page */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||

@@ -118,5 +118,22 @@ else
     bad jit-stats-counters-relate "build or run failed: $(tail -1 "$out/jit-stats.err")"
 fi
 
+# A TB whose instruction straddles two pages is translated once, in every tier.
+if riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -Wl,--build-id=none \
+        -T tests/diff/link.ld -o "$out/straddle.elf" tests/cli/straddle.S; then
+    for tier in interp jit; do
+        if "$vm" --arch riscv64 --bios none --kernel "$out/straddle.elf" --accel "tier=$tier" \
+                --jit-stats >/dev/null 2>"$out/straddle.err"; then
+            n=$(sed -n 's/.*TBs translated: \([0-9]*\) .*/\1/p' "$out/straddle.err")
+            if [ -n "$n" ] && [ "$n" -lt 100 ]; then ok "straddling-tb-cached-$tier"; else
+                bad "straddling-tb-cached-$tier" "${n:-no} TBs translated for 20000 iterations"; fi
+        else
+            bad "straddling-tb-cached-$tier" "run failed: $(tail -1 "$out/straddle.err")"
+        fi
+    done
+else
+    bad straddling-tb-cached "build failed"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
