@@ -20,6 +20,7 @@ void ir_init(IRFunc *f)
     f->tb = NULL;
     f->n_insns = 0;
     f->count_stats = false;
+    f->mmu_idx = -1;
 }
 
 int ir_new_temp(IRFunc *f)

@@ -103,6 +103,7 @@ typedef struct IRFunc {
     bool overflow;                      /* too many ops/temps: do not compile */
     uint32_t global_off[IR_NB_GLOBALS]; /* byte offset of each guest register in the CPU */
     uint32_t mmu_idx_off;               /* byte offset of the int data MMU index */
+    int mmu_idx;                        /* that index when fixed for the TB, else -1 */
     int zero_global;                    /* a global that always reads 0 (x0), or -1 */
     int sink_global;                    /* a global whose writes are dead (x0 sink), or -1 */
     /*

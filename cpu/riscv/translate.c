@@ -358,6 +358,7 @@ bool riscv_translate(CPUState *cs, TranslationBlock *tb, IRFunc *f)
         f->global_off[i] = offsetof(RISCVCPU, gpr) + i * sizeof(uint64_t);
     }
     f->mmu_idx_off = offsetof(RISCVCPU, data_mmu_idx);
+    f->mmu_idx = (tb->flags >> TB_FLAG_MMU_SHIFT) & 3;
     f->zero_global = 0;
     f->sink_global = 32;
     f->fpr_off = offsetof(RISCVCPU, fpr);

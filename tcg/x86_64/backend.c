@@ -943,19 +943,26 @@ static void emit_extra(Emitter *e, const IROp *op)
 static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
 {
     int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
+    int idx = e->f->mmu_idx < NB_MMU_MODES ? e->f->mmu_idx : -1;
 
     if (!op->a.is_const) {
         op_rm(e, 0x8d, true, RSI, reg_of(e, op->a.v), (int32_t)op->imm); /* lea rsi, [a+imm] */
     } else {
         mov_ri(e, RSI, op->a.c + op->imm);
     }
-    op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
+    if (idx < 0) {
+        op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
+    }
     op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
     rex(e, true, 0, 0, RCX, false);
     b1(e, 0xc1);
     modrm_rr(e, 5, RCX);
     b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
-    op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_mask)); /* and rcx, [mask] */
+    if (idx < 0) {
+        op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_mask)); /* and rcx, [mask] */
+    } else {
+        op_rm(e, 0x23, true, RCX, RBX, offsetof(CPUState, tlb_mask) + 8 * idx);
+    }
     _Static_assert(sizeof(TLBEntry) == 48, "TLBEntry index arithmetic");
     rex(e, true, RCX, RCX, RCX, false);
     b1(e, 0x8d);
@@ -965,7 +972,11 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0xc1);
     modrm_rr(e, 4, RCX);
     b1(e, 4);                                           /* shl rcx, 4 */
-    op_rm_idx8(e, 0x03, RCX, RBX, RAX, offsetof(CPUState, tlb)); /* add rcx, [table] */
+    if (idx < 0) {
+        op_rm_idx8(e, 0x03, RCX, RBX, RAX, offsetof(CPUState, tlb)); /* add rcx, [table] */
+    } else {
+        op_rm(e, 0x03, true, RCX, RBX, offsetof(CPUState, tlb) + 8 * idx);
+    }
     /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
     op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);       /* lea rdi, [rsi + size-1] */
     rex(e, true, 0, 0, RDI, false);
