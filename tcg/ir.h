@@ -72,6 +72,7 @@ typedef enum IROpc {
 typedef enum IRFpOp {
     IR_FP_ADD, IR_FP_SUB, IR_FP_MUL, IR_FP_DIV, IR_FP_SQRT,    /* fd = rs1 op rs2 */
     IR_FP_EQ, IR_FP_LT, IR_FP_LE,                              /* xd = rs1 cmp rs2 */
+    IR_FP_CVT_W, IR_FP_CVT_L,   /* xd = rs1 truncated to int32 (sign-extended) / int64: RTZ only */
 } IRFpOp;
 
 typedef enum IRCond { IR_EQ, IR_NE, IR_LT, IR_GE, IR_LTU, IR_GEU } IRCond;

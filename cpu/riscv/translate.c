@@ -336,6 +336,14 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     FP_CASE(flt, IR_FP_LT)
     FP_CASE(fle, IR_FP_LE)
 #undef FP_CASE
+    case RISCV_OP_fcvt_w_s: case RISCV_OP_fcvt_l_s: case RISCV_OP_fcvt_w_d: case RISCV_OP_fcvt_l_d:
+        if (in->rm != FPU_RTZ) {
+            break;
+        }
+        ir_fpop(f, in->op == RISCV_OP_fcvt_w_s || in->op == RISCV_OP_fcvt_w_d ? IR_FP_CVT_W
+                                                                            : IR_FP_CVT_L,
+                in->op == RISCV_OP_fcvt_w_s || in->op == RISCV_OP_fcvt_l_s, in);
+        return false;
     default:
         break;
     }

@@ -719,6 +719,58 @@ static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, in
  * to be written back (for the slow path, the tier-1 handler) and, for
  * compares, rd's entry dropped.
  */
+static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
+                         int epilogue);
+static void emit_fs_dirty(Emitter *e);
+
+/*
+ * fcvt.w/l.s/d with static RTZ (a C cast): cvtts{s,d}2si truncates
+ * whatever MXCSR says.  Its "integer indefinite" answer (NaN, out of
+ * range, or exactly the minimum) goes to the handler; otherwise the
+ * result is exact, or inexact (NX) when converting it back differs.
+ */
+static void emit_fcvt_rtz(Emitter *e, const IROp *op, int epilogue)
+{
+    const TBInsn *in = op->insn;
+    bool single = op->w32, wide = op->cond == IR_FP_CVT_L;
+    uint8_t pfx = single ? 0xf3 : 0xf2;
+    size_t slow[2], exact;
+    int n_slow = 0;
+
+    cache_flush(e, true);
+    if (e->val_reg[in->rd] >= 0) {
+        cache_drop(e, e->val_reg[in->rd]);
+    }
+    fp_load(e, 0, in->rs1, single, slow, &n_slow);
+    b1(e, pfx);
+    rex(e, wide, RAX, 0, 0, false);
+    b1(e, 0x0f);
+    b1(e, 0x2c);
+    modrm_rr(e, RAX, 0);                                /* cvtts?2si rax/eax, xmm0 */
+    mov_ri(e, RCX, wide ? INT64_MIN : (int64_t)0x80000000u);
+    op_rr(e, 0x39, wide, RAX, RCX);                     /* cmp rax, indefinite */
+    slow[n_slow++] = jcc32(e, CC_E);
+    b1(e, pfx);
+    rex(e, wide, 1, 0, RAX, false);
+    b1(e, 0x0f);
+    b1(e, 0x2a);
+    modrm_rr(e, 1, RAX);                                /* cvtsi2s? xmm1, rax/eax */
+    sse_rr(e, single ? 0 : 0x66, 0x2e, 0, 1);           /* ucomis? xmm0, xmm1 */
+    exact = jmp8(e, CC_E);
+    b1(e, 0x83);
+    modrm_mem(e, 1, RBX, (int32_t)e->f->fflags_off);
+    b1(e, 1);                                           /* or dword [fflags], NX */
+    e->fs_dirty_done = false;
+    emit_fs_dirty(e);
+    land8(e, exact);
+    e->fs_dirty_done = false;   /* set on one path only */
+    if (!wide) {
+        op_rr(e, 0x63, true, RAX, RAX);                 /* movsxd rax, eax */
+    }
+    op_rm(e, 0x89, true, RAX, RBX, (int32_t)e->f->global_off[in->rd]);
+    emit_fp_slow(e, in, slow, n_slow, epilogue);
+}
+
 static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
 {
     /*
@@ -733,9 +785,13 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     int kind = op->cond;
     bool single = op->w32, cmp = kind >= IR_FP_EQ;
     uint8_t pfx = single ? 0xf3 : 0xf2;
-    size_t slow[4], done, skip;
+    size_t slow[4], skip;
     int n_slow = 0;
 
+    if (kind >= IR_FP_CVT_W) {
+        emit_fcvt_rtz(e, op, epilogue);
+        return;
+    }
     cache_flush(e, true);
     if (cmp && e->val_reg[in->rd] >= 0) {
         cache_drop(e, e->val_reg[in->rd]);
@@ -842,8 +898,19 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     if (cmp) {
         land8(e, skip);
     }
-    done = jcc32(e, -1);
-    /* Slow path: the tier-1 handler (the cache is written back; it keeps callee-saved regs). */
+    emit_fp_slow(e, in, slow, n_slow, epilogue);
+}
+
+/*
+ * The end of an IR_FPOP's fast path and its slow path: the tier-1
+ * handler, reached from the n_slow jumps in slow[] (the cache is written
+ * back; the handler keeps callee-saved registers).
+ */
+static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
+                         int epilogue)
+{
+    size_t done = jcc32(e, -1);
+
     for (int i = 0; i < n_slow; i++) {
         land32(e, slow[i]);
     }
