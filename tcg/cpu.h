@@ -160,8 +160,9 @@ struct CPUState {
      * --jit-stats: bumped by compiled code only when the option is on (the
      * code without it has no counting instructions).  Inline TLB lookups
      * and those that went to the slow path (miss, MMIO, code page, page
-     * crossing); direct exits and those chained straight into the next
-     * TB; computed exits and those found in the jump cache inline.
+     * crossing); direct exits within the page and those chained straight
+     * into the next TB; computed exits and exits to another page, and
+     * those found in the jump cache inline.
      */
     uint64_t jit_tlb_lookups, jit_tlb_slow;
     uint64_t jit_chain_exits, jit_chain_taken, jit_jc_lookups, jit_jc_hits;

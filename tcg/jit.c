@@ -172,7 +172,8 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
             sum.jit_tlb_lookups - sum.jit_tlb_slow,
             pct(sum.jit_tlb_lookups - sum.jit_tlb_slow, sum.jit_tlb_lookups), sum.jit_tlb_slow);
     fprintf(fp, "jit-stats: compiled exits (all harts): %" PRIu64 " direct, %" PRIu64
-            " chained (%.1f%%); %" PRIu64 " computed, %" PRIu64 " jump cache hits (%.1f%%)\n",
+            " chained (%.1f%%); %" PRIu64 " computed or to another page, %" PRIu64
+            " jump cache hits (%.1f%%)\n",
             sum.jit_chain_exits, sum.jit_chain_taken,
             pct(sum.jit_chain_taken, sum.jit_chain_exits), sum.jit_jc_lookups, sum.jit_jc_hits,
             pct(sum.jit_jc_hits, sum.jit_jc_lookups));

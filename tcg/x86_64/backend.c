@@ -1521,9 +1521,13 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
                 cache_flush(e, false);  /* guest registers back in the CPU struct */
                 op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
             }
-            if (op->a.is_const && f->tb) {
+            if (op->a.is_const && f->tb && !(((uint64_t)op->a.c ^ f->tb->pc) & PAGE_MASK)) {
                 emit_chain(e, op->a.c, epilogue, exits);
-            } else if (!op->a.is_const && f->tb) {
+            } else if (f->tb) {
+                /* Computed, or to another page (never chained): the jump cache. */
+                if (op->a.is_const) {
+                    mov_ri(e, RAX, op->a.c);
+                }
                 emit_lookup_goto(e, epilogue);
             } else {
                 jmp_label(e, -1, epilogue + 1);
