@@ -178,9 +178,11 @@ bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);
 bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out);
 
 /*
- * tcg/opt.c: constant folding and propagation, copy propagation of
- * temporaries, dead-code elimination of temporaries and of writes to the
- * sink global.  Keeps the semantics exactly, including fault points.
+ * tcg/opt.c: constant folding and propagation, dead-code elimination of
+ * temporaries and of writes to the sink global.  Keeps the semantics
+ * exactly, including fault points.  Copies are not propagated (yet);
+ * redundant guest-register loads and stores within a TB are removed by
+ * the back end's register cache.
  */
 void ir_optimize(IRFunc *f);
 
