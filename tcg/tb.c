@@ -16,9 +16,9 @@
 #include "util/error.h"
 #include "util/trace.h"
 
-#define TB_HASH_BITS 16
+#define TB_HASH_BITS 20
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define TB_ARENA_SIZE (64u << 20)
+#define TB_ARENA_SIZE (256u << 20)
 /* A TB with its instructions, and room for a two-page TB's alias. */
 #define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + 32)
 

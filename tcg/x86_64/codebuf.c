@@ -15,7 +15,7 @@
 #include "tcg/jit.h"
 #include "util/error.h"
 
-#define JIT_BUFFER_SIZE (64u << 20)
+#define JIT_BUFFER_SIZE (256u << 20)
 
 /* Process-wide: one code cache for all vCPUs, as the TB cache. */
 static uint8_t *buf_rw, *buf_rx;
