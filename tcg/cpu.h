@@ -153,7 +153,13 @@ struct CPUState {
      * current window and when that window began (host ns).
      */
     struct TLBUse { size_t used, window_max; int64_t window_start; } tlb_use[NB_MMU_MODES];
-    struct TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
+    /*
+     * Jump cache (tcg/tb.h): an entry is current while its epoch equals
+     * jmp_cache_epoch, which every TLB flush advances; a stale entry is
+     * revalidated against the code mapping by tb_find.
+     */
+    struct { struct TranslationBlock *tb; uint64_t epoch; } jmp_cache[TB_JMP_CACHE_SIZE];
+    uint64_t jmp_cache_epoch;
     /* Statistics. */
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
     /*

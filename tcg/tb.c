@@ -49,12 +49,6 @@ void tb_jmp_cache_clear(CPUState *cpu)
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
-void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr)
-{
-    memset(&cpu->jmp_cache[tb_jmp_cache_index(vaddr & PAGE_MASK) & ~(TB_JMP_GROUP - 1)], 0,
-           TB_JMP_GROUP * sizeof(cpu->jmp_cache[0]));
-}
-
 static void tb_hash_remove(TranslationBlock *tb)
 {
     TranslationBlock **p = &tb_hash[tb_hash_index(tb->phys_pc, tb->pc, tb->flags)];
@@ -84,9 +78,9 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
         tb_hash_remove(tb);
         jit_unlink_incoming(tb);
         for (unsigned i = 0; i < m->nr_cpus; i++) {
-            TranslationBlock **slot = &m->cpus[i]->jmp_cache[tb_jmp_cache_index(tb->pc)];
-            if (*slot == tb) {
-                *slot = NULL;
+            CPUState *c = m->cpus[i];
+            if (c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb == tb) {
+                c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb = NULL;
             }
         }
         tb_stats.invalidated++;
@@ -259,39 +253,56 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     return tb;
 }
 
+/* The code at pc is still on tb's physical page(s): translate (may raise) and compare. */
+static bool tb_still_mapped(CPUState *cpu, const TranslationBlock *tb, gpa_t phys_pc)
+{
+    return phys_pc == tb->phys_pc &&
+           (!tb->two_pages || (tlb_translate_code(cpu, tb->pc + 2) & PAGE_MASK) == tb->phys_pc2);
+}
+
 TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
     uint32_t flags = cpu->cc->tb_flags(cpu);
-    TranslationBlock **slot = &cpu->jmp_cache[tb_jmp_cache_index(pc)];
-    TranslationBlock *tb = *slot;
+    unsigned idx = tb_jmp_cache_index(pc);
+    TranslationBlock *tb = cpu->jmp_cache[idx].tb;
     gpa_t phys_pc;
 
     if (unlikely(cpu->machine->debug_single_step)) {
         return tb_gen_code(cpu, pc, tlb_translate_code(cpu, pc), flags, true);
     }
     /*
-     * A hit is still mapped the same way: every TLB flush (satp writes,
-     * sfence.vma, PMP changes) drops the jump cache entries it concerns,
-     * as the mapping may only change for this hart after one.
+     * A current entry is still mapped the same way: every TLB flush
+     * (satp writes, sfence.vma, PMP changes) makes the entries stale, as
+     * the mapping may only change for this hart after one.  A stale
+     * entry is checked against the mapping and made current again.
      */
     if (likely(tb && tb->pc == pc && tb->flags == flags)) {
-        tb_stats.jmp_cache_hits++;
-        return tb;
-    }
-    phys_pc = tlb_translate_code(cpu, pc);
-    tb_stats.hash_lookups++;
-    for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
-        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags &&
-            (!tb->two_pages ||
-             (tlb_translate_code(cpu, pc + 2) & PAGE_MASK) == tb->phys_pc2)) {
-            *slot = tb;
+        if (likely(cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch)) {
+            tb_stats.jmp_cache_hits++;
             return tb;
         }
+        phys_pc = tlb_translate_code(cpu, pc);
+        if (tb_still_mapped(cpu, tb, phys_pc)) {
+            cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
+            tb_stats.jmp_cache_hits++;
+            return tb;
+        }
+    } else {
+        phys_pc = tlb_translate_code(cpu, pc);
     }
-    tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
+    tb_stats.hash_lookups++;
+    for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->pc == pc && tb->flags == flags && tb_still_mapped(cpu, tb, phys_pc)) {
+            break;
+        }
+    }
+    if (!tb) {
+        tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
+    }
     if (tb->cacheable) {
-        *slot = tb;
+        cpu->jmp_cache[idx].tb = tb;
+        cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
     }
     return tb;
 }

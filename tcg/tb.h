@@ -3,9 +3,9 @@
  * Translation blocks (DESIGN.md §3): a straight-line run of guest
  * instructions, pre-decoded for tier 1.  A TB is keyed by its
  * guest-physical pc, its guest-virtual pc and the ISA's translation
- * flags; found through the per-vCPU jump cache (keyed by virtual pc and
- * flushed with the TLB, so an entry is valid until sfence.vma, satp or
- * PMP changes the mapping), then a global hash table; and linked into the page descriptor of the physical page its
+ * flags; found through the per-vCPU jump cache (keyed by virtual pc; a
+ * TLB flush makes its entries stale, and tb_find checks a stale one
+ * against the code mapping), then a global hash table; and linked into the page descriptor of the physical page its
  * code lives on, so a store to that page can invalidate it.
  */
 #ifndef VM_TCG_TB_H
@@ -78,25 +78,16 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
 void tb_flush(CPUState *cpu);
 
 /*
- * Jump cache index of a virtual pc: the low bits of the page number pick
- * a group of TB_JMP_GROUP entries, so one page's TBs can be dropped
- * together (tb_jmp_cache_clear_page); a hash of the offset in the page
- * (instructions are 2-byte aligned) picks the entry in the group.  The
- * JIT's lookup-and-goto emits the same computation.
+ * Jump cache index: a hash of the virtual pc (instructions are 2-byte
+ * aligned).  The JIT's lookup-and-goto emits the same computation.
  */
-#define TB_JMP_GROUP_BITS 6
-#define TB_JMP_GROUP (1u << TB_JMP_GROUP_BITS)
 static inline unsigned tb_jmp_cache_index(gva_t pc)
 {
-    unsigned group = (pc >> PAGE_BITS) & ((TB_JMP_CACHE_SIZE >> TB_JMP_GROUP_BITS) - 1);
-
-    return group << TB_JMP_GROUP_BITS | (((pc >> 1) ^ (pc >> 7)) & (TB_JMP_GROUP - 1));
+    return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
 }
 
-/* Empty the jump cache (TB flush, vCPU creation, TLB flush). */
+/* Empty the jump cache (TB flush, vCPU creation). */
 void tb_jmp_cache_clear(CPUState *cpu);
-/* Drop the jump cache entries that may hold TBs of the virtual page of vaddr. */
-void tb_jmp_cache_clear_page(CPUState *cpu, gva_t vaddr);
 
 /*
  * The TB to run after `prev` for the current cpu->pc: a linked successor

@@ -296,7 +296,7 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
 {
     int64_t now = clock_host_ns();
 
-    tb_jmp_cache_clear(cpu);    /* validated only by these flushes (tb_find) */
+    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         if (!(mmu_idx_mask & (1u << m))) {
             continue;
@@ -321,8 +321,7 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
 {
     gva_t page = vaddr & PAGE_MASK;
 
-    tb_jmp_cache_clear_page(cpu, vaddr);
-    tb_jmp_cache_clear_page(cpu, vaddr - PAGE_SIZE);  /* TBs straddling into the page */
+    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||

@@ -1310,9 +1310,10 @@ static void and_ri32(Emitter *e, int r, uint32_t v)
 /*
  * A computed exit (rax = the new pc, already in cpu->pc): count, then
  * look the target up in cpu->jmp_cache and jump straight into it when it
- * is compiled, valid and has this TB's pc and flags (the jump cache is
- * flushed with the TLB, so the mapping is the one it was found with; see
- * tb_find), and the chain budget lasts and no exit is requested.  Else
+ * is compiled, valid and has this TB's pc and flags, and the entry is
+ * current (no TLB flush since tb_find made it, so the mapping is the one
+ * it was found with), and the chain budget lasts and no exit is
+ * requested.  Else
  * leave.  The emitted code computes tb_jmp_cache_index() (tcg/tb.h).
  */
 static void emit_lookup_goto(Emitter *e, int epilogue)
@@ -1326,23 +1327,19 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0xff);
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
     jmp_label(e, CC_E, epilogue);
-    /* rcx = ((pc >> 1) ^ (pc >> 7)) & (GROUP-1) | ((pc >> PAGE_BITS) & (groups-1)) << G */
+    /* rcx = ((pc >> 1) ^ (pc >> 15)) & (TB_JMP_CACHE_SIZE - 1) */
     op_rr(e, 0x89, true, RCX, RAX);
     shift_ri(e, 5, RCX, 1);
     op_rr(e, 0x89, true, RDX, RAX);
-    shift_ri(e, 5, RDX, 7);
+    shift_ri(e, 5, RDX, 1 + TB_JMP_CACHE_BITS);
     op_rr(e, 0x31, true, RCX, RDX);                     /* xor rcx, rdx */
-    and_ri32(e, RCX, TB_JMP_GROUP - 1);
-    op_rr(e, 0x89, true, RDX, RAX);
-    shift_ri(e, 5, RDX, PAGE_BITS);
-    and_ri32(e, RDX, (TB_JMP_CACHE_SIZE >> TB_JMP_GROUP_BITS) - 1);
-    shift_ri(e, 4, RDX, TB_JMP_GROUP_BITS);
-    op_rr(e, 0x09, true, RCX, RDX);                     /* or rcx, rdx */
-    rex(e, true, RDX, RCX, RBX, false);
-    b1(e, 0x8b);
-    b1(e, 0x84 | (RDX << 3));
-    b1(e, (3 << 6) | ((RCX & 7) << 3) | RBX);
-    b4(e, offsetof(CPUState, jmp_cache));               /* mov rdx, [rbx + rcx*8 + jc] */
+    and_ri32(e, RCX, TB_JMP_CACHE_SIZE - 1);
+    _Static_assert(sizeof(((CPUState *)0)->jmp_cache[0]) == 16, "jump cache entry size");
+    op_rr(e, 0x01, true, RCX, RCX);                     /* add rcx, rcx: entries of 2 words */
+    op_rm_idx8(e, 0x8b, RSI, RBX, RCX, offsetof(CPUState, jmp_cache[0].epoch));
+    op_rm(e, 0x3b, true, RSI, RBX, offsetof(CPUState, jmp_cache_epoch));
+    jmp_label(e, CC_NE, epilogue);                      /* a stale entry: tb_find checks it */
+    op_rm_idx8(e, 0x8b, RDX, RBX, RCX, offsetof(CPUState, jmp_cache[0].tb));
     op_rr(e, 0x85, true, RDX, RDX);
     jmp_label(e, CC_E, epilogue);
     op_rm(e, 0x3b, true, RAX, RDX, offsetof(TranslationBlock, pc));
