@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build a busybox initramfs for guest tests (DESIGN.md §8).
 #
-#   scripts/make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none]
+#   scripts/make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none] [--add FILE:PATH]...
 #
 # The image holds Debian's static riscv64 busybox (VM_BUSYBOX) as
 # /bin/busybox, the mount points /dev /proc /sys /tmp, SCRIPT as /test.sh,
 # the virtio, ext4 and isofs modules of the kernel (decompressed, with a
 # modules.dep that busybox modprobe reads) and an /init that mounts
 # proc, sysfs and devtmpfs, installs the applet links, runs
-# `sh /test.sh` and then `poweroff -f`.  The modules come from DIR, else
+# `sh /test.sh` and then `poweroff -f`.  Each --add copies FILE (e.g. a
+# static test program) to PATH in the image, mode kept.  The modules come from DIR, else
 # from VM_KERNEL_MODULES; "none" leaves them out.  VM_BUSYBOX and
 # VM_KERNEL_MODULES are taken from the environment, else from the
 # images.env that scripts/fetch-guest-images.sh writes.
@@ -26,9 +27,14 @@ die() { echo "make-initramfs.sh: $*" >&2; exit 2; }
 out=$1 script=$2
 shift 2
 moddir=
+adds=()
 while [ $# -gt 0 ]; do
     case $1 in
     --modules) [ $# -ge 2 ] || die "--modules needs a directory"; moddir=$2; shift 2 ;;
+    --add)
+        [ $# -ge 2 ] && [[ $2 == ?*:/?* ]] || die "--add needs FILE:/PATH"
+        [ -f "${2%%:*}" ] || die "--add: ${2%%:*}: no such file"
+        adds+=("$2"); shift 2 ;;
     *) die "$1: unknown option" ;;
     esac
 done
@@ -56,6 +62,10 @@ chmod 755 "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$script" "$root/test.sh"
 chmod 755 "$root/test.sh"
+for a in "${adds[@]}"; do
+    mkdir -p "$root/$(dirname "${a#*:}")"
+    cp -p "${a%%:*}" "$root/${a#*:}"
+done
 
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
