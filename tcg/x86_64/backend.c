@@ -53,6 +53,7 @@ typedef struct Stub {
     size_t done_pos;    /* where the stub returns */
     int val[NCACHE];    /* the register cache at the access: written back before the call */
     bool dirty[NCACHE];
+    bool fp_run;        /* inside an MXCSR run: end it around the call */
 } Stub;
 
 typedef struct Emitter {
@@ -72,6 +73,12 @@ typedef struct Emitter {
     unsigned reg_use[NCACHE], tick;
     int8_t val_reg[IR_TEMP_BASE + IR_MAX_TEMPS];
     bool fs_dirty_done;     /* the FS-dirty bits are set on this straight-line path */
+    /*
+     * An MXCSR run (see fp_run_begin): the guest's MXCSR is loaded, with
+     * rounding for fp_run_rm (a RISC-V rm, 7: dynamic).
+     */
+    bool fp_run;
+    int fp_run_rm;
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -216,6 +223,7 @@ static void cache_reset(Emitter *e)
     memset(e->val_reg, -1, sizeof(e->val_reg));
     e->tick = 0;
     e->fs_dirty_done = false;
+    e->fp_run = false;
 }
 
 static void cache_drop(Emitter *e, int k)
@@ -692,6 +700,90 @@ static void setcc_al(Emitter *e, int cc)
     modrm_rr(e, 0, RAX);
 }
 
+/*
+ * MXCSR runs: consecutive IR_FPOPs, with only ops between them that
+ * call nothing and cannot fault (integer ALU ops, f-register moves; guest
+ * accesses end the run in their slow-path stub only), share one load of
+ * the guest's MXCSR (exceptions masked, flags clear, the run's rounding)
+ * and one fold of its sticky exception flags into fflags at the end, so
+ * host code never runs with the guest's MXCSR and fflags are exact
+ * whenever anything else can look at them.  The guest MXCSR lives in the
+ * frame at FRAME_MXCSR_GUEST, the host's (this thread's at compile time:
+ * the compiled code runs on the thread that compiles it, and nothing in
+ * the emulator changes MXCSR) at FRAME_MXCSR_HOST.
+ */
+static void fp_run_begin(Emitter *e, int rm)
+{
+    if (rm == 7) {
+        op_rm(e, 0x8b, false, RAX, RBX, (int32_t)e->f->frm_off);   /* mov eax, [frm] */
+        op_rr(e, 0x01, false, RAX, RAX);                /* add eax, eax */
+        op_rr(e, 0x89, false, RCX, RAX);                /* mov ecx, eax */
+        mov_ri(e, RAX, RC_FOR_RM);
+        b1(e, 0xd3);
+        modrm_rr(e, 5, RAX);                            /* shr eax, cl (frm >= 4: RNE, unused) */
+        b1(e, 0x83);
+        modrm_rr(e, 4, RAX);
+        b1(e, 3);                                       /* and eax, 3 */
+        b1(e, 0xc1);
+        modrm_rr(e, 4, RAX);
+        b1(e, 13);                                      /* shl eax, 13 */
+        b1(e, 0x81);
+        modrm_rr(e, 1, RAX);
+        b4(e, MXCSR_BASE);                              /* or eax, MXCSR_BASE */
+        op_rm(e, 0x89, false, RAX, RSP, FRAME_MXCSR_GUEST);
+    } else {
+        b1(e, 0xc7);
+        modrm_mem(e, 0, RSP, FRAME_MXCSR_GUEST);
+        b4(e, MXCSR_BASE | ((RC_FOR_RM >> (2 * rm)) & 3) << 13);  /* mov dword [guest], mxcsr */
+    }
+    b1(e, 0xc7);
+    modrm_mem(e, 0, RSP, FRAME_MXCSR_HOST);
+    b4(e, __builtin_ia32_stmxcsr());                    /* mov dword [host], host MXCSR */
+    mxcsr_op(e, 2, FRAME_MXCSR_GUEST);                  /* ldmxcsr [guest] */
+    e->fp_run = true;
+    e->fp_run_rm = rm;
+}
+
+/* The host's MXCSR back, the run's flags ORed into fflags (clobbers rax, rcx). */
+static void fp_run_end_code(Emitter *e)
+{
+    size_t skip;
+
+    mxcsr_op(e, 3, FRAME_MXCSR_GUEST);                  /* stmxcsr [guest]: the flags */
+    mxcsr_op(e, 2, FRAME_MXCSR_HOST);                   /* ldmxcsr [host] */
+    op_rm(e, 0x8b, false, RAX, RSP, FRAME_MXCSR_GUEST);
+    b1(e, 0x83);
+    modrm_rr(e, 4, RAX);
+    b1(e, 0x3d);                                        /* and eax, flags but DE */
+    skip = jmp8(e, CC_E);
+    mov_ri(e, RCX, (int64_t)(uintptr_t)mxcsr_fflags);
+    b1(e, 0x0f);
+    b1(e, 0xb6);
+    b1(e, 0x04 | (RAX << 3));
+    b1(e, (RAX << 3) | RCX);                            /* movzx eax, byte [rcx + rax] */
+    op_rm(e, 0x09, false, RAX, RBX, (int32_t)e->f->fflags_off);     /* or [fflags], eax */
+    mov_ri(e, RCX, (int64_t)e->f->fs_dirty);
+    op_rm(e, 0x09, true, RCX, RBX, (int32_t)e->f->fs_off);          /* or [status], rcx */
+    land8(e, skip);
+}
+
+/* Back into the run after fp_run_end_code (keeps every register). */
+static void fp_run_restart_code(Emitter *e)
+{
+    b1(e, 0x81);
+    modrm_mem(e, 4, RSP, FRAME_MXCSR_GUEST);
+    b4(e, ~0x3fu);                                      /* and dword [guest], ~flags */
+    mxcsr_op(e, 2, FRAME_MXCSR_GUEST);                  /* ldmxcsr [guest] */
+}
+
+static void fp_run_end(Emitter *e)
+{
+    if (e->fp_run) {
+        fp_run_end_code(e);
+        e->fp_run = false;
+    }
+}
+
 /* Load f-register r into xmm x; singles not NaN-boxed go to the slow path. */
 static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, int *n_slow)
 {
@@ -773,13 +865,6 @@ static void emit_fcvt_rtz(Emitter *e, const IROp *op, int epilogue)
 
 static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
 {
-    /*
-     * The MXCSR the code restores: this thread's at compile time (the
-     * compiled code runs on the thread that compiles it, and nothing in
-     * the emulator changes MXCSR); saving it at run time would cost a
-     * stmxcsr, which is slow.
-     */
-    uint32_t host_mxcsr = __builtin_ia32_stmxcsr();
     const TBInsn *in = op->insn;
     const IRFunc *f = e->f;
     int kind = op->cond;
@@ -789,6 +874,7 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     int n_slow = 0;
 
     if (kind >= IR_FP_CVT_W) {
+        fp_run_end(e);          /* cvtts?2si and cvtsi2s? would raise flags of their own */
         emit_fcvt_rtz(e, op, epilogue);
         return;
     }
@@ -796,38 +882,23 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     if (cmp && e->val_reg[in->rd] >= 0) {
         cache_drop(e, e->val_reg[in->rd]);
     }
+    /* Compares do not round: they join any run; a new run guesses dynamic rm. */
+    if (e->fp_run && !cmp && e->fp_run_rm != op->size) {
+        fp_run_end(e);
+    }
+    if (!e->fp_run) {
+        fp_run_begin(e, cmp ? 7 : op->size);
+    }
     if (!cmp && op->size == 7) {
-        op_rm(e, 0x8b, false, RAX, RBX, (int32_t)f->frm_off);   /* mov eax, [frm] */
         b1(e, 0x83);
-        modrm_rr(e, 7, RAX);
-        b1(e, 3);                                       /* cmp eax, 3 */
+        modrm_mem(e, 7, RBX, (int32_t)f->frm_off);
+        b1(e, 3);                                       /* cmp dword [frm], 3 */
         slow[n_slow++] = jcc32(e, CC_A);                /* RMM, reserved: the handler */
-        op_rr(e, 0x01, false, RAX, RAX);                /* add eax, eax */
-        op_rr(e, 0x89, false, RCX, RAX);                /* mov ecx, eax */
-        mov_ri(e, RAX, RC_FOR_RM);
-        b1(e, 0xd3);
-        modrm_rr(e, 5, RAX);                            /* shr eax, cl */
-        b1(e, 0x83);
-        modrm_rr(e, 4, RAX);
-        b1(e, 3);                                       /* and eax, 3 */
-        b1(e, 0xc1);
-        modrm_rr(e, 4, RAX);
-        b1(e, 13);                                      /* shl eax, 13 */
-        b1(e, 0x81);
-        modrm_rr(e, 1, RAX);
-        b4(e, MXCSR_BASE);                              /* or eax, MXCSR_BASE */
-        op_rm(e, 0x89, false, RAX, RSP, FRAME_MXCSR_GUEST);
-    } else {
-        unsigned rc = cmp ? 0 : (RC_FOR_RM >> (2 * op->size)) & 3;
-        b1(e, 0xc7);
-        modrm_mem(e, 0, RSP, FRAME_MXCSR_GUEST);
-        b4(e, MXCSR_BASE | rc << 13);                   /* mov dword [guest], mxcsr */
     }
     fp_load(e, 0, in->rs1, single, slow, &n_slow);
     if (kind != IR_FP_SQRT) {
         fp_load(e, 1, in->rs2, single, slow, &n_slow);
     }
-    mxcsr_op(e, 2, FRAME_MXCSR_GUEST);                  /* ldmxcsr [guest] */
     switch (kind) {
     case IR_FP_ADD: sse_rr(e, pfx, 0x58, 0, 1); break;
     case IR_FP_SUB: sse_rr(e, pfx, 0x5c, 0, 1); break;
@@ -847,11 +918,6 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
         setcc_al(e, kind == IR_FP_LT ? CC_A : CC_AE);   /* b > a, b >= a; unordered: 0 */
         break;
     }
-    mxcsr_op(e, 3, FRAME_MXCSR_GUEST);                  /* stmxcsr [guest]: the flags */
-    b1(e, 0xc7);
-    modrm_mem(e, 0, RSP, FRAME_MXCSR_HOST);
-    b4(e, host_mxcsr);                                  /* mov dword [host], host MXCSR */
-    mxcsr_op(e, 2, FRAME_MXCSR_HOST);                   /* ldmxcsr [host] */
     if (cmp) {
         b1(e, 0x0f);
         b1(e, 0xb6);
@@ -881,22 +947,7 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
             land8(e, skip);
         }
         op_rm(e, 0x89, true, RAX, RBX, (int32_t)(f->fpr_off + in->rd * 8));
-    }
-    op_rm(e, 0x8b, false, RAX, RSP, FRAME_MXCSR_GUEST);
-    b1(e, 0x83);
-    modrm_rr(e, 4, RAX);
-    b1(e, 0x3d);                                        /* and eax, flags but DE */
-    skip = cmp ? jmp8(e, CC_E) : 0;                     /* compares: no flags, no write */
-    mov_ri(e, RCX, (int64_t)(uintptr_t)mxcsr_fflags);
-    b1(e, 0x0f);
-    b1(e, 0xb6);
-    b1(e, 0x04 | (RAX << 3));
-    b1(e, (RAX << 3) | RCX);                            /* movzx eax, byte [rcx + rax] */
-    op_rm(e, 0x09, false, RAX, RBX, (int32_t)f->fflags_off);    /* or [fflags], eax */
-    mov_ri(e, RCX, (int64_t)f->fs_dirty);
-    op_rm(e, 0x09, true, RCX, RBX, (int32_t)f->fs_off);         /* or [status], rcx */
-    if (cmp) {
-        land8(e, skip);
+        emit_fs_dirty(e);
     }
     emit_fp_slow(e, in, slow, n_slow, epilogue);
 }
@@ -914,6 +965,9 @@ static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n
     for (int i = 0; i < n_slow; i++) {
         land32(e, slow[i]);
     }
+    if (e->fp_run) {
+        fp_run_end_code(e);
+    }
     set_cur_insn(e, in);
     op_rr(e, 0x89, true, RSI, RAX);                     /* mov rsi, rax */
     op_rr(e, 0x89, true, RDI, RBX);                     /* mov rdi, rbx */
@@ -925,6 +979,9 @@ static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n
     }
     op_rr(e, 0x85, false, RAX, RAX);                    /* test eax, eax */
     jmp_label(e, CC_NE, epilogue + 1);
+    if (e->fp_run) {
+        fp_run_restart_code(e);
+    }
     land32(e, done);
 }
 
@@ -1064,6 +1121,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
         e->stub[e->n_stubs].val[k] = e->reg_val[k];
         e->stub[e->n_stubs].dirty[k] = e->reg_dirty[k];
     }
+    e->stub[e->n_stubs].fp_run = e->fp_run;
     b4(e, 0);
     op_rm(e, 0x8b, true, RAX, RCX, offsetof(TLBEntry, addend)); /* mov rax, [rcx + addend] */
     op_rr(e, 0x01, true, RAX, RSI);                     /* add rax, rsi */
@@ -1212,6 +1270,9 @@ static void emit_stubs(Emitter *e)
                 mem_store(e, s->val[k], cache_reg[k]);  /* precise state for faults */
             }
         }
+        if (s->fp_run) {
+            fp_run_end_code(e);
+        }
         set_cur_insn(e, op->insn);
         op_rr(e, 0x89, true, RDI, RBX);                 /* mov rdi, rbx */
         if (op->opc == IR_LD || op->opc == IR_LDF) {
@@ -1228,6 +1289,9 @@ static void emit_stubs(Emitter *e)
             if (s->val[k] >= 0 && !cache_saved[k]) {
                 mem_load(e, cache_reg[k], s->val[k]);   /* clobbered by the call */
             }
+        }
+        if (s->fp_run) {
+            fp_run_restart_code(e);
         }
         b1(e, 0xe9);
         b4(e, (uint32_t)(s->done_pos - (e->pos + 4)));
@@ -1364,6 +1428,18 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
+/* Whether op can run inside an MXCSR run (fp_run_begin). */
+static bool fp_run_keeps(const IROp *op)
+{
+    switch (op->opc) {
+    case IR_NOP: case IR_FPOP: case IR_GETF: case IR_SETF:
+    case IR_LD: case IR_ST: case IR_LDF: case IR_STF:
+        return true;
+    default:
+        return ir_op_alu(op->opc);
+    }
+}
+
 size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *exits)
 {
     static Emitter em;      /* large; compilation runs on the one vCPU thread */
@@ -1410,6 +1486,9 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
         const IROp *op = &f->ops[i];
 
+        if (!fp_run_keeps(op)) {
+            fp_run_end(e);
+        }
         switch (op->opc) {
         case IR_NOP:
             break;
@@ -1503,7 +1582,6 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             jmp_label(e, CC_NE, epilogue + 1);
             break;
         case IR_FPOP:
-            e->fs_dirty_done = false;
             emit_fpop(e, op, epilogue);
             break;
         case IR_EXIT:
@@ -1535,6 +1613,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             break;
         }
     }
+    fp_run_end(e);
     /* epilogue + 1: count the TB's instructions, then leave. */
     e->label_pos[epilogue + 1] = e->pos;
     emit_count(e);
