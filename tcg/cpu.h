@@ -26,12 +26,13 @@ typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
  * low bits of a tag carry flags that force the slow path.  An invalid
  * entry has TLB_INVALID in every tag.  Each MMU mode's direct-mapped
  * table holds 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, resized at flushes
- * to the working set (tcg/tlb.c).
+ * to the working set, and flushed to grow when fills keep evicting
+ * (tcg/tlb.c).
  */
 #define NB_MMU_MODES 4
 #define TLB_MIN_BITS 8
 #define TLB_DEFAULT_BITS 10
-#define TLB_MAX_BITS 12
+#define TLB_MAX_BITS 14
 #define TLB_VICTIM_SIZE 8
 #define TLB_INVALID  (1ull << 0)  /* never matches a page-aligned address */
 #define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
@@ -152,7 +153,12 @@ struct CPUState {
      * Resizing: entries filled since the last flush, the most seen in the
      * current window and when that window began (host ns).
      */
-    struct TLBUse { size_t used, window_max; int64_t window_start; } tlb_use[NB_MMU_MODES];
+    /*
+     * Per MMU mode: valid entries, the most in the current window, and
+     * entries evicted by fills since the last flush (thrashing: tlb.c).
+     */
+    struct TLBUse { size_t used, window_max, evicted; int64_t window_start; }
+        tlb_use[NB_MMU_MODES];
     /*
      * Jump cache (tcg/tb.h): an entry is current while its epoch equals
      * jmp_cache_epoch, which every TLB flush advances; a stale entry is

@@ -146,6 +146,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     if (entry_valid(e)) {
         unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
         cpu->tlb_victim[mmu_idx][slot] = *e;
+        cpu->tlb_use[mmu_idx].evicted++;
     } else {
         cpu->tlb_use[mmu_idx].used++;
     }
@@ -175,6 +176,24 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     }
 }
 
+/*
+ * A working set that does not fit the table (fills have evicted more
+ * entries than it holds since the last flush) doubles it at once, not at
+ * the next flush, which a long-running process without context switches
+ * may never do: the flush sees it counted as full.  Called before a fill,
+ * so no caller holds an entry of the old table.
+ */
+static void tlb_grow_if_thrashing(CPUState *cpu, int mmu_idx)
+{
+    struct TLBUse *u = &cpu->tlb_use[mmu_idx];
+    size_t size = tlb_size(cpu, mmu_idx);
+
+    if (u->evicted > size && size < (1u << TLB_MAX_BITS)) {
+        u->used = size;
+        tlb_flush_by_mmuidx(cpu, 1u << mmu_idx);
+    }
+}
+
 /* Guest-physical address of addr for `access`: TLB, else the ISA's fill (may raise). */
 static gpa_t tlb_translate(CPUState *cpu, gva_t addr, unsigned size, AccessType access,
                            int mmu_idx, TLBEntry **entry)
@@ -184,6 +203,7 @@ static gpa_t tlb_translate(CPUState *cpu, gva_t addr, unsigned size, AccessType 
 
     if (!e) {
         cpu->tlb_misses++;
+        tlb_grow_if_thrashing(cpu, mmu_idx);
         gpa = cpu->cc->tlb_fill(cpu, addr, size, access, mmu_idx);
         e = tlb_lookup(cpu, mmu_idx, addr, access);
         *entry = e;
@@ -306,6 +326,7 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
             cpu->tlb[m][i] = invalid_entry;
         }
         cpu->tlb_use[m].used = 0;
+        cpu->tlb_use[m].evicted = 0;
         for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
             cpu->tlb_victim[m][i] = invalid_entry;
         }

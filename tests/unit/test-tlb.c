@@ -3,8 +3,9 @@
  * Unit tests of the softmmu TLB's sizing (tcg/tlb.c, DESIGN.md §3): a
  * table grows when more than 70% of it fills between two flushes and
  * shrinks to fit when under 30% is used for a 100 ms window, within
- * 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries; translations installed after
- * a resize are found at the new index.  Pages are installed with
+ * 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, and doubles without a flush
+ * when fills keep evicting; translations installed after a resize are
+ * found at the new index.  Pages are installed with
  * tlb_set_page on a hart over a real RAM region.
  */
 #include <stdarg.h>
@@ -144,6 +145,27 @@ static void test_tlb_translates_after_a_resize(void **state)
     }
 }
 
+static void test_tlb_grows_when_fills_thrash(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    unsigned pages = RAM_SIZE / PAGE_SIZE;
+    uint64_t misses;
+
+    /* M-mode loads over all of RAM (4 times the table): no flush in between */
+    for (int pass = 0; pass < 3; pass++) {
+        for (unsigned i = 0; i < pages; i++) {
+            cpu_load(cs, RAM_BASE + (gpa_t)i * PAGE_SIZE, 8, MMU_IDX_M);
+        }
+    }
+    assert_int_equal(tlb_size(cs, MMU_IDX_M), pages);
+    misses = cs->tlb_misses;
+    for (unsigned i = 0; i < pages; i++) {
+        cpu_load(cs, RAM_BASE + (gpa_t)i * PAGE_SIZE, 8, MMU_IDX_M);
+    }
+    assert_int_equal(cs->tlb_misses, misses);   /* the working set now fits */
+    assert_int_equal(tlb_size(cs, MMU_IDX_U), 1u << TLB_DEFAULT_BITS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +177,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tlb_shrinks_to_fit_the_window_peak, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tlb_translates_after_a_resize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_grows_when_fills_thrash, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
