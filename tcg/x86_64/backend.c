@@ -784,6 +784,21 @@ static void fp_run_end(Emitter *e)
     }
 }
 
+/*
+ * An FP op about to write integer register rd in the CPU struct: rd's
+ * cached value goes back first (the slow path may trap before writing
+ * it), then leaves the cache.
+ */
+static void fp_drop_rd(Emitter *e, unsigned rd)
+{
+    int k = e->val_reg[rd];
+
+    if (k >= 0) {
+        cache_writeback(e, k);
+        cache_drop(e, k);
+    }
+}
+
 /* Load f-register r into xmm x; singles not NaN-boxed go to the slow path. */
 static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, int *n_slow)
 {
@@ -803,13 +818,12 @@ static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, in
 }
 
 /*
- * The F/D instruction op->insn on host SSE: the guest rounding mode in
- * MXCSR around the operation only (the host's MXCSR is restored right
- * after it, before anything else runs), exception flags mapped to fflags, NaN results
- * canonicalized, singles NaN-boxed.  Operands and results go straight
- * between the CPU struct and xmm0/xmm1, so the register cache only needs
- * to be written back (for the slow path, the tier-1 handler) and, for
- * compares, rd's entry dropped.
+ * The F/D instruction op->insn on host SSE, inside an MXCSR run
+ * (fp_run_begin), NaN results canonicalized, singles NaN-boxed.
+ * Operands and results go straight between the CPU struct and
+ * xmm0/xmm1, so the register cache stays as it is (the slow path, the
+ * tier-1 handler, writes it back without changing it) but for
+ * compares, whose rd leaves it.
  */
 static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
                          int epilogue);
@@ -829,10 +843,7 @@ static void emit_fcvt_rtz(Emitter *e, const IROp *op, int epilogue)
     size_t slow[2], exact;
     int n_slow = 0;
 
-    cache_flush(e, true);
-    if (e->val_reg[in->rd] >= 0) {
-        cache_drop(e, e->val_reg[in->rd]);
-    }
+    fp_drop_rd(e, in->rd);
     fp_load(e, 0, in->rs1, single, slow, &n_slow);
     b1(e, pfx);
     rex(e, wide, RAX, 0, 0, false);
@@ -878,9 +889,8 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
         emit_fcvt_rtz(e, op, epilogue);
         return;
     }
-    cache_flush(e, true);
-    if (cmp && e->val_reg[in->rd] >= 0) {
-        cache_drop(e, e->val_reg[in->rd]);
+    if (cmp) {
+        fp_drop_rd(e, in->rd);
     }
     /* Compares do not round: they join any run; a new run guesses dynamic rm. */
     if (e->fp_run && !cmp && e->fp_run_rm != op->size) {
@@ -954,8 +964,9 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
 
 /*
  * The end of an IR_FPOP's fast path and its slow path: the tier-1
- * handler, reached from the n_slow jumps in slow[] (the cache is written
- * back; the handler keeps callee-saved registers).
+ * handler, reached from the n_slow jumps in slow[]: the dirty cached
+ * values go back to the CPU struct first (the handler may trap), and
+ * those in registers the handler may clobber are reloaded after it.
  */
 static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
                          int epilogue)
@@ -967,6 +978,11 @@ static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n
     }
     if (e->fp_run) {
         fp_run_end_code(e);
+    }
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->reg_val[k] >= 0 && e->reg_dirty[k]) {
+            mem_store(e, e->reg_val[k], cache_reg[k]);
+        }
     }
     set_cur_insn(e, in);
     op_rr(e, 0x89, true, RSI, RAX);                     /* mov rsi, rax */
