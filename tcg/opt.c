@@ -38,6 +38,30 @@ static bool op_defines(const IROp *op)
     return ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_GETF;
 }
 
+/*
+ * Algebraic identities on op i (after constant substitution): x op 0 for
+ * add, sub, or, xor and shifts is a move (32-bit: a zero extension), and
+ * a 32-bit extension of d right after d = mov/ext32 x reads x directly
+ * (both look at the low 32 bits only), the first op becoming a no-op.
+ */
+static void opt_simplify(IRFunc *f, unsigned i)
+{
+    IROp *op = &f->ops[i], *prev = i ? &f->ops[i - 1] : NULL;
+
+    if (!op->a.is_const && op->b.is_const && op->b.c == 0 &&
+        (op->opc == IR_ADD || op->opc == IR_SUB || op->opc == IR_OR || op->opc == IR_XOR ||
+         op->opc == IR_SHL || op->opc == IR_SHR || op->opc == IR_SAR)) {
+        op->opc = op->w32 ? IR_EXT32U : IR_MOV;
+        op->w32 = 0;
+    }
+    if ((op->opc == IR_EXT32S || op->opc == IR_EXT32U) && !op->a.is_const &&
+        op->a.v == op->d && prev && prev->d == op->d &&
+        (prev->opc == IR_MOV || prev->opc == IR_EXT32S || prev->opc == IR_EXT32U)) {
+        op->a = prev->a;
+        prev->opc = IR_NOP;
+    }
+}
+
 static void opt_propagate(IRFunc *f, OptState *s)
 {
     memset(s->known, 0, sizeof(s->known));
@@ -82,6 +106,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
             op->w32 = 0;
             op->a = ir_c((int64_t)r);
         }
+        opt_simplify(f, i);
         if (op->opc == IR_MOV && op->a.is_const) {
             s->known[op->d] = true;
             s->val[op->d] = (uint64_t)op->a.c;

@@ -487,7 +487,11 @@ static void emit_binop(Emitter *e, const IROp *op)
         } else if (rb >= 0) {
             op_rr(e, alu_rr[op->opc], w, rd, rb);       /* op d, b */
         }
-        if (!w) {
+        /*
+         * 32-bit: the last op wrote d32 (or copied eax), which zero-extends;
+         * a shift by 0 may leave d alone.
+         */
+        if (!w && shift && !(op->b.c & 31)) {
             op_rr(e, 0x89, false, rd, rd);              /* mov d32, d32: zero-extend */
         }
         return;
@@ -528,10 +532,10 @@ static void emit_binop(Emitter *e, const IROp *op)
     default:
         break;
     }
-    if (!w) {
-        op_rr(e, 0x89, false, RAX, RAX);                /* mov eax, eax: zero-extend */
+    if (!w && shift) {
+        op_rr(e, 0x89, false, RAX, RAX);                /* mov eax, eax: shifts by 0 */
     }
-    store_val(e, op->d, RAX);
+    store_val(e, op->d, RAX);   /* other 32-bit ops wrote eax, which zero-extends rax */
 }
 
 /* Host features for the optional ops (cpuid, probed once). */

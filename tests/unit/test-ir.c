@@ -106,6 +106,28 @@ static void test_ir_opt_forgets_constants_at_labels(void **state)
     assert_int_equal(f->ops[0].opc, IR_MOV);        /* still live through the branch */
 }
 
+static void test_ir_opt_simplifies_identities_and_double_extensions(void **state)
+{
+    IRFunc *f = new_func();
+
+    ir_binop(f, IR_ADD, true, 14, ir_v(8), ir_c(0));    /* addiw a4, s0, 0 (sext.w) */
+    ir_unop(f, IR_EXT32S, 14, ir_v(14));
+    ir_binop(f, IR_XOR, false, 9, ir_v(10), ir_c(0));   /* xori s1, a0, 0: a move */
+    ir_binop(f, IR_SHL, true, 11, ir_v(12), ir_v(13));  /* sllw: not an identity */
+    ir_unop(f, IR_EXT32S, 11, ir_v(11));
+    ir_exit(f, ir_v(8));
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_NOP);
+    assert_int_equal(f->ops[1].opc, IR_EXT32S);
+    assert_int_equal(f->ops[1].d, 14);
+    assert_int_equal(f->ops[1].a.v, 8);
+    assert_int_equal(f->ops[2].opc, IR_MOV);
+    assert_int_equal(f->ops[2].a.v, 10);
+    assert_int_equal(f->ops[3].opc, IR_SHL);
+    assert_int_equal(f->ops[4].opc, IR_EXT32S);
+    assert_int_equal(f->ops[4].a.v, 11);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_ir_opt_removes_dead_temps_but_keeps_loads),
         cmocka_unit_test(test_ir_opt_forgets_guest_constants_after_helper_calls),
         cmocka_unit_test(test_ir_opt_forgets_constants_at_labels),
+        cmocka_unit_test(test_ir_opt_simplifies_identities_and_double_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
