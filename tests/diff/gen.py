@@ -16,7 +16,7 @@ its instruction count (scripts/bench.sh relies on that).
 --traps writes a body for harness.S built with -DTRAPS: it runs TRAPS_ITER
 times (x26 counts, so it is reserved too), enough for tier=auto to compile
 its TBs, and has traps injected: illegal instructions, misaligned AMOs and
-LR/SC, and ecalls that make the M handler apply the next perm_plan entry
+LR/SC, misaligned loads and stores (some across the two data pages), and ecalls that make the M handler apply the next perm_plan entry
 (the PTE states of the two data pages: 0 invalid, 1 R, 2 RW, 3 RW without D,
 4 RW without A and D), so loads and stores page-fault.
 """
@@ -300,8 +300,21 @@ class Gen:
     # ---- injected traps (--traps) ----
     def inject(self):
         r = self.r
-        k = r.randrange(4)
-        if k == 0:
+        k = r.randrange(5)
+        if k == 4:
+            # a misaligned load or store (vm completes these), half of them
+            # straddling the two data pages at x27
+            op, size = r.choice(sorted(LOADS.items()) + sorted(STORES.items()) +
+                                [("fld", 8), ("fsd", 8), ("flw", 4), ("fsw", 4)])
+            if size == 1:
+                op, size = ("lh", 2) if op[0] == "l" else ("sh", 2)
+            if r.randrange(2):
+                off = -r.randrange(1, size)
+            else:
+                off = self.off(size) + r.randrange(1, size)
+            reg = self.fr() if op[0] == "f" else self.xr()
+            self.emit("%s %s, %d(x27)" % (op, reg, off))
+        elif k == 0:
             text = r.choice(ILLEGAL).format(rd=self.xr(), rs=self.xr())
             self.emit(text)
         elif k == 1:
