@@ -70,6 +70,25 @@
     li a0, 0
     call selfmod_f
     CHECK_EQ a0, 13942, 4                # 63*1 + 64*63 + 64*127 + 9*191
+    # 5: as 1, with a store to a data word on the callee's page before the callee's
+    # first translation, so the page's TLB entry was filled writable before it held code
+    la s0, callee2
+    sub s4, s0, s3
+    la s5, word2
+    li s1, 0
+    li s2, 0
+1:  sd s1, 0(s5)
+    PICK_TARGET
+    slli t1, s1, 20
+    li t2, 0x00000513
+    or t1, t1, t2
+    sw t1, 0(t0)
+    jalr ra, 0(s0)
+    add s2, s2, a0
+    addi s1, s1, 1
+    li t0, 200
+    bne s1, t0, 1b
+    CHECK_EQ s2, 13879, 5
     PASS
 
     .data
@@ -103,6 +122,14 @@ patch_f:
     li t0, 200
     bne s1, t0, selfmod_f
     ret
+
+    .align 12
+callee2:
+    addi a0, zero, 0
+    ret
+    .balign 64
+word2:
+    .dword 0
 
     .bss
     .align 12
