@@ -15,10 +15,12 @@ harness.
 its instruction count (scripts/bench.sh relies on that).
 --traps writes a body for harness.S built with -DTRAPS: it runs TRAPS_ITER
 times (x26 counts, so it is reserved too), enough for tier=auto to compile
-its TBs, and has traps injected: illegal instructions, misaligned AMOs and
-LR/SC, misaligned loads and stores (some across the two data pages), and ecalls that make the M handler apply the next perm_plan entry
-(the PTE states of the two data pages: 0 invalid, 1 R, 2 RW, 3 RW without D,
-4 RW without A and D), so loads and stores page-fault.
+its TBs, and has traps injected: illegal instructions (reserved frm values
+too), misaligned AMOs and LR/SC, misaligned loads and stores (vm completes
+them; some straddle the two data pages), and ecalls that make the M handler
+apply the next perm_plan entry (the PTE states of the two data pages: 0
+invalid, 1 R, 2 RW, 3 RW without D, 4 RW without A and D), so loads and
+stores page-fault.
 """
 import random
 import sys
@@ -64,7 +66,7 @@ AMOS = "amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu".split(
 BRANCHES = "beq bne blt bge bltu bgeu".split()
 TRAPS_ITER = 64
 TRAPS_REG = 26
-# Illegal from S-mode: M-mode CSRs, a write to a read-only CSR, mret, custom-0.
+# Illegal from S-mode (besides a reserved static or dynamic rounding mode): M-mode CSRs, a write to a read-only CSR, mret, custom-0.
 ILLEGAL = ["csrr {rd}, mstatus", "csrw mscratch, {rs}", "csrr {rd}, mepc", "mret",
            "csrw cycle, {rs}", ".4byte 0x0000000b", "unimp"]
 
@@ -300,8 +302,12 @@ class Gen:
     # ---- injected traps (--traps) ----
     def inject(self):
         r = self.r
-        k = r.randrange(5)
-        if k == 4:
+        k = r.randrange(6)
+        if k == 5:
+            # a reserved frm: FP instructions with the dynamic rounding mode are
+            # illegal until the body writes frm or fcsr again
+            self.emit("csrwi frm, %d" % r.randrange(5, 8))
+        elif k == 4:
             # a misaligned load or store (vm completes these), half of them
             # straddling the two data pages at x27
             op, size = r.choice(sorted(LOADS.items()) + sorted(STORES.items()) +
