@@ -12,7 +12,7 @@
  * stores reach (scratch-2048..scratch+2047 around x27) get the PTE states of
  * perm_plan[0], and each injected ecall applies the next entry. The M-mode
  * handler prints one record per trap (T cause, E mepc, V mtval, H a hash of
- * x1..x31, f0..f31 and fcsr at the trap), then maps a faulting data page
+ * x1..x31, f0..f31 and fcsr at the trap, I minstret), then maps a faulting data page
  * read/write and retries, or skips an illegal instruction, misaligned AMO or
  * ecall. The body's final ecall at body_done returns to M-mode for the dump.
  * tests/diff/traps.sh compares these logs across tiers.
@@ -474,6 +474,7 @@ traps_entry:
     fsd f31, 504(sp)
     csrr t0, fcsr
     sd t0, 512(sp)
+    csrr s7, minstret
     csrr s3, mcause
     csrr s4, mepc
     csrr s5, mtval
@@ -513,6 +514,9 @@ traps_entry:
     call emit
     li a1, 'H'
     mv a3, s2
+    call emit
+    li a1, 'I'
+    mv a3, s7
     call emit
     la a1, tbuf
     sub a2, s0, a1
@@ -657,7 +661,7 @@ pt_root: .space 4096
 pt_l1:   .space 4096
 pt_l0:   .space 4096
 tsave:   .space 520
-tbuf:    .space 128
+tbuf:    .space 256
     .balign 8
 plan_next:  .space 8
 cur_perm:   .space 8
