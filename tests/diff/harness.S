@@ -12,10 +12,11 @@
  * stores reach (scratch-2048..scratch+2047 around x27) get the PTE states of
  * perm_plan[0], and each injected ecall applies the next entry. The M-mode
  * handler prints one record per trap (T cause, E mepc, V mtval, H a hash of
- * x1..x31, f0..f31 and fcsr at the trap, I minstret), then maps a faulting data page
- * read/write and retries, or skips an illegal instruction, misaligned AMO or
- * ecall. The body's final ecall at body_done returns to M-mode for the dump.
- * tests/diff/traps.sh compares these logs across tiers.
+ * x1..x31, f0..f31 and fcsr at the trap, I minstret), then maps a faulting
+ * data page read/write and retries, or skips an illegal instruction,
+ * misaligned AMO or ecall. The body's final ecall at body_done returns to
+ * M-mode for the dump. tests/diff/run.sh --traps compares these logs across
+ * tiers.
  */
     .section .text.init, "ax"
     .option norvc
@@ -317,7 +318,7 @@ trap:
 #define PTE_X 0x08
 #define PTE_A 0x40
 #define PTE_D 0x80
-#define TRAPS_MAX 20000                  /* a handler that cannot make progress */
+#define TRAPS_MAX 1000000                /* a fault that its fix does not cure */
 
 /* traps_setup: Sv39 tables, M handler, S-mode entry at body_start via mret. */
 traps_setup:
