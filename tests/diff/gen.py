@@ -66,7 +66,8 @@ AMOS = "amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu".split(
 BRANCHES = "beq bne blt bge bltu bgeu".split()
 TRAPS_ITER = 64
 TRAPS_REG = 26
-# Illegal from S-mode (besides a reserved static or dynamic rounding mode): M-mode CSRs, a write to a read-only CSR, mret, custom-0.
+# Illegal from S-mode (besides reserved rounding modes): M-mode CSRs, a write to a
+# read-only CSR, mret, custom-0.
 ILLEGAL = ["csrr {rd}, mstatus", "csrw mscratch, {rs}", "csrr {rd}, mepc", "mret",
            "csrw cycle, {rs}", ".4byte 0x0000000b", "unimp"]
 

@@ -69,7 +69,9 @@ one_traps() {
     elif [ "$rc" -eq 0 ] && cmp -s "$base.ref" "$base.$tier.out"; then
         echo "PASS diff-traps/seed-$seed [$tier] ($(grep -c '^T' "$base.ref") traps)"
     else
-        echo "FAIL diff-traps/seed-$seed [$tier] (exit $rc; $(first_record_diff "$base.ref" "$base.$tier.out"))"
+        local why
+        why=$(first_record_diff "$base.ref" "$base.$tier.out")
+        echo "FAIL diff-traps/seed-$seed [$tier] (exit $rc; $why)"
     fi
 }
 
@@ -147,7 +149,8 @@ if [ "${1:-}" = --traps ]; then
     shift
 fi
 
-[ $# -ge 2 ] || tl_die "usage: $0 [--traps] VM_CLI|--qemu-bare BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]"
+[ $# -ge 2 ] ||
+    tl_die "usage: $0 [--traps] VM_CLI|--qemu-bare BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]"
 CLI=$1
 BUILD=$2
 shift 2
@@ -179,7 +182,7 @@ fi
 
 ONE=--one
 if [ $TRAPS = 1 ]; then
-    [ "$CLI" != --qemu-bare ] || tl_die "--traps needs vm-cli: the reference is its tier=interp"
+    [ "$CLI" != --qemu-bare ] || tl_die "--traps needs vm-cli (the reference is tier=interp)"
     ONE=--one-traps
     mkdir -p "$BUILD/diff-traps/n$N"
     o=$BUILD/diff-traps/harness.o
