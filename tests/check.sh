@@ -57,6 +57,7 @@ done
 if [ "$only" = all ]; then
     run_suite isa bash tests/isa/run.sh "$vm" "$build/tests/isa" $tiers
     run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
+    run_suite diff-traps bash tests/diff/run.sh --traps "$vm" "$build/tests/diff" $tiers
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
     run_suite boot bash tests/boot/run.sh "$vm" "$build/tests/boot"
     run_suite block bash tests/block/run.sh "$(dirname "$vm")/vm-img" "$build/tests/block"

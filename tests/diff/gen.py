@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""gen.py SEED N [--straight] - write a random differential-test body (GNU as source) to stdout.
+"""gen.py SEED N [--straight | --traps] - write a random differential-test body (GNU as source) to stdout.
 
 The body holds N random valid RV64 I/M/A/F/D/Zba/Zbb/Zbs/C instructions (part of
 the program under `.option rvc` with explicit c.* forms, part under norvc), the
@@ -13,6 +13,14 @@ body at a fixed address (link.ld), so auipc and link values match in every
 harness.
 --straight leaves out every control transfer, so the body executes exactly
 its instruction count (scripts/bench.sh relies on that).
+--traps writes a body for harness.S built with -DTRAPS: it runs TRAPS_ITER
+times (x26 counts, so it is reserved too), enough for tier=auto to compile
+its TBs, and has traps injected: illegal instructions (reserved frm values
+too), misaligned AMOs and LR/SC, misaligned loads and stores (vm completes
+them; some straddle the two data pages), and ecalls that make the M handler
+apply the next perm_plan entry (the PTE states of the two data pages: 0
+invalid, 1 R, 2 RW, 3 RW without D, 4 RW without A and D), so loads and
+stores page-fault.
 """
 import random
 import sys
@@ -56,6 +64,12 @@ LOADS = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4, "lwu": 4, "ld": 8}
 STORES = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}
 AMOS = "amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu".split()
 BRANCHES = "beq bne blt bge bltu bgeu".split()
+TRAPS_ITER = 64
+TRAPS_REG = 26
+# Illegal from S-mode (besides reserved rounding modes): M-mode CSRs, a write to a
+# read-only CSR, mret, custom-0.
+ILLEGAL = ["csrr {rd}, mstatus", "csrw mscratch, {rs}", "csrr {rd}, mepc", "mret",
+           "csrw cycle, {rs}", ".4byte 0x0000000b", "unimp"]
 
 
 def u64(v):
@@ -71,9 +85,10 @@ def f(r):
 
 
 class Gen:
-    def __init__(self, seed, straight=False):
+    def __init__(self, seed, straight=False, traps=False):
         self.r = random.Random(seed)
         self.straight = straight
+        self.traps = traps
         self.lines = []
         self.count = 0
         self.label = 0
@@ -285,7 +300,55 @@ class Gen:
                 self.simple()
             self.lines.append("%s:" % lab)
 
+    # ---- injected traps (--traps) ----
+    def inject(self):
+        r = self.r
+        k = r.randrange(6)
+        if k == 5:
+            # a reserved frm: FP instructions with the dynamic rounding mode are
+            # illegal until the body writes frm or fcsr again
+            self.emit("csrwi frm, %d" % r.randrange(5, 8))
+        elif k == 4:
+            # a misaligned load or store (vm completes these), half of them
+            # straddling the two data pages at x27
+            op, size = r.choice(sorted(LOADS.items()) + sorted(STORES.items()) +
+                                [("fld", 8), ("fsd", 8), ("flw", 4), ("fsw", 4)])
+            if size == 1:
+                op, size = ("lh", 2) if op[0] == "l" else ("sh", 2)
+            if r.randrange(2):
+                off = -r.randrange(1, size)
+            else:
+                off = self.off(size) + r.randrange(1, size)
+            reg = self.fr() if op[0] == "f" else self.xr()
+            self.emit("%s %s, %d(x27)" % (op, reg, off))
+        elif k == 0:
+            text = r.choice(ILLEGAL).format(rd=self.xr(), rs=self.xr())
+            self.emit(text)
+        elif k == 1:
+            # fadd.s with the reserved rounding mode 5
+            enc = (r.randrange(32) << 20) | (r.randrange(32) << 15) | (5 << 12) | \
+                  (r.randrange(32) << 7) | 0x53
+            self.emit(".4byte 0x%08x" % enc)
+        elif k == 2:
+            w = r.choice(["w", "d"])
+            size = 4 if w == "w" else 8
+            t = r.choice(XREGS)
+            rd = r.choice([q for q in XREGS if q != t])
+            self.emit("addi %s, x27, %d" % (x(t), self.off(size) + r.randrange(1, size)))
+            op = r.choice(AMOS + ["lr", "sc"])
+            if op == "lr":
+                self.emit("lr.%s %s, (%s)" % (w, x(rd), x(t)))
+            elif op == "sc":
+                self.emit("sc.%s %s, %s, (%s)" % (w, x(rd), self.xr(), x(t)))
+            else:
+                self.emit("%s.%s %s, %s, (%s)" % (op, w, x(rd), self.xr(), x(t)))
+        else:
+            self.emit("ecall")
+
     def one(self):
+        if self.traps and self.r.randrange(100) < 4:
+            self.inject()
+            return
         k = self.r.randrange(100)
         if self.rvc and k < 15:
             self.compressed()
@@ -358,10 +421,13 @@ def dwords(vals):
 
 
 def main():
-    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["--straight"]):
-        sys.exit("usage: gen.py SEED N [--straight]")
+    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["--straight"], ["--traps"]):
+        sys.exit("usage: gen.py SEED N [--straight | --traps]")
     seed, n = int(sys.argv[1]), int(sys.argv[2])
-    g = Gen(seed, straight=len(sys.argv) == 4)
+    traps = sys.argv[3:] == ["--traps"]
+    if traps:
+        XREGS.remove(TRAPS_REG)
+    g = Gen(seed, straight=sys.argv[3:] == ["--straight"], traps=traps)
     g.body(n)
     r = random.Random(seed * 7919 + 1)
     out = ["# generated by tests/diff/gen.py %d %d: %d instructions" % (seed, n, g.count),
@@ -374,6 +440,13 @@ def main():
     out += ["init_fcsr:", "    .dword %d" % (r.randrange(5) << 5)]
     out += ["    .balign 1024", "regsave:", "    .space 1024", "scratch:"]
     out += dwords([scratch_word(r) for _ in range(512)])
+    if traps:
+        out += ["    .globl perm_plan", "perm_plan:"]
+        out += dwords([r.randrange(5) | r.randrange(5) << 8 for _ in range(64)])
+        g.lines = (["    .option norvc", "    li %s, %d" % (x(TRAPS_REG), TRAPS_ITER), ".Lloop:"] +
+                   g.lines +
+                   ["    .option norvc", "    addi %s, %s, -1" % (x(TRAPS_REG), x(TRAPS_REG)),
+                    "    beqz %s, .Lexit" % x(TRAPS_REG), "    j .Lloop", ".Lexit:"])
     out += ["    .section .body, \"ax\"", "    .globl body_start", "body_start:"]
     out += g.lines
     out += ["    .option norvc", "    j body_done", ""]

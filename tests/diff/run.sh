@@ -7,7 +7,16 @@
 #   tests/diff/run.sh VM_CLI BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]
 #   tests/diff/run.sh --qemu-bare BUILD_DIR [--seeds A-B] [--n N] [-j J]
 #       (qemu-system-riscv64 -bios none stands in for vm: validates the harness)
-# Defaults: --seeds 1-20 --n 1000 (20,000 instructions, the make check set), -j 2.
+#   tests/diff/run.sh --traps VM_CLI BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]
+#       (bodies from gen.py --traps run in S-mode under Sv39 by harness.S built
+#       with -DTRAPS, with injected page faults, illegal instructions and
+#       misaligned AMOs; each trap is logged (cause, epc, tval, a hash of the
+#       register file). tier=interp's log and final state are the reference that
+#       every tier named, interp included, must repeat (priv spec 3.1.15-3.1.17,
+#       4.3). qemu-riscv64 cannot run these; QEMU 7.2's system emulator reports
+#       misaligned AMOs as cause 4 and AMOs to read-only pages as load faults.)
+# Defaults: --seeds 1-20 --n 1000 (20,000 instructions, the make check set), -j 2;
+# with --traps: --seeds 1-8 --n 200 (the body runs 64 times, so tier=auto compiles it).
 # Prints "PASS diff/seed-<s> [<tier>]" or "FAIL diff/seed-<s> [<tier>] (<first
 # differing line>)" and ends with "N passed, M failed"; exits 1 on any failure.
 set -eu
@@ -20,6 +29,50 @@ LDFLAGS="-nostdlib -static -Wl,--build-id=none -T $HERE/link.ld"
 # extract the BEGIN..END block of a console log
 extract() {
     sed -n '/^BEGIN\r\{0,1\}$/,/^END\r\{0,1\}$/p' "$1" | tr -d '\r'
+}
+
+# --traps: the trap records and the BEGIN..END dump of a console log
+records() {
+    tr -d '\r' <"$1" | grep -aE '^(BEGIN|END|[A-Za-z][0-9a-f]{3} [0-9a-f]{16})$' || true
+}
+
+# --traps: "line N: expected <record> got <record>" for the first difference
+first_record_diff() {
+    diff "$1" "$2" | awk '
+        /^[0-9]/ && !at { at = $1; sub(/[acd,].*/, "", at) }
+        /^< / && !e { e = $2 " " $3 } /^> / && !g { g = $2 " " $3 }
+        END { printf "line %s: expected %s got %s", at, e ? e : "-", g ? g : "-" }'
+}
+
+# --traps: one VM_CLI:TIER BUILD N SEED, the reference being the interp run
+one_traps() {
+    local target=$1 build=$2 n=$3 seed=$4
+    local base=$build/diff-traps/n$n/s$seed tier=${1##*:} rc=0
+    if tl_need_rebuild "$base.S" "$HERE/gen.py"; then
+        python3 "$HERE/gen.py" "$seed" "$n" --traps >"$base.S.tmp" && mv "$base.S.tmp" "$base.S"
+    fi
+    if tl_need_rebuild "$base.elf" "$base.S" "$build/diff-traps/harness.o" "$HERE/link.ld"; then
+        # shellcheck disable=SC2086
+        "${TL_CROSS}gcc" $ARCH -c "$base.S" -o "$base.o"
+        # shellcheck disable=SC2086
+        "${TL_CROSS}gcc" $ARCH $LDFLAGS "$build/diff-traps/harness.o" "$base.o" -o "$base.elf"
+        rm -f "$base.o" "$base.ref"
+    fi
+    if [ ! -s "$base.ref" ]; then
+        tl_run_bare "${target%:*}:interp" "$base.elf" "$base.ref.log" || true
+        records "$base.ref.log" >"$base.ref"
+    fi
+    tl_run_bare "$target" "$base.elf" "$base.$tier.log" || rc=$?
+    records "$base.$tier.log" >"$base.$tier.out"
+    if ! grep -q '^END$' "$base.ref"; then
+        echo "FAIL diff-traps/seed-$seed [$tier] (reference run failed: $base.ref.log)"
+    elif [ "$rc" -eq 0 ] && cmp -s "$base.ref" "$base.$tier.out"; then
+        echo "PASS diff-traps/seed-$seed [$tier] ($(grep -c '^T' "$base.ref") traps)"
+    else
+        local why
+        why=$(first_record_diff "$base.ref" "$base.$tier.out")
+        echo "FAIL diff-traps/seed-$seed [$tier] (exit $rc; $why)"
+    fi
 }
 
 # first differing line of two dumps, as "x10: expected 0x.. got 0x.."
@@ -85,13 +138,28 @@ if [ "${1:-}" = --one ]; then
     one "$@"
     exit 0
 fi
+if [ "${1:-}" = --one-traps ]; then
+    shift
+    one_traps "$@"
+    exit 0
+fi
+TRAPS=0
+if [ "${1:-}" = --traps ]; then
+    TRAPS=1
+    shift
+fi
 
-[ $# -ge 2 ] || tl_die "usage: $0 VM_CLI|--qemu-bare BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]"
+[ $# -ge 2 ] ||
+    tl_die "usage: $0 [--traps] VM_CLI|--qemu-bare BUILD_DIR [--seeds A-B] [--n N] [-j J] [TIER...]"
 CLI=$1
 BUILD=$2
 shift 2
 SEEDS=1-20
 N=1000
+if [ $TRAPS = 1 ]; then
+    SEEDS=1-8
+    N=200
+fi
 JOBS=2
 TIERS=()
 while [ $# -gt 0 ]; do
@@ -112,8 +180,19 @@ else
     for t in "${TIERS[@]}"; do TARGETS+=("$CLI:$t"); done
 fi
 
+ONE=--one
+if [ $TRAPS = 1 ]; then
+    [ "$CLI" != --qemu-bare ] || tl_die "--traps needs vm-cli (the reference is tier=interp)"
+    ONE=--one-traps
+    mkdir -p "$BUILD/diff-traps/n$N"
+    o=$BUILD/diff-traps/harness.o
+    if tl_need_rebuild "$o" "$HERE/harness.S"; then
+        # shellcheck disable=SC2086
+        "${TL_CROSS}gcc" $ARCH -DTRAPS -c "$HERE/harness.S" -o "$o"
+    fi
+fi
 mkdir -p "$BUILD/diff/n$N"
-for v in user bare; do
+[ $TRAPS = 1 ] || for v in user bare; do
     o=$BUILD/diff/harness-$v.o
     if tl_need_rebuild "$o" "$HERE/harness.S"; then
         def=""
@@ -127,7 +206,7 @@ RESULTS=$BUILD/diff/results.$$
 : >"$RESULTS"
 for target in "${TARGETS[@]}"; do
     seq "$FIRST" "$LAST" |
-        xargs -P "$JOBS" -I{} bash "$0" --one "$target" "$BUILD" "$N" {} |
+        xargs -P "$JOBS" -I{} bash "$0" "$ONE" "$target" "$BUILD" "$N" {} |
         tee -a "$RESULTS"
 done
 TL_PASSED=$(grep -c '^PASS' "$RESULTS" || true)
