@@ -20,6 +20,8 @@
 #include "net/net.h"
 #include "tcg/jit.h"
 #include "tcg/tb.h"
+#include "tcg/tlb.h"
+#include "ui/sdl.h"
 #include "util/error.h"
 #include "util/trace.h"
 
@@ -84,6 +86,8 @@ static void usage(FILE *f)
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
         "  --jit-stats               print JIT and TB cache counters at exit\n"
+        "  --display sdl|none        the SDL window (default when $DISPLAY or\n"
+        "                            $WAYLAND_DISPLAY is set) or none\n"
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
@@ -92,7 +96,7 @@ static void usage(FILE *f)
         "                            shares the terminal with the serial: C-a c switches\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
-        "Not built yet: --cdrom --display sdl\n"
+        "Not built yet: --cdrom\n"
         "  --loadvm\n");
 }
 
@@ -237,11 +241,12 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_CDROM: not_built("--cdrom", "the block layer");
         case OPT_NETDEV: parse_netdev(cfg, optarg); break;
         case OPT_DISPLAY:
-            if (strcmp(optarg, "none")) {
-                not_built("--display", "the SDL display");
+            if (strcmp(optarg, "none") && strcmp(optarg, "sdl")) {
+                error_exit("--display: '%s' is not one of sdl, none", optarg);
             }
+            cfg->display = optarg;
             break;
-        case OPT_NOGRAPHIC: break;
+        case OPT_NOGRAPHIC: cfg->display = "none"; break;
         case OPT_SERIAL: cfg->serial = optarg; break;
         case OPT_MONITOR: {
             MonitorSpec spec;
@@ -308,6 +313,30 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     }
 }
 
+/*
+ * --display: sdl needs a window system; without --display, sdl when one
+ * is reachable, else none (the note is printed once the machine is built,
+ * so a bad option still gets exactly one line).  Returns the note or NULL.
+ */
+static const char *resolve_display(MachineConfig *cfg, char *note, size_t len)
+{
+    char err[200];
+
+    if (cfg->display && !strcmp(cfg->display, "none")) {
+        return NULL;
+    }
+    if (sdl_display_probe(err, sizeof(err)) == 0) {
+        cfg->display = "sdl";
+        return NULL;
+    }
+    if (cfg->display) {
+        error_exit("--display sdl: %s", err);
+    }
+    cfg->display = "none";
+    snprintf(note, len, "vm-cli: note: no display (%s): running with --display none", err);
+    return note;
+}
+
 int main(int argc, char **argv)
 {
     static Machine machine;
@@ -318,12 +347,16 @@ int main(int argc, char **argv)
         .tier = TIER_AUTO,
     };
     Machine *m = &machine;
+    char note_buf[300];
+    const char *note;
 
     error_set_progname("vm-cli");
     parse_args(argc, argv, &cfg);
+    note = resolve_display(&cfg, note_buf, sizeof(note_buf));
 
     m->cfg = &cfg;
     m->as.invalidate_code = tb_invalidate_phys_page;
+    m->as.reset_dirty = tlb_reset_dirty;
     m->timers.start_ns = clock_host_ns();
     tb_init();
     virt_machine_init(m);
@@ -346,6 +379,11 @@ int main(int argc, char **argv)
         m->stopped_host_ns = clock_host_ns();
     }
 
+    if (!strcmp(cfg.display, "sdl")) {
+        sdl_display_init(m);
+    } else if (note) {
+        fprintf(stderr, "%s\n", note);
+    }
     cpu_loop_run(m);
     fflush(stdout);
     if (cfg.jit_stats) {

@@ -65,6 +65,7 @@ typedef struct MachineConfig {
     const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
     bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
     const char *monitor;    /* --monitor stdio | unix:PATH,server[,nowait], or NULL */
+    const char *display;    /* --display sdl|none, or NULL: sdl when a display is available */
 } MachineConfig;
 
 /* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */
@@ -106,6 +107,7 @@ typedef struct Machine {
     int debug_step;                    /* 1 + hart to single-step when resuming, or 0 */
     bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
     bool debug_watch;                  /* watchpoints set: their pages take the slow path */
+    struct DisplayState *display;      /* scanouts and input devices (ui/display.h), or NULL */
 } Machine;
 
 /* The machine that owns address space `as`. */
