@@ -140,10 +140,9 @@ int input_sendkey(Machine *m, const char *keys, unsigned hold_ms, char *err, siz
         return -EINVAL;
     }
     for (;;) {
-        /* A name ends at '-', except that "-" alone or at the end is itself a key name. */
         const char *end = strchr(p, '-');
         char name[32];
-        size_t len = end && end != p ? (size_t)(end - p) : strlen(p);
+        size_t len = end ? (size_t)(end - p) : strlen(p);
 
         if (len == 0 || len >= sizeof(name)) {
             snprintf(err, errlen, "sendkey: '%s': empty or overlong key name", keys);

@@ -48,10 +48,15 @@ int sdl_display_probe(char *err, size_t errlen)
         snprintf(err, errlen, "no X or Wayland display ($DISPLAY and $WAYLAND_DISPLAY unset)");
         return -ENODEV;
     }
+    /* Only a window system will do: no fallback to kmsdrm or offscreen drivers. */
+    if (!getenv("SDL_VIDEODRIVER")) {
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, x && *x ? "x11" : "wayland");
+    }
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     if (SDL_Init(SDL_INIT_VIDEO) < 0) {
-        snprintf(err, errlen, "cannot open the display: %s", SDL_GetError());
+        snprintf(err, errlen, "cannot open the display %s: %s", x && *x ? x : wl,
+                 SDL_GetError());
         return -ENODEV;
     }
     return 0;

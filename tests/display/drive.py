@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Drive vm-cli with --display sdl under Xvfb (tests/display/run.sh).
+
+  drive.py fb VM_CLI OUTDIR FBDRAW_ELF
+  drive.py linux VM_CLI OUTDIR KERNEL INITRD
+
+Prints one line per check: "PASS display/NAME" or "FAIL display/NAME: why".
+Checks assert on the pictures (screendump PNG, the window captured with
+xwd, tesseract's reading) and on what the guest prints; timeouts only
+guard against hangs.  The idle check measures CPU seconds used by
+vm-cli over a wall interval (a resource figure, not a duration).
+"""
+import importlib.util
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+results = []
+
+
+def check(name, ok, why=""):
+    line = ("PASS display/" + name) if ok else ("FAIL display/%s: %s" % (name, why))
+    print(line, flush=True)
+    results.append(ok)
+
+
+def load_monitor_client():
+    """The Unix-socket monitor client of tests/monitor/drive.py (class Mon)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "monitor", "drive.py")
+    spec = importlib.util.spec_from_file_location("monitor_drive", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.Mon
+
+
+Mon = load_monitor_client()
+
+
+def read_png(path):
+    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype == 2, "not 8-bit RGB"
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, bpp, stride = zlib.decompress(idat), 3, w * 3
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 0xff
+            elif f == 2:
+                line[i] = (line[i] + b) & 0xff
+            elif f == 3:
+                line[i] = (line[i] + ((a + b) >> 1)) & 0xff
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 0xff
+        rows.append(bytes(line))
+        prev = line
+    return w, h, rows
+
+
+def read_xwd(path):
+    """(width, height, rows of RGB bytes) of a 24/32-bit TrueColor xwd dump."""
+    d = open(path, "rb").read()
+    hdr = struct.unpack(">25I", d[:100])
+    hsize, w, h, order, bpp, bpl = hdr[0], hdr[4], hdr[5], hdr[7], hdr[11], hdr[12]
+    rmask, gmask, bmask, ncolors = hdr[14], hdr[15], hdr[16], hdr[19]
+    assert bpp == 32, "xwd: %d bits per pixel" % bpp
+    pix = hsize + 12 * ncolors
+    shift = [(m & -m).bit_length() - 1 for m in (rmask, gmask, bmask)]
+    fmt = "<%dI" % w if order == 0 else ">%dI" % w
+    rows = []
+    for y in range(h):
+        vals = struct.unpack(fmt, d[pix + y * bpl:pix + y * bpl + 4 * w])
+        line = bytearray(3 * w)
+        for x, v in enumerate(vals):
+            line[3 * x] = (v & rmask) >> shift[0]
+            line[3 * x + 1] = (v & gmask) >> shift[1]
+            line[3 * x + 2] = (v & bmask) >> shift[2]
+        rows.append(bytes(line))
+    return w, h, rows
+
+
+def first_difference(a, b):
+    if a[:2] != b[:2]:
+        return "sizes %dx%d and %dx%d" % (a[0], a[1], b[0], b[1])
+    for y, (ra, rb) in enumerate(zip(a[2], b[2])):
+        if ra != rb:
+            x = next(i for i in range(len(ra)) if ra[i] != rb[i]) // 3
+            return "pixel (%d,%d): %s vs %s" % (x, y, ra[3 * x:3 * x + 3].hex(),
+                                                rb[3 * x:3 * x + 3].hex())
+    return None
+
+
+class VM:
+    def __init__(self, vm, outdir, name, args, stdin=False):
+        self.log_path = os.path.join(outdir, name + ".log")
+        self.sock = os.path.join(outdir, name + ".sock")
+        self.outdir = outdir
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.log = open(self.log_path, "wb")
+        self.p = subprocess.Popen(
+            [vm, "--arch", "riscv64", "--display", "sdl", "--monitor",
+             "unix:%s,server,nowait" % self.sock] + args,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.mon = None
+
+    def output(self):
+        return open(self.log_path, "rb").read().decode(errors="replace").replace("\r", "")
+
+    def wait_for(self, pattern, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.output(), re.M):
+                return True
+            if self.p.poll() is not None:
+                return bool(re.search(pattern, self.output(), re.M))
+            time.sleep(0.2)
+        return False
+
+    def monitor(self):
+        if not self.mon:
+            self.mon = Mon(self.sock, timeout=60)
+        return self.mon
+
+    def cpu_seconds(self):
+        f = open("/proc/%d/stat" % self.p.pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+    def capture(self, tag):
+        """Stop the machine, take a screendump and the window (xwd); resume.
+        Returns (png, xwd) pictures or raises with the reason."""
+        m = self.monitor()
+        m.cmd("stop")
+        png = os.path.join(self.outdir, tag + ".png")
+        xwd = os.path.join(self.outdir, tag + ".xwd")
+        out = m.cmd("screendump " + png).strip()
+        if out:
+            raise RuntimeError("screendump said: " + out)
+        shot = read_png(png)
+        diff, win = "no window titled 'vm [Paused]'", None
+        # The window catches up within a refresh or two while stopped; retry for a while.
+        for _ in range(50):
+            r = subprocess.run(["xwd", "-silent", "-name", "vm [Paused]", "-out", xwd],
+                               stderr=subprocess.DEVNULL)
+            if r.returncode == 0:
+                win = read_xwd(xwd)
+                diff = first_difference(shot, win)
+                if diff is None:
+                    break
+            time.sleep(0.2)
+        m.cmd("cont")
+        return shot, win, diff
+
+    def finish(self, timeout):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            return None
+
+
+def gradient_mismatch(rows, square):
+    """Where the picture differs from fbdraw.S's gradient (and magenta square)."""
+    for y in range(768):
+        row = rows[y]
+        for x in range(1024):
+            if square and 100 <= x < 300 and 200 <= y < 400:
+                want = b"\xff\x00\xff"
+            else:
+                want = bytes(((x >> 2) & 0xff, (y >> 2) & 0xff, ((x ^ y) >> 3) & 0xff))
+            if row[3 * x:3 * x + 3] != want:
+                return "pixel (%d,%d) is %s, expected %s" % (x, y, row[3 * x:3 * x + 3].hex(),
+                                                             want.hex())
+    return None
+
+
+def run_fb(vm, outdir, elf):
+    v = VM(vm, outdir, "fb", ["--bios", "none", "--kernel", elf], stdin=True)
+    try:
+        if not v.wait_for(r"^FB-DRAWN", 120):
+            check("framebuffer-gradient", False, "no FB-DRAWN: " + v.output()[-300:])
+            return
+        shot, win, diff = v.capture("fb1")
+        check("framebuffer-gradient", shot[:2] == (1024, 768) and
+              gradient_mismatch(shot[2], False) is None,
+              "%dx%d, %s" % (shot[0], shot[1], gradient_mismatch(shot[2], False)))
+        check("fb-window-matches-screendump", diff is None, diff)
+        v.p.stdin.write(b"x")
+        v.p.stdin.flush()
+        if not v.wait_for(r"^FB-REDRAWN", 60):
+            check("fb-dirty-pages-redrawn", False, "no FB-REDRAWN: " + v.output()[-300:])
+            return
+        shot, win, diff = v.capture("fb2")
+        why = gradient_mismatch(shot[2], True)
+        check("fb-dirty-pages-redrawn", why is None, why)
+        check("fb-window-follows-dirty-pages", diff is None, diff)
+        v.monitor().s.sendall(b"quit\n")     # no prompt follows: the process ends
+        rc = v.finish(30)
+        check("fb-quit", rc == 0, "exit status %s" % rc)
+    finally:
+        if v.p.poll() is None:
+            v.p.kill()
+
+
+def run_linux(vm, outdir, kernel, initrd):
+    v = VM(vm, outdir, "linux", ["--kernel", kernel, "--initrd", initrd, "--memory", "512M",
+                                 "--append", "console=ttyS0 quiet"])
+    try:
+        if not v.wait_for(r"^EVREAD-READY", 600):
+            check("guest-ready", False, "no EVREAD-READY: " + v.output()[-500:])
+            return
+        ready = re.search(r"^GUEST-READY fb0=(\S*) kbd=(\S*)", v.output(), re.M)
+        check("guest-drivers", ready and "virtio" in ready.group(1) and ready.group(2),
+              "guest said: %s" % (ready.group(0) if ready else "nothing"))
+        # Idle: the guest waits in read(2) on the keyboard; the window is open.
+        time.sleep(3)
+        c0, t0 = v.cpu_seconds(), time.time()
+        time.sleep(10)
+        c1, t1 = v.cpu_seconds(), time.time()
+        share = (c1 - c0) / (t1 - t0)
+        print("idle vm-cli: %.3f CPU s over %.1f s = %.1f%% of a core" %
+              (c1 - c0, t1 - t0, 100 * share), flush=True)
+        check("idle-cpu-under-10-percent", share < 0.10, "%.1f%% of a host core" % (100 * share))
+        shot, win, diff = v.capture("linux")
+        check("window-matches-screendump", diff is None, diff)
+        check("window-takes-guest-mode", win is not None and win[:2] == (1024, 768),
+              "window %r" % (win[:2] if win else None,))
+        png = os.path.join(outdir, "linux.png")
+        r = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True)
+        words = ["VIRTIO", "GPU", "CONSOLE", "WORKS"]
+        check("ocr-finds-tty0-text", all(w in r.stdout for w in words),
+              "tesseract read %r" % r.stdout.strip()[:200])
+        out = v.monitor().cmd("sendkey a").strip()
+        ok = v.wait_for(r"^EVKEY 30 0", 60)
+        evs = re.findall(r"^EVKEY (\d+) (\d+)", v.output(), re.M)
+        check("sendkey-a-arrives-as-KEY_A", ok and evs[:2] == [("30", "1"), ("30", "0")],
+              "monitor said %r, guest read %s" % (out, evs))
+        rc = v.finish(120)
+        check("guest-powers-off", rc == 0 and "GUEST-DONE" in v.output(), "exit status %s" % rc)
+    finally:
+        if v.p.poll() is None:
+            v.p.kill()
+
+
+def main():
+    mode, vm, outdir = sys.argv[1:4]
+    try:
+        if mode == "fb":
+            run_fb(vm, outdir, sys.argv[4])
+        else:
+            run_linux(vm, outdir, sys.argv[4], sys.argv[5])
+    except Exception as e:  # a broken run is a failure, not a traceback
+        check(mode + "-run", False, "%s: %s" % (type(e).__name__, e))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
