@@ -89,6 +89,24 @@ static Uint32 sdl_format(DisplayFormat f)
     }
 }
 
+/*
+ * Give the window the guest's mode size, moving it first so that it stays
+ * on its screen (SDL shrinks a window that would reach past the edge).
+ */
+static void sdl_resize(SDLDisplay *s)
+{
+    int x, y, w = (int)s->width, h = (int)s->height;
+    SDL_Rect b;
+
+    SDL_GetWindowPosition(s->win, &x, &y);
+    if (SDL_GetDisplayUsableBounds(SDL_GetWindowDisplayIndex(s->win), &b) == 0) {
+        x = x + w > b.x + b.w ? (b.x + b.w - w > b.x ? b.x + b.w - w : b.x) : x;
+        y = y + h > b.y + b.h ? (b.y + b.h - h > b.y ? b.y + b.h - h : b.y) : y;
+        SDL_SetWindowPosition(s->win, x, y);
+    }
+    SDL_SetWindowSize(s->win, w, h);
+}
+
 /* Copy rectangle r of the active surface to the window and show it. */
 static void sdl_draw(SDLDisplay *s, DisplayRect r, bool all)
 {
@@ -99,7 +117,7 @@ static void sdl_draw(SDLDisplay *s, DisplayRect r, bool all)
     if (surf && (surf->width != s->width || surf->height != s->height)) {
         s->width = surf->width;
         s->height = surf->height;
-        SDL_SetWindowSize(s->win, (int)s->width, (int)s->height);
+        sdl_resize(s);
         all = true;
     }
     ws = SDL_GetWindowSurface(s->win);

@@ -157,7 +157,8 @@ static uint32_t gpu_resource_create_2d(VirtIOGPU *g, const uint8_t *req, size_t 
     uint64_t bytes = (uint64_t)w * h * VIRTIO_GPU_BPP;
 
     if (id == 0 || gpu_find(g, id)) {
-        guest_error("virtio-gpu: create_2d: resource id %u is %s", id, id ? "in use" : "0");
+        guest_error("virtio-gpu: create_2d: resource id %u is %s", id,
+                    id ? "in use" : "reserved");
         return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
     }
     if (!gpu_format(fmt, &df) || w == 0 || h == 0 || w > VIRTIO_GPU_MAX_RES_SIDE ||

@@ -48,9 +48,9 @@ enum {
 #define VIRTIO_GPU_MAX_REQ (32 + 16 * 16384)
 /* Largest response: the display info, 16 scanouts of 24 bytes. */
 #define VIRTIO_GPU_MAX_RESP (VIRTIO_GPU_HDR_SIZE + VIRTIO_GPU_MAX_SCANOUTS * 24)
-/* The mode offered before the driver sets one (pixels). */
-#define VIRTIO_GPU_DEFAULT_WIDTH 1024
-#define VIRTIO_GPU_DEFAULT_HEIGHT 768
+/* The mode offered before the driver sets one (pixels; QEMU's default too). */
+#define VIRTIO_GPU_DEFAULT_WIDTH 1280
+#define VIRTIO_GPU_DEFAULT_HEIGHT 800
 
 /*
  * Run one control command: `len` bytes of request (a copy, any content)

@@ -183,6 +183,16 @@ class VM:
             return None
 
 
+def window_size(name, path):
+    """Size of the window titled `name` (waiting up to 30 s for it), or None."""
+    for _ in range(150):
+        if subprocess.run(["xwd", "-silent", "-name", name, "-out", path],
+                          stderr=subprocess.DEVNULL).returncode == 0:
+            return struct.unpack(">25I", open(path, "rb").read(100))[4:6]
+        time.sleep(0.2)
+    return None
+
+
 def gradient_mismatch(rows, square):
     """Where the picture differs from fbdraw.S's gradient (and magenta square)."""
     for y in range(768):
@@ -227,9 +237,13 @@ def run_fb(vm, outdir, elf):
 
 
 def run_linux(vm, outdir, kernel, initrd):
-    v = VM(vm, outdir, "linux", ["--kernel", kernel, "--initrd", initrd, "--memory", "512M",
-                                 "--append", "console=ttyS0 quiet"])
+    v = VM(vm, outdir, "linux", ["-S", "--kernel", kernel, "--initrd", initrd, "--memory",
+                                 "512M", "--append", "console=ttyS0 quiet"])
     try:
+        # Before the guest runs, the window shows the firmware framebuffer.
+        first = window_size("vm [Paused]", os.path.join(outdir, "linux0.xwd"))
+        v.monitor().cmd("cont")
+        check("window-starts-at-framebuffer-size", first == (1024, 768), "window %r" % (first,))
         if not v.wait_for(r"^EVREAD-READY", 600):
             check("guest-ready", False, "no EVREAD-READY: " + v.output()[-500:])
             return
@@ -247,7 +261,7 @@ def run_linux(vm, outdir, kernel, initrd):
         check("idle-cpu-under-10-percent", share < 0.10, "%.1f%% of a host core" % (100 * share))
         shot, win, diff = v.capture("linux")
         check("window-matches-screendump", diff is None, diff)
-        check("window-takes-guest-mode", win is not None and win[:2] == (1024, 768),
+        check("window-resizes-to-guest-mode", win is not None and win[:2] == (1280, 800),
               "window %r" % (win[:2] if win else None,))
         png = os.path.join(outdir, "linux.png")
         r = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True)

@@ -118,14 +118,14 @@ static void test_gpu_rejects_short_and_unknown_requests(void **state)
                      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
 }
 
-static void test_gpu_display_info_offers_one_1024x768_scanout(void **state)
+static void test_gpu_display_info_offers_one_1280x800_scanout(void **state)
 {
     uint8_t req[24];
 
     assert_int_equal(run(req, req_build(req, 24, VIRTIO_GPU_CMD_GET_DISPLAY_INFO, 0)),
                      VIRTIO_GPU_RESP_OK_DISPLAY_INFO);
-    assert_int_equal(ld_le32(resp + 24 + 8), 1024);
-    assert_int_equal(ld_le32(resp + 24 + 12), 768);
+    assert_int_equal(ld_le32(resp + 24 + 8), 1280);
+    assert_int_equal(ld_le32(resp + 24 + 12), 800);
     assert_int_equal(ld_le32(resp + 24 + 16), 1);
     assert_int_equal(ld_le32(resp + 48 + 16), 0);   /* scanout 1: disabled */
 }
@@ -241,7 +241,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gpu_rejects_short_and_unknown_requests),
-        cmocka_unit_test(test_gpu_display_info_offers_one_1024x768_scanout),
+        cmocka_unit_test(test_gpu_display_info_offers_one_1280x800_scanout),
         cmocka_unit_test(test_gpu_create_rejects_bad_ids_formats_and_sizes),
         cmocka_unit_test(test_gpu_attach_rejects_bad_entries),
         cmocka_unit_test(test_gpu_transfer_rejects_rects_and_offsets_out_of_range),
