@@ -183,6 +183,45 @@ class VM:
             return None
 
 
+def close_window(name):
+    """Ask the window titled `name` to close, as a window manager does: a
+    WM_DELETE_WINDOW ClientMessage (ICCCM §4.2.8.1), sent with the X11
+    core protocol over the server's Unix socket."""
+    wid = int(re.search(r"Window id: (0x[0-9a-f]+)", subprocess.run(
+        ["xwininfo", "-name", name], capture_output=True, text=True).stdout).group(1), 16)
+    x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    x.connect("/tmp/.X11-unix/X" + os.environ["DISPLAY"].split(":")[1].split(".")[0])
+    x.settimeout(10)
+
+    def recv(n):
+        b = b""
+        while len(b) < n:
+            d = x.recv(n - len(b))
+            if not d:
+                raise EOFError("X server closed the connection")
+            b += d
+        return b
+
+    x.sendall(struct.pack("<BxHHHHxx", 0x6C, 11, 0, 0, 0))     # connection setup, no auth
+    head = recv(8)
+    if head[0] != 1:
+        raise RuntimeError("X server refused the connection")
+    recv(struct.unpack("<H", head[6:8])[0] * 4)
+
+    def atom(text):
+        name = text.encode()
+        pad = (4 - len(name) % 4) % 4
+        x.sendall(struct.pack("<BBHHxx", 16, 0, 2 + (len(name) + pad) // 4, len(name)) +
+                  name + b"\0" * pad)                             # InternAtom
+        return struct.unpack("<I", recv(32)[8:12])[0]
+
+    protocols, delete = atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW")
+    event = struct.pack("<BBHII5I", 33, 32, 0, wid, protocols, delete, 0, 0, 0, 0)
+    x.sendall(struct.pack("<BBHII", 25, 0, 11, wid, 0) + event)   # SendEvent
+    atom("WM_NAME")                                               # a round trip: sent
+    x.close()
+
+
 def window_size(name, path):
     """Size of the window titled `name` (waiting up to 30 s for it), or None."""
     for _ in range(150):
@@ -228,9 +267,9 @@ def run_fb(vm, outdir, elf):
         why = gradient_mismatch(shot[2], True)
         check("fb-dirty-pages-redrawn", why is None, why)
         check("fb-window-follows-dirty-pages", diff is None, diff)
-        v.monitor().s.sendall(b"quit\n")     # no prompt follows: the process ends
-        rc = v.finish(30)
-        check("fb-quit", rc == 0, "exit status %s" % rc)
+        close_window("vm")
+        rc = v.finish(60)
+        check("closing-window-powers-off", rc == 0, "exit status %s" % rc)
     finally:
         if v.p.poll() is None:
             v.p.kill()
