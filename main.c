@@ -14,6 +14,7 @@
 
 #include "config-host.h"
 #include "gdbstub/gdbstub.h"
+#include "block/block.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
 #include "monitor/monitor.h"
@@ -30,6 +31,7 @@ enum {
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
     OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB, OPT_JIT_STATS,
+    OPT_BOOT,
 };
 
 static const struct option options[] = {
@@ -43,6 +45,7 @@ static const struct option options[] = {
     { "bios", required_argument, NULL, OPT_BIOS },
     { "drive", required_argument, NULL, OPT_DRIVE },
     { "cdrom", required_argument, NULL, OPT_CDROM },
+    { "boot", required_argument, NULL, OPT_BOOT },
     { "netdev", required_argument, NULL, OPT_NETDEV },
     { "display", required_argument, NULL, OPT_DISPLAY },
     { "nographic", no_argument, NULL, OPT_NOGRAPHIC },
@@ -69,15 +72,20 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-        "Usage: vm-cli --arch riscv64 --kernel FILE [options]\n"
+        "Usage: vm-cli --arch riscv64 [--kernel FILE] [options]\n"
         "  --arch riscv64            guest architecture\n"
-        "  --kernel FILE             kernel or bare-metal ELF (-kernel)\n"
+        "  --kernel FILE             kernel or bare-metal ELF (-kernel); without it\n"
+        "                            OpenSBI starts U-Boot, which boots from the disks\n"
         "  --bios none|default|FILE  M-mode firmware (-bios); default: OpenSBI fw_dynamic;\n"
         "                            'none' runs --kernel in M-mode\n"
         "  --initrd FILE             initial ramdisk (-initrd)\n"
         "  --append ARGS             kernel command line (-append)\n"
         "  --dump-dtb FILE           write the device tree and exit\n"
         "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on]  a virtio disk\n"
+        "  --cdrom ISO               a read-only virtio disk (-cdrom) holding an ISO 9660\n"
+        "                            or disk image; firmware boot can start it\n"
+        "  --boot menu=on|off[,splash-time=MS]  how long U-Boot waits for a key (-boot);\n"
+        "                            a QEMU boot order (-boot d) is accepted and ignored\n"
         "  --snapshot                drive writes go to a temporary overlay\n"
         "  --netdev user[,id=ID][,net=10.0.2.0/24][,hostfwd=tcp:127.0.0.1:2222-:22]\n"
         "           [,restrict=on][,mac=52:54:00:12:34:56]  a virtio-net NIC on user-mode\n"
@@ -96,7 +104,7 @@ static void usage(FILE *f)
         "                            shares the terminal with the serial: C-a c switches\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
         "  --help, --version\n"
-        "Not built yet: --cdrom\n"
+        "Not built yet:\n"
         "  --loadvm\n");
 }
 
@@ -176,6 +184,60 @@ static void parse_drive(MachineConfig *cfg, char *arg)
     cfg->nr_drives++;
 }
 
+/* --cdrom FILE: a read-only drive, refused unless it holds a disc or disk image. */
+static void parse_cdrom(MachineConfig *cfg, const char *arg)
+{
+    char err[256];
+    const char *format;
+
+    if (cfg->nr_drives == MACHINE_MAX_DRIVES) {
+        error_exit("--cdrom: at most %d drives and discs", MACHINE_MAX_DRIVES);
+    }
+    if (bdrv_probe_media(arg, &format, err, sizeof(err)) < 0) {
+        error_exit("--cdrom: %s: %s", arg, err);
+    }
+    cfg->drives[cfg->nr_drives++] = (DriveConfig){
+        .file = arg, .format = format, .readonly = true, .cdrom = true,
+    };
+}
+
+/*
+ * --boot menu=on|off[,splash-time=MS]: U-Boot's autoboot delay (QEMU's
+ * spelling).  QEMU's boot order (order=, once=, or bare drive letters as
+ * in "-boot d") has no meaning here: U-Boot tries the disks in turn.
+ */
+static void parse_boot(MachineConfig *cfg, char *arg)
+{
+    char *save, *opt, *end;
+    int menu = -1;
+    unsigned long splash_ms = 5000;
+
+    for (opt = strtok_r(arg, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(opt, "menu=on") || !strcmp(opt, "menu=off")) {
+            menu = !strcmp(opt, "menu=on");
+        } else if (!strncmp(opt, "order=", 6) || !strncmp(opt, "once=", 5) ||
+                   (*opt && strspn(opt, "acdnp") == strlen(opt))) {
+            warn_report("--boot: '%s' ignored: U-Boot tries the virtio disks in order", opt);
+            menu = menu < 0 ? -2 : menu;
+        } else if (!strncmp(opt, "splash-time=", 12)) {
+            errno = 0;
+            splash_ms = strtoul(opt + 12, &end, 10);
+            if (errno || end == opt + 12 || *end || splash_ms > 600000) {
+                error_exit("--boot: splash-time '%s' is not milliseconds from 0 to 600000",
+                           opt + 12);
+            }
+        } else {
+            error_exit("--boot: unknown parameter '%s' (menu=on|off, splash-time=MS)", opt);
+        }
+    }
+    if (menu == -1) {
+        error_exit("--boot: menu=on or menu=off is required");
+    }
+    if (menu >= 0) {
+        cfg->boot_delay = menu ? (int)((splash_ms + 999) / 1000) : 0;
+    }
+}
+
 /* --netdev user[,id=ID][,net=ADDR/PREFIX][,hostfwd=...][,restrict=on][,mac=MAC] */
 static void parse_netdev(MachineConfig *cfg, char *arg)
 {
@@ -238,7 +300,8 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             break;
         case OPT_BIOS: cfg->bios = optarg; break;
         case OPT_DRIVE: parse_drive(cfg, optarg); break;
-        case OPT_CDROM: not_built("--cdrom", "the block layer");
+        case OPT_CDROM: parse_cdrom(cfg, optarg); break;
+        case OPT_BOOT: parse_boot(cfg, optarg); break;
         case OPT_NETDEV: parse_netdev(cfg, optarg); break;
         case OPT_DISPLAY:
             if (strcmp(optarg, "none") && strcmp(optarg, "sdl")) {
@@ -345,6 +408,7 @@ int main(int argc, char **argv)
         .ram_size = 512ull << 20,
         .smp = 1,
         .tier = TIER_AUTO,
+        .boot_delay = -1,
     };
     Machine *m = &machine;
     char note_buf[300];

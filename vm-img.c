@@ -209,6 +209,8 @@ static int cmd_info(int argc, char **argv)
                    "\"%s\", \"refcount-bits\": %u, \"corrupt\": %s}}",
                    s->version == 2 ? "0.10" : "1.1", 1u << s->refcount_order,
                    (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false");
+            printf(",\n    \"dirty-flag\": %s",
+                   (s->incompat & QCOW2_INCOMPAT_DIRTY) ? "true" : "false");
             if (bs->backing_file) {
                 printf(",\n    \"backing-filename\": ");
                 json_str(bs->backing_file);
@@ -265,9 +267,16 @@ static int cmd_info(int argc, char **argv)
                            ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
                 }
             }
-            printf("Format specific information:\n    compat: %s\n    refcount bits: %u\n"
-                   "    corrupt: %s\n", s->version == 2 ? "0.10" : "1.1",
-                   1u << s->refcount_order,
+            if (s->incompat & QCOW2_INCOMPAT_DIRTY) {
+                printf("cleanly shut down: no\n");
+            }
+            printf("Format specific information:\n    compat: %s\n", s->version == 2 ? "0.10"
+                                                                        : "1.1");
+            if (s->version >= 3) {
+                printf("    lazy refcounts: %s\n",
+                       (s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) ? "true" : "false");
+            }
+            printf("    refcount bits: %u\n    corrupt: %s\n", 1u << s->refcount_order,
                    (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false");
         }
     }
@@ -289,7 +298,7 @@ static int cmd_check(int argc, char **argv)
             if (strcmp(optarg, "leaks") && strcmp(optarg, "all")) {
                 error_exit("check: -r '%s' is not leaks or all", optarg);
             }
-            repair = QCOW2_CHECK_REPAIR_LEAKS;
+            repair = strcmp(optarg, "all") ? QCOW2_CHECK_REPAIR_LEAKS : QCOW2_CHECK_REPAIR_ALL;
             break;
         default: error_exit("check: bad option (see --help)");
         }
@@ -297,22 +306,26 @@ static int cmd_check(int argc, char **argv)
     if (optind >= argc) {
         error_exit("check: missing FILE");
     }
-    bs = img_open(argv[optind], fmt, BDRV_O_NO_BACKING | (repair ? BDRV_O_RDWR : 0));
+    bs = img_open(argv[optind], fmt,
+                  BDRV_O_NO_BACKING | BDRV_O_CHECK | (repair ? BDRV_O_RDWR : 0));
     if (bs->drv != &bdrv_qcow2) {
         bdrv_close(bs);
         error_exit("'%s': this image format does not support checks", argv[optind]);
     }
     fflush(stdout);
     ret = qcow2_check(bs, repair, &r);
+    if (ret == 0 && (r.leaks_fixed || r.corruptions_fixed)) {
+        /* As qemu-img: say what was repaired, then report a fresh check. */
+        printf("The following inconsistencies were found and repaired:\n\n"
+               "    %" PRIu64 " leaked clusters\n    %" PRIu64 " corruptions\n\n"
+               "Double checking the fixed image now...\n", r.leaks_fixed, r.corruptions_fixed);
+        fflush(stdout);
+        ret = qcow2_check(bs, 0, &r);
+    }
     bdrv_close(bs);
     if (ret < 0) {
         fprintf(stderr, "vm-img: '%s': check failed: %s\n", argv[optind], strerror(-ret));
         return 1;
-    }
-    if (r.leaks_fixed) {
-        printf("The following inconsistencies were found and repaired:\n\n"
-               "    %" PRIu64 " leaked clusters\n    0 corruptions\n\n"
-               "Double checking the fixed image now...\n", r.leaks_fixed);
     }
     if (!r.corruptions && !r.leaks) {
         printf("No errors were found on the image.\n");

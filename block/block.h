@@ -20,6 +20,11 @@ typedef struct BlockDriverState BlockDriverState;
 enum {
     BDRV_O_RDWR = 1 << 0,       /* else read-only */
     BDRV_O_NO_BACKING = 1 << 1, /* do not open the backing chain (vm-img info) */
+    /*
+     * Opened to be checked (vm-img check): a qcow2 image left dirty is not
+     * repaired on open, and one marked corrupt may be opened read-write.
+     */
+    BDRV_O_CHECK = 1 << 2,
 };
 
 typedef struct BlockCreateOpts {
@@ -102,6 +107,14 @@ const BlockDriver *bdrv_find_format(const char *name);
  */
 int bdrv_pread(int fd, uint64_t offset, void *buf, size_t len);
 int bdrv_pwrite(int fd, uint64_t offset, const void *buf, size_t len);
+
+/*
+ * Check that `filename` is a disc or disk image a --cdrom may attach (see
+ * block/media.c): sets *format to "raw" (ISO 9660 image, or a disk image
+ * with a boot signature) or "qcow2".  On anything else returns a negative
+ * errno with `err` set to one line (no file name).  Reads only.
+ */
+int bdrv_probe_media(const char *filename, const char **format, char *err, size_t errlen);
 
 /* Host bytes the image file occupies (st_blocks * 512), or a negative errno. */
 int64_t bdrv_allocated_file_size(BlockDriverState *bs);

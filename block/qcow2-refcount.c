@@ -5,15 +5,24 @@
  * 2^refcount_order-bit entries (orders 0..6 read and written), a small
  * write-through cache of refcount blocks, cluster allocation, growth of
  * the refcount table when the file outgrows it, and the consistency
- * check behind `vm-img check`.  Refcounts are always kept exact (no lazy
- * refcounts): a cluster's refcount reaches the disk before anything
- * points to it, so a crash leaks clusters at worst.
+ * check and repair behind `vm-img check` and the open of a dirty image.
+ *
+ * Refcounts are always written eagerly, also for images with the
+ * lazy_refcounts compatible bit (the spec lets a writer use lazy updates,
+ * it does not require them): a cluster's refcount reaches the disk before
+ * anything points to it, so a crash leaks clusters at worst and we never
+ * set the dirty bit ourselves.  An image another writer left dirty
+ * (incompatible bit 0, e.g. QEMU with lazy refcounts killed mid-write)
+ * has its refcounts rebuilt from the L1/L2 tables on read-write open
+ * (qcow2.c), then the bit is cleared; read-only opens need no refcounts.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "block/qcow2.h"
 #include "util/osdep.h"
@@ -405,14 +414,28 @@ int64_t qcow2_alloc_cluster(BlockDriverState *bs)
     return qcow2_alloc_clusters(bs, 1);
 }
 
-/* ---- consistency check ---- */
+/* ---- consistency check and repair ---- */
 
 typedef struct Qcow2Checker {
     BlockDriverState *bs;
     Qcow2CheckResult *res;
-    uint32_t *refs;                   /* computed uses per host cluster */
-    uint64_t nclusters;
+    int flags;                        /* QCOW2_CHECK_* */
+    uint32_t *refs;                   /* computed uses per host cluster (saturating) */
+    uint64_t nclusters;               /* entries of refs: clusters the file holds */
+    bool past_eof;                    /* something references a cluster past the file's end */
 } Qcow2Checker;
+
+static PRINTF_FMT(2, 3) void check_msg(Qcow2Checker *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (c->flags & QCOW2_CHECK_QUIET) {
+        return;
+    }
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
 
 static void check_ref(Qcow2Checker *c, uint64_t off, uint64_t len, const char *what)
 {
@@ -423,9 +446,10 @@ static void check_ref(Qcow2Checker *c, uint64_t off, uint64_t len, const char *w
     }
     for (uint64_t i = off >> s->cluster_bits; i <= (off + len - 1) >> s->cluster_bits; i++) {
         if (i >= c->nclusters) {
-            fprintf(stderr, "ERROR %s at offset 0x%" PRIx64 " is past the end of the image\n",
-                    what, off);
+            check_msg(c, "ERROR %s at offset 0x%" PRIx64 " is past the end of the image\n",
+                      what, off);
             c->res->corruptions++;
+            c->past_eof = true;
             return;
         }
         if (c->refs[i] != UINT32_MAX) {
@@ -458,8 +482,8 @@ static int check_l1(Qcow2Checker *c, uint64_t l1_off, uint32_t l1_size, bool act
             continue;
         }
         if ((l2_off & (s->cluster_size - 1)) || l2_off >= s->file_size) {
-            fprintf(stderr, "ERROR L2 table offset 0x%" PRIx64 " in L1 entry %u is invalid\n",
-                    l2_off, i);
+            check_msg(c, "ERROR L2 table offset 0x%" PRIx64 " in L1 entry %u is invalid\n",
+                      l2_off, i);
             c->res->corruptions++;
             continue;
         }
@@ -486,8 +510,7 @@ static int check_l1(Qcow2Checker *c, uint64_t l1_off, uint32_t l1_size, bool act
                 continue;
             }
             if (host & (s->cluster_size - 1)) {
-                fprintf(stderr, "ERROR data cluster offset 0x%" PRIx64 " is not aligned\n",
-                        host);
+                check_msg(c, "ERROR data cluster offset 0x%" PRIx64 " is not aligned\n", host);
                 c->res->corruptions++;
                 continue;
             }
@@ -499,8 +522,21 @@ static int check_l1(Qcow2Checker *c, uint64_t l1_off, uint32_t l1_size, bool act
     return ret;
 }
 
-/* After counting: COPIED must be set exactly where the stored refcount is 1 (active L1). */
-static int check_copied(Qcow2Checker *c)
+/* Write one 8-byte table entry (host order `v`) at host offset `off`. */
+static int write_entry(BlockDriverState *bs, uint64_t off, uint64_t v)
+{
+    uint8_t be[8];
+
+    st_be64(be, v);
+    return bdrv_pwrite(bs->fd, off, be, 8);
+}
+
+/*
+ * COPIED must be set exactly where the stored refcount is 1 (active L1
+ * and its L2 tables; spec "Cluster mapping").  `fix`: rewrite the
+ * entries that disagree (refcounts must be right by then).
+ */
+static int check_copied(Qcow2Checker *c, bool fix)
 {
     BlockDriverState *bs = c->bs;
     Qcow2State *s = bs->opaque;
@@ -519,9 +555,21 @@ static int check_copied(Qcow2Checker *c)
             return ret;
         }
         if ((rc == 1) != !!(s->l1_table[i] & QCOW2_OFLAG_COPIED)) {
-            fprintf(stderr, "ERROR OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%" PRIx64
-                    " refcount=%" PRIu64 "\n", i, s->l1_table[i], rc);
-            c->res->corruptions++;
+            bool repair = fix && rc;
+            check_msg(c, "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%" PRIx64
+                      " refcount=%" PRIu64 "\n", repair ? "Repairing" : "ERROR", i,
+                      s->l1_table[i], rc);
+            if (repair) {
+                uint64_t e = s->l1_table[i] ^ QCOW2_OFLAG_COPIED;
+                ret = write_entry(bs, s->l1_table_offset + 8ull * i, e);
+                if (ret < 0) {
+                    return ret;
+                }
+                s->l1_table[i] = e;
+                c->res->corruptions_fixed++;
+            } else {
+                c->res->corruptions++;
+            }
         }
         ret = qcow2_l2_load(bs, l2_off, &l2);
         if (ret < 0) {
@@ -537,24 +585,285 @@ static int check_copied(Qcow2Checker *c)
             if (ret < 0) {
                 return ret;
             }
-            if ((rc == 1) != !!(e & QCOW2_OFLAG_COPIED)) {
-                fprintf(stderr, "ERROR OFLAG_COPIED data cluster: l2_entry=%" PRIx64
-                        " refcount=%" PRIu64 "\n", e, rc);
-                c->res->corruptions++;
+            if ((rc == 1) == !!(e & QCOW2_OFLAG_COPIED)) {
+                continue;
             }
+            bool repair = fix && rc;
+            check_msg(c, "%s OFLAG_COPIED data cluster: l2_entry=%" PRIx64 " refcount=%"
+                      PRIu64 "\n", repair ? "Repairing" : "ERROR", e, rc);
+            if (!repair) {
+                c->res->corruptions++;
+                continue;
+            }
+            e ^= QCOW2_OFLAG_COPIED;
+            ret = write_entry(bs, l2_off + 8ull * j, e);
+            if (ret < 0) {
+                qcow2_l2_cache_drop(s, l2_off);
+                return ret;
+            }
+            l2[j] = __builtin_bswap64(e);
+            c->res->corruptions_fixed++;
         }
     }
     return 0;
 }
 
-int qcow2_check(BlockDriverState *bs, int repair, Qcow2CheckResult *res)
+/* Fill one refcount block image for block index `b` from refs[0, n). */
+static void build_refcount_block(Qcow2State *s, uint8_t *blk, uint64_t b, const uint32_t *refs,
+                                 uint64_t n)
+{
+    uint64_t per = 1ull << s->refcount_block_bits;
+    uint64_t boff;
+    uint32_t blen;
+
+    memset(blk, 0, s->cluster_size);
+    for (uint64_t k = 0; k < per && b * per + k < n; k++) {
+        uint64_t v = refs[b * per + k];
+        if (v) {
+            rb_set(s, blk, k, v < s->refcount_max ? v : s->refcount_max, &boff, &blen);
+        }
+    }
+}
+
+/*
+ * Does refcount block index b describe a cluster in use?  used_old[] for
+ * blocks over the old file; new clusters [e, total) are all in use.
+ */
+static bool block_in_use(const uint8_t *used_old, uint64_t nb_old, uint64_t per, uint64_t e,
+                         uint64_t total, uint64_t b)
+{
+    return (b < nb_old && used_old[b]) || (total > e && b * per < total && (b + 1) * per > e);
+}
+
+/*
+ * Rewrite the refcount structure so that every stored refcount equals
+ * c->refs (repair of refcount errors and leaks, as QEMU's `check -r all`
+ * and the open of an image left dirty do).  Existing refcount blocks and
+ * the table stay where they are unless something else uses their
+ * clusters; blocks that are missing (or were shared) and a table that is
+ * too small (or shared) are placed past everything the image uses.
+ *
+ * Crash safety: a v3 image carries the dirty bit for the whole rewrite
+ * (set first if it was clear), so an interrupted repair is redone on the
+ * next read-write open; new blocks and a new table are written before
+ * anything points to them, the header switches tables after an fsync.
+ */
+static int rebuild_refcounts(Qcow2Checker *c)
+{
+    BlockDriverState *bs = c->bs;
+    Qcow2State *s = bs->opaque;
+    uint64_t per = 1ull << s->refcount_block_bits;
+    uint64_t old_size = s->refcount_table_size;
+    uint64_t rt_first = s->refcount_table_offset >> s->cluster_bits;
+    uint64_t e = c->nclusters, total = e, nb = 0, nt = 0, entries = 0, nb_old;
+    uint64_t *kept = NULL, *table = NULL;
+    uint8_t *used_old = NULL, *blk = NULL, *disk = NULL;
+    uint32_t *refs = c->refs;
+    bool keep_table = true, set_dirty = false;
+    int ret = -ENOMEM;
+
+    /* Uses of each cluster without the refcount structure itself. */
+    for (uint64_t i = rt_first; i < rt_first + s->refcount_table_clusters && i < e; i++) {
+        refs[i]--;
+    }
+    for (uint64_t b = 0; b < old_size; b++) {
+        uint64_t i = (s->refcount_table[b] & QCOW2_RT_OFFSET_MASK) >> s->cluster_bits;
+        if (i && i < e) {
+            refs[i]--;
+        }
+    }
+    /* Keep the table and each block whose cluster nothing else uses (and no other block). */
+    for (uint64_t i = rt_first; i < rt_first + s->refcount_table_clusters; i++) {
+        keep_table &= i < e && refs[i] == 0;
+    }
+    for (uint64_t i = rt_first; keep_table && i < rt_first + s->refcount_table_clusters; i++) {
+        refs[i] = 1;
+    }
+    kept = calloc(old_size, 8);
+    nb_old = (e + per - 1) / per;
+    used_old = calloc(nb_old ? nb_old : 1, 1);
+    blk = malloc(s->cluster_size);
+    disk = malloc(s->cluster_size);
+    if (!kept || !used_old || !blk || !disk) {
+        goto out;
+    }
+    for (uint64_t b = 0; b < old_size; b++) {
+        uint64_t off = s->refcount_table[b] & QCOW2_RT_OFFSET_MASK;
+        uint64_t i = off >> s->cluster_bits;
+        if (off && !(off & (s->cluster_size - 1)) && i < e && refs[i] == 0) {
+            kept[b] = off;
+            refs[i] = 1;
+        }
+    }
+    for (uint64_t i = 0; i < e; i++) {
+        used_old[i / per] |= refs[i] != 0;
+    }
+
+    /* New blocks, then a new table if needed, from cluster e on: iterate to a fixed point. */
+    ret = -EFBIG;
+    for (int iter = 0; iter < 64; iter++) {
+        uint64_t nnb = 0, nnt = 0, max_b = 0;
+        uint64_t last = total > e ? (total - 1) / per : 0;
+        uint64_t nblocks = nb_old > last + 1 ? nb_old : last + 1;
+
+        for (uint64_t b = 0; b < nblocks; b++) {
+            bool in_use = block_in_use(used_old, nb_old, per, e, total, b);
+            bool has = b < old_size && kept[b];
+            nnb += in_use && !has;
+            if (in_use || has) {
+                max_b = b;
+            }
+        }
+        for (uint64_t b = nblocks; b < old_size; b++) {
+            if (kept[b]) {
+                max_b = b;
+            }
+        }
+        entries = old_size;
+        if (!keep_table || max_b >= old_size) {
+            entries = max_b + 1 > old_size ? max_b + 1 : old_size;
+            nnt = (entries * 8 + s->cluster_size - 1) >> s->cluster_bits;
+            entries = nnt << (s->cluster_bits - 3);
+        }
+        if (e + nnb + nnt == total) {
+            nb = nnb;
+            nt = nnt;
+            ret = 0;
+            break;
+        }
+        total = e + nnb + nnt;
+    }
+    if (ret < 0 || entries * 8 > QCOW2_MAX_RT_BYTES || total > (1ull << (56 - s->cluster_bits))) {
+        ret = -EFBIG;
+        goto out;
+    }
+    if (nt && keep_table) {
+        /* The old table is replaced: its clusters become free. */
+        for (uint64_t i = rt_first; i < rt_first + s->refcount_table_clusters; i++) {
+            refs[i] = 0;
+        }
+    }
+    refs = realloc(c->refs, (total ? total : 1) * sizeof(uint32_t));
+    table = calloc(entries, 8);
+    if (!refs || !table) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    c->refs = refs;
+    c->nclusters = total;
+    for (uint64_t i = e; i < total; i++) {
+        refs[i] = 1;
+    }
+    for (uint64_t b = 0, next = e; b < entries; b++) {
+        if (b < old_size && kept[b]) {
+            table[b] = kept[b];
+        } else if (block_in_use(used_old, nb_old, per, e, total, b)) {
+            table[b] = next++ << s->cluster_bits;
+        }
+    }
+
+    if (s->version >= 3 && !(s->incompat & QCOW2_INCOMPAT_DIRTY)) {
+        ret = qcow2_write_incompat(bs, s->incompat | QCOW2_INCOMPAT_DIRTY);
+        if (ret < 0) {
+            goto out;
+        }
+        set_dirty = true;
+    }
+    /* New blocks, and the new table, before anything points to them. */
+    for (uint64_t b = 0; b < entries; b++) {
+        if (table[b] >> s->cluster_bits >= e) {
+            build_refcount_block(s, blk, b, refs, total);
+            ret = bdrv_pwrite(bs->fd, table[b], blk, s->cluster_size);
+            if (ret < 0) {
+                goto out;
+            }
+        }
+    }
+    if (nt) {
+        uint64_t off = (e + nb) << s->cluster_bits;
+        for (uint64_t b = 0; b < entries; b++) {
+            table[b] = __builtin_bswap64(table[b]);
+        }
+        ret = bdrv_pwrite(bs->fd, off, table, nt << s->cluster_bits);
+        for (uint64_t b = 0; b < entries; b++) {
+            table[b] = __builtin_bswap64(table[b]);
+        }
+        if (ret == 0) {
+            ret = fdatasync(bs->fd) < 0 ? -errno : 0;
+        }
+        if (ret == 0) {
+            uint8_t hdr[12];
+            st_be64(hdr, off);
+            st_be32(hdr + 8, (uint32_t)nt);
+            ret = bdrv_pwrite(bs->fd, 48, hdr, 12);
+        }
+        if (ret < 0) {
+            goto out;
+        }
+        s->refcount_table_offset = off;
+        s->refcount_table_clusters = (uint32_t)nt;
+    } else {
+        for (uint64_t b = 0; b < entries; b++) {
+            if (table[b] != (s->refcount_table[b] & QCOW2_RT_OFFSET_MASK)) {
+                ret = write_entry(bs, s->refcount_table_offset + 8 * b, table[b]);
+                if (ret < 0) {
+                    goto out;
+                }
+            }
+        }
+    }
+    free(s->refcount_table);
+    s->refcount_table = table;
+    s->refcount_table_size = entries;
+    table = NULL;
+    for (int i = 0; i < QCOW2_RB_CACHE_SIZE; i++) {
+        s->rb_cache[i].offset = 0;
+    }
+    s->free_cluster_hint = 0;
+    s->compressed_next = 0;
+    qcow2_note_file_end(s, total << s->cluster_bits);
+
+    /* Blocks that stay in place: rewrite those whose contents change. */
+    for (uint64_t b = 0; b < old_size; b++) {
+        if (!kept[b]) {
+            continue;
+        }
+        build_refcount_block(s, blk, b, refs, total);
+        ret = bdrv_pread(bs->fd, kept[b], disk, s->cluster_size);
+        if (ret == 0 && memcmp(blk, disk, s->cluster_size)) {
+            ret = bdrv_pwrite(bs->fd, kept[b], blk, s->cluster_size);
+        }
+        if (ret < 0) {
+            goto out;
+        }
+    }
+    ret = fdatasync(bs->fd) < 0 ? -errno : 0;
+    if (ret == 0 && set_dirty) {
+        ret = qcow2_write_incompat(bs, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
+    }
+out:
+    free(kept);
+    free(table);
+    free(used_old);
+    free(blk);
+    free(disk);
+    return ret;
+}
+
+int qcow2_check(BlockDriverState *bs, int flags, Qcow2CheckResult *res)
 {
     Qcow2State *s = bs->opaque;
     uint64_t per_block = 1ull << s->refcount_block_bits;
-    Qcow2Checker c = { .bs = bs, .res = res };
+    Qcow2Checker c = { .bs = bs, .res = res, .flags = flags };
+    bool fix_errors = flags & QCOW2_CHECK_REPAIR_ERRORS;
+    bool fix_leaks = flags & QCOW2_CHECK_REPAIR_LEAKS;
+    uint64_t errors = 0, leaks = 0;
     int ret;
 
     memset(res, 0, sizeof(*res));
+    if ((fix_errors || fix_leaks) && bs->read_only) {
+        return -EROFS;
+    }
     c.nclusters = (s->file_size + s->cluster_size - 1) >> s->cluster_bits;
     c.refs = calloc(c.nclusters ? c.nclusters : 1, sizeof(uint32_t));
     if (!c.refs) {
@@ -568,8 +877,7 @@ int qcow2_check(BlockDriverState *bs, int repair, Qcow2CheckResult *res)
         ret = check_l1(&c, s->snapshots[i].l1_table_offset, s->snapshots[i].l1_size, false);
     }
     if (ret < 0) {
-        free(c.refs);
-        return ret;
+        goto out;
     }
     check_ref(&c, s->snapshots_offset, s->snapshots_size, "snapshot table");
     check_ref(&c, s->refcount_table_offset,
@@ -580,8 +888,21 @@ int qcow2_check(BlockDriverState *bs, int repair, Qcow2CheckResult *res)
             check_ref(&c, off, s->cluster_size, "refcount block");
         }
     }
+    /* References past the end of the file, or more than a refcount holds, are beyond repair. */
+    fix_errors &= !c.past_eof;
+    for (uint64_t i = 0; i < c.nclusters; i++) {
+        if (c.refs[i] > s->refcount_max) {
+            check_msg(&c, "ERROR cluster %" PRIu64 " has %u references, more than a %u-bit "
+                      "refcount holds\n", i, c.refs[i], 1u << s->refcount_order);
+            res->corruptions++;
+            fix_errors = false;
+        }
+    }
 
-    /* Compare with the stored refcounts: every cluster a refcount block describes. */
+    /*
+     * Compare with the stored refcounts: every cluster a refcount block
+     * describes, then the clusters in use that no block describes.
+     */
     for (uint64_t b = 0; b < s->refcount_table_size; b++) {
         if (!(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK)) {
             continue;
@@ -590,49 +911,67 @@ int qcow2_check(BlockDriverState *bs, int repair, Qcow2CheckResult *res)
             uint64_t stored, want = i < c.nclusters ? c.refs[i] : 0;
             ret = qcow2_get_refcount(bs, i, &stored);
             if (ret < 0) {
-                free(c.refs);
-                return ret;
+                goto out;
             }
-            if (stored == want) {
+            if (stored == want || want > s->refcount_max) {
                 continue;
             }
             if (stored < want) {
-                fprintf(stderr, "ERROR cluster %" PRIu64 " refcount=%" PRIu64 " reference=%"
-                        PRIu64 "\n", i, stored, want);
-                res->corruptions++;
+                check_msg(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%"
+                          PRIu64 "\n", fix_errors ? "Repairing" : "ERROR", i, stored, want);
+                errors++;
                 continue;
             }
-            if (repair & QCOW2_CHECK_REPAIR_LEAKS) {
+            if (fix_leaks && !fix_errors) {
                 ret = qcow2_set_refcount(bs, i, want);
                 if (ret < 0) {
-                    free(c.refs);
-                    return ret;
+                    goto out;
                 }
-                fprintf(stderr, "Repairing cluster %" PRIu64 " refcount=%" PRIu64 " reference=%"
-                        PRIu64 "\n", i, stored, want);
                 res->leaks_fixed++;
             } else {
-                fprintf(stderr, "Leaked cluster %" PRIu64 " refcount=%" PRIu64 " reference=%"
-                        PRIu64 "\n", i, stored, want);
-                res->leaks++;
+                leaks++;
             }
+            check_msg(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64
+                      "\n", fix_leaks ? "Repairing" : "Leaked", i, stored, want);
         }
     }
-    /* Clusters in use that no refcount block describes. */
     for (uint64_t i = 0; i < c.nclusters; i++) {
         uint64_t b = i >> s->refcount_block_bits;
-        if (c.refs[i] && (b >= s->refcount_table_size ||
-                          !(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK))) {
-            fprintf(stderr, "ERROR cluster %" PRIu64 " refcount=0 reference=%u\n", i, c.refs[i]);
-            res->corruptions++;
+        if (c.refs[i] && c.refs[i] <= s->refcount_max &&
+            (b >= s->refcount_table_size || !(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK))) {
+            check_msg(&c, "%s cluster %" PRIu64 " refcount=0 reference=%u\n",
+                      fix_errors ? "Repairing" : "ERROR", i, c.refs[i]);
+            errors++;
         }
+    }
+
+    if (fix_errors && (errors || leaks)) {
+        ret = rebuild_refcounts(&c);
+        if (ret < 0) {
+            goto out;
+        }
+        res->corruptions_fixed += errors;
+        res->leaks_fixed += leaks;
+        errors = leaks = 0;
+    }
+    res->corruptions += errors;
+    res->leaks += leaks;
+    for (uint64_t i = 0; i < c.nclusters; i++) {
         if (c.refs[i]) {
             res->image_end_offset = (i + 1) << s->cluster_bits;
         }
     }
-    if (res->corruptions == 0) {
-        ret = check_copied(&c);
+    ret = check_copied(&c, fix_errors && res->corruptions == 0);
+    if (ret == 0 && (fix_errors || fix_leaks) && res->corruptions == 0 &&
+        (s->incompat & (QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT))) {
+        /* Consistent again (spec: clear the dirty bit once refcounts are right). */
+        ret = fdatasync(bs->fd) < 0 ? -errno : 0;
+        if (ret == 0) {
+            ret = qcow2_write_incompat(bs, s->incompat &
+                                           ~(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT));
+        }
     }
+out:
     free(c.refs);
     return ret;
 }

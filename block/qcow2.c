@@ -162,6 +162,31 @@ static int qcow2_load_table(int fd, uint64_t off, uint64_t n, uint64_t **out)
     return 0;
 }
 
+/*
+ * The image was left dirty (spec: incompatible bit 0, "refcounts may be
+ * inconsistent"): before anything allocates, rebuild the refcounts from
+ * the tables (QEMU does the same on a read-write open), which clears the
+ * bit.  One line on stderr says what was repaired.
+ */
+static int qcow2_repair_dirty(BlockDriverState *bs, char *err, size_t errlen)
+{
+    Qcow2CheckResult r;
+    int ret = qcow2_check(bs, QCOW2_CHECK_REPAIR_ALL | QCOW2_CHECK_QUIET, &r);
+
+    if (ret < 0) {
+        return QCOW2_ERR("image was not closed cleanly and rebuilding its refcounts failed: %s",
+                         strerror(-ret));
+    }
+    if (r.corruptions) {
+        return QCOW2_ERR("image was not closed cleanly and %" PRIu64 " errors remain after "
+                         "rebuilding its refcounts; open it read-only", r.corruptions);
+    }
+    fprintf(stderr, "qcow2: '%s' was not closed cleanly: refcounts rebuilt (%" PRIu64
+            " errors and %" PRIu64 " leaked clusters repaired)\n", bs->filename,
+            r.corruptions_fixed, r.leaks_fixed);
+    return 0;
+}
+
 static int qcow2_do_open(BlockDriverState *bs, int flags, char *err, size_t errlen)
 {
     Qcow2State *s = bs->opaque;
@@ -278,10 +303,13 @@ static int qcow2_do_open(BlockDriverState *bs, int flags, char *err, size_t errl
         if (!(s->incompat & m)) {
             continue;
         }
-        if (m == QCOW2_INCOMPAT_DIRTY || m == QCOW2_INCOMPAT_CORRUPT) {
-            if (flags & BDRV_O_RDWR) {
+        if (m == QCOW2_INCOMPAT_DIRTY) {
+            continue;   /* refcounts rebuilt below when opened read-write */
+        }
+        if (m == QCOW2_INCOMPAT_CORRUPT) {
+            if ((flags & BDRV_O_RDWR) && !(flags & BDRV_O_CHECK)) {
                 return QCOW2_ERR("image has incompatible feature bit %d (%s) set; open it "
-                                 "read-only or repair it", bit,
+                                 "read-only or repair it (vm-img check -r all)", bit,
                                  qcow2_incompat_name(s, bit, name, sizeof(name)));
             }
             continue;
@@ -413,6 +441,10 @@ static int qcow2_do_open(BlockDriverState *bs, int flags, char *err, size_t errl
         return -ENOMEM;
     }
     bs->size = size;
+    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) && (flags & BDRV_O_RDWR) &&
+        !(flags & BDRV_O_CHECK)) {
+        return qcow2_repair_dirty(bs, err, errlen);
+    }
     return 0;
 }
 
@@ -499,6 +531,27 @@ int qcow2_update_header(BlockDriverState *bs)
     ret = bdrv_pwrite(bs->fd, 0, c0, off);
     memcpy(s->header_raw, c0, s->header_length);
     free(c0);
+    return ret;
+}
+
+int qcow2_write_incompat(BlockDriverState *bs, uint64_t incompat)
+{
+    Qcow2State *s = bs->opaque;
+    uint8_t be[8];
+    int ret;
+
+    if (s->version < 3) {
+        return -ENOTSUP;
+    }
+    st_be64(be, incompat);
+    ret = bdrv_pwrite(bs->fd, 72, be, 8);
+    if (ret == 0) {
+        ret = fdatasync(bs->fd) < 0 ? -errno : 0;
+    }
+    if (ret == 0) {
+        s->incompat = incompat;
+        memcpy(s->header_raw + 72, be, 8);
+    }
     return ret;
 }
 

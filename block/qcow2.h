@@ -45,6 +45,9 @@
 #define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
 
+/* Compatible feature bits (spec "Header", bytes 80-87). */
+#define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
+
 /* Header extension types (spec "Header extensions"). */
 #define QCOW2_EXT_END 0
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
@@ -126,11 +129,15 @@ typedef struct Qcow2State {
     uint8_t *decomp_buf;             /* one cluster of scratch (inflated bytes) */
 } Qcow2State;
 
-/* Result of qcow2_check (image consistency, as `qemu-img check` reports it). */
+/*
+ * Result of qcow2_check (image consistency, as `qemu-img check` reports
+ * it).  corruptions and leaks count what is still wrong after the check;
+ * what a repair fixed is counted in the *_fixed fields only.
+ */
 typedef struct Qcow2CheckResult {
     uint64_t corruptions;            /* refcount too low, bad entries, wrong COPIED flags */
     uint64_t leaks;                  /* clusters with a refcount higher than their uses */
-    uint64_t corruptions_fixed;
+    uint64_t corruptions_fixed;      /* refcount errors and COPIED flags repaired */
     uint64_t leaks_fixed;
     uint64_t allocated_clusters;     /* guest clusters that are allocated */
     uint64_t total_clusters;         /* guest clusters of the virtual disk */
@@ -138,13 +145,23 @@ typedef struct Qcow2CheckResult {
     uint64_t image_end_offset;       /* bytes: end of the last cluster in use */
 } Qcow2CheckResult;
 
+/* qcow2_check flags. */
 enum {
-    QCOW2_CHECK_REPAIR_LEAKS = 1 << 0,
+    QCOW2_CHECK_REPAIR_LEAKS = 1 << 0,   /* lower refcounts that are too high (`-r leaks`) */
+    QCOW2_CHECK_REPAIR_ERRORS = 1 << 1,  /* rebuild refcounts that are too low, fix COPIED */
+    QCOW2_CHECK_REPAIR_ALL = QCOW2_CHECK_REPAIR_LEAKS | QCOW2_CHECK_REPAIR_ERRORS, /* `-r all` */
+    QCOW2_CHECK_QUIET = 1 << 2,          /* no per-cluster lines on stderr */
 };
 
 /* ---- qcow2.c ---- */
 /* Rewrite the header, its extensions and the backing file name (cluster 0). */
 int qcow2_update_header(BlockDriverState *bs);
+/*
+ * Write the incompatible feature bits (v3 header bytes 72-79) alone, then
+ * fsync, so a dirty-bit change is ordered against the metadata writes
+ * around it.  Updates s->incompat on success.
+ */
+int qcow2_write_incompat(BlockDriverState *bs, uint64_t incompat);
 /* True if [off, off + len) overlaps header, L1, refcount table or snapshot table. */
 bool qcow2_overlaps_metadata(Qcow2State *s, uint64_t off, uint64_t len);
 
@@ -158,11 +175,19 @@ int64_t qcow2_alloc_cluster(BlockDriverState *bs);
 int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t n);
 void qcow2_refcount_close(Qcow2State *s);
 /*
- * Recompute every refcount from the L1/L2 tables of the active image and
- * of each snapshot, compare with the stored ones and (with
- * QCOW2_CHECK_REPAIR_LEAKS) lower refcounts that are too high.
+ * Recompute every refcount from the header, the L1/L2 tables of the
+ * active image and of each snapshot, the snapshot table and the refcount
+ * table and blocks; compare with the stored ones (and COPIED flags).
+ * QCOW2_CHECK_REPAIR_LEAKS lowers refcounts that are too high;
+ * QCOW2_CHECK_REPAIR_ERRORS (with leaks: REPAIR_ALL) rewrites the
+ * refcount blocks from the recount, adding blocks and growing the table
+ * as needed, and fixes COPIED flags.  A repair that leaves no corruption
+ * clears the dirty and corrupt bits.  References past the end of the
+ * file and bad table entries are reported, never repaired.  Repairs need
+ * a read-write bs (-EROFS).  Returns 0 (findings in *res) or a negative
+ * errno for an I/O error.
  */
-int qcow2_check(BlockDriverState *bs, int repair, Qcow2CheckResult *res);
+int qcow2_check(BlockDriverState *bs, int flags, Qcow2CheckResult *res);
 
 /* ---- qcow2-cluster.c ---- */
 /* Load the L2 table at host offset `off` through the cache; returns big-endian entries. */

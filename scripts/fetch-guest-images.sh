@@ -3,7 +3,7 @@
 #
 # fetch-guest-images.sh - fetch the RISC-V guest images vm's Linux tests boot.
 #
-# Downloads three packages of Debian 13 "trixie" for riscv64 from the Debian
+# Downloads packages of Debian 13 "trixie" for riscv64 from the Debian
 # mirror this machine's apt is already configured with, verifies them, and
 # unpacks them into a cache outside the clone:
 #
@@ -11,6 +11,14 @@
 #                                         (.../images/13/riscv64/text/debian-installer/riscv64/)
 #   linux-image-6.12.*-riscv64            newest such kernel in trixie: Image + modules
 #   busybox-static                        a static riscv64 busybox
+#   u-boot-qemu                           U-Boot for QEMU's boards: qemu-riscv64_smode/u-boot.bin,
+#                                         the S-mode payload of OpenSBI for firmware boot
+#   grub-efi-riscv64-bin                  GRUB's riscv64-efi modules (for make-installer-iso.sh)
+#   grub-common:HOST, libc6:HOST,         trixie's grub-mkimage for this host's architecture
+#   libdevmapper1.02.1:HOST               and the libraries it needs: the image tool must be
+#                                         as new as the modules, and bookworm's is 2.06.  It
+#                                         runs through trixie's own dynamic loader (a wrapper
+#                                         script in trixie/bin/), the host's libc untouched.
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/vm/
 #   apt/                  private apt root (sources, lists, state, logs)
@@ -18,7 +26,8 @@
 #   trixie/<role>.stamp   package, version, .deb SHA256 and the hashes of the
 #                         files used from it (roles: installer, kernel, busybox)
 #   images.env            VM_INSTALLER_KERNEL=, VM_INSTALLER_INITRD=, VM_KERNEL=,
-#                         VM_KERNEL_MODULES=, VM_BUSYBOX= (for tests to source)
+#                         VM_KERNEL_MODULES=, VM_BUSYBOX=, VM_UBOOT_SMODE=,
+#                         VM_GRUB_RISCV64_MODULES=, VM_GRUB_MKIMAGE= (for tests to source)
 #
 # apt runs with a configuration of its own (APT_CONFIG): nothing of the host's
 # apt state, sources, preferences or keyrings is read or changed, apart from
@@ -40,6 +49,7 @@ set -o pipefail
 
 SUITE=trixie
 ARCH=riscv64
+HOSTARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 PROG=fetch-guest-images
 
 die() {
@@ -112,12 +122,14 @@ q() { # single-quote for the shell
 }
 
 write_env_and_report() {
-    local ik ii k km bb tmp content
+    local ik ii k km bb ub gm tmp content
     ik=$(stamp_path installer 1)
     ii=$(stamp_path installer 2)
     k=$(stamp_path kernel 1)
     km=$(stamp_path kernel tree)
     bb=$(stamp_path busybox 1)
+    ub=$(stamp_path uboot 1)
+    gm=$(stamp_path grub tree)
     content=$(
         echo "# Written by scripts/fetch-guest-images.sh: Debian $SUITE $ARCH guest images."
         echo "# installer: $(stamp_get installer package) $(stamp_get installer version)"
@@ -128,6 +140,10 @@ write_env_and_report() {
         echo "VM_KERNEL=$(q "$k")"
         echo "VM_KERNEL_MODULES=$(q "$km")"
         echo "VM_BUSYBOX=$(q "$bb")"
+        echo "# u-boot: $(stamp_get uboot version); grub: $(stamp_get grub version)"
+        echo "VM_UBOOT_SMODE=$(q "$ub")"
+        echo "VM_GRUB_RISCV64_MODULES=$(q "$gm")"
+        echo "VM_GRUB_MKIMAGE=$(q "$GRUB_MKIMAGE")"
     )
     # Rewrite only on change, so that a no-op run leaves the cache untouched.
     if [ ! -f "$ENVFILE" ] || [ "$(cat "$ENVFILE")" != "$content" ]; then
@@ -139,11 +155,40 @@ write_env_and_report() {
     echo "kernel Image:        $k"
     echo "kernel modules:      $km"
     echo "busybox:             $bb"
+    echo "u-boot (S-mode):     $ub"
+    echo "grub riscv64-efi:    $gm"
+    echo "grub-mkimage:        $GRUB_MKIMAGE"
     echo "(shell variables in $ENVFILE)"
 }
 
-if [ "$refresh" = 0 ] && stamp_ok installer && stamp_ok kernel && stamp_ok busybox; then
+GRUB_MKIMAGE="$OUT/bin/grub-mkimage"
+
+# write_grub_mkimage: the wrapper that runs trixie's grub-mkimage with
+# trixie's dynamic loader, C library and libdevmapper first on the library
+# path (the host's libraries serve the rest: liblzma, libselinux, libudev).
+write_grub_mkimage() {
+    local gc lc ld bin libdir
+    gc=$(stamp_get grubtools dir)
+    lc=$(stamp_get hostlibc dir)
+    ld=$(stamp_path hostlibc 1)
+    bin=$(stamp_path grubtools 1)
+    libdir=$(dirname "$(stamp_path hostlibc 2)"):$(dirname "$(stamp_path hostdm 1)")
+    mkdir -p "$OUT/bin" || die "cannot create $OUT/bin"
+    {
+        echo "#!/bin/sh"
+        echo "# Written by scripts/fetch-guest-images.sh: grub-mkimage of $(stamp_get grubtools version)"
+        echo "# from $gc, run with the C library of $lc."
+        echo "exec $(q "$ld") --library-path $(q "$libdir") $(q "$bin") \"\$@\""
+    } >"$GRUB_MKIMAGE.tmp" && chmod +x "$GRUB_MKIMAGE.tmp" && mv -f "$GRUB_MKIMAGE.tmp" "$GRUB_MKIMAGE" ||
+        die "cannot write $GRUB_MKIMAGE"
+    "$GRUB_MKIMAGE" --version >/dev/null 2>&1 || die "$GRUB_MKIMAGE does not run on this host"
+}
+
+if [ "$refresh" = 0 ] && stamp_ok installer && stamp_ok kernel && stamp_ok busybox &&
+    stamp_ok uboot && stamp_ok grub && stamp_ok grubtools && stamp_ok hostlibc &&
+    stamp_ok hostdm; then
     echo "$PROG: cached images present and verified; nothing to fetch"
+    [ -x "$GRUB_MKIMAGE" ] || write_grub_mkimage
     write_env_and_report
     exit 0
 fi
@@ -217,7 +262,7 @@ mkdir -p "$APTROOT/etc/apt.conf.d" "$APTROOT/etc/sources.list.d" \
     "$APTROOT/state/lists/partial" "$APTROOT/cache/archives/partial" \
     "$APTROOT/log" "$APTROOT/download" || die "cannot create $APTROOT"
 : >"$APTROOT/state/status"
-echo "deb [arch=$ARCH signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTROOT/etc/sources.list"
+echo "deb [arch=$ARCH,$HOSTARCH signed-by=$KEYRING] $MIRROR $SUITE main" >"$APTROOT/etc/sources.list"
 
 # Carry over only how the host reaches the network (proxies) and its date
 # checks (this machine's clock may not be trustworthy); nothing else.
@@ -241,7 +286,7 @@ Dir::Etc::preferencesparts "preferences.d";
 Dir::Etc::Trusted "$KEYRING";
 Dir::Etc::TrustedParts "trusted.gpg.d";
 APT::Architecture "$ARCH";
-APT::Architectures { "$ARCH"; };
+APT::Architectures { "$ARCH"; "$HOSTARCH"; };
 APT::Sandbox::User "$(id -un)";
 APT::Get::AllowUnauthenticated "false";
 Acquire::AllowInsecureRepositories "false";
@@ -291,6 +336,8 @@ done
 [ -n "$kpkg" ] || die "no linux-image-6.12.*-$ARCH package in $SUITE's index at $MIRROR"
 
 declare -A PKG=([installer]="debian-installer-13-netboot-$ARCH" [kernel]="$kpkg" [busybox]="busybox-static")
+PKG+=([uboot]="u-boot-qemu" [grub]="grub-efi-riscv64-bin" [grubtools]="grub-common:$HOSTARCH"
+    [hostlibc]="libc6:$HOSTARCH" [hostdm]="libdevmapper1.02.1:$HOSTARCH")
 
 # ---------------------------------------------------------------- fetch
 
@@ -322,8 +369,8 @@ extract() {
     got=$(sha256_of "$deb")
     [ "$got" = "$sha" ] || die "hash mismatch for $pkg $ver: got $got, archive says $sha"
 
-    dest="$OUT/$pkg"
-    tmp="$OUT/.$pkg.tmp.$$"
+    dest="$OUT/${pkg/:/_}"
+    tmp="$OUT/.${pkg/:/_}.tmp.$$"
     rm -rf "$tmp"
     dpkg-deb -x "$deb" "$tmp" || { rm -rf "$tmp"; die "dpkg-deb -x of $deb failed"; }
     rm -f "$deb"
@@ -356,11 +403,39 @@ extract() {
         [ -n "$bb" ] || { rm -rf "$tmp"; die "$pkg $ver has no busybox binary"; }
         files=("$bb")
         ;;
+    uboot)
+        [ -f "$tmp/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin" ] ||
+            { rm -rf "$tmp"; die "$pkg $ver has no qemu-riscv64_smode/u-boot.bin"; }
+        files=("usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
+        ;;
+    grub)
+        [ -f "$tmp/usr/lib/grub/riscv64-efi/moddep.lst" ] ||
+            { rm -rf "$tmp"; die "$pkg $ver has no usr/lib/grub/riscv64-efi/moddep.lst"; }
+        files=("usr/lib/grub/riscv64-efi/moddep.lst")
+        tree="usr/lib/grub/riscv64-efi"
+        ;;
+    grubtools)
+        [ -f "$tmp/usr/bin/grub-mkimage" ] || { rm -rf "$tmp"; die "$pkg $ver has no grub-mkimage"; }
+        files=("usr/bin/grub-mkimage")
+        ;;
+    hostlibc)
+        local ld libc
+        ld=$(cd "$tmp" && ls usr/lib/*-linux-gnu*/ld-linux*.so.* 2>/dev/null | head -n 1 || true)
+        libc=$(cd "$tmp" && ls usr/lib/*-linux-gnu*/libc.so.6 2>/dev/null | head -n 1 || true)
+        [ -n "$ld" ] && [ -n "$libc" ] || { rm -rf "$tmp"; die "$pkg $ver has no ld.so + libc.so.6"; }
+        files=("$ld" "$libc")
+        ;;
+    hostdm)
+        local dm
+        dm=$(cd "$tmp" && ls usr/lib/*-linux-gnu*/libdevmapper.so.1.02.1 2>/dev/null | head -n 1 || true)
+        [ -n "$dm" ] || { rm -rf "$tmp"; die "$pkg $ver has no libdevmapper.so.1.02.1"; }
+        files=("$dm")
+        ;;
     esac
 
     # A RISC-V kernel Image carries "RSC\x05" at offset 0x38 (the file
     # starts with an EFI stub "MZ", so file(1) calls it PE32+).
-    if [ "$role" != busybox ] &&
+    if { [ "$role" = installer ] || [ "$role" = kernel ]; } &&
         [ "$(od -An -tx1 -j56 -N4 "$tmp/${files[0]}" | tr -d ' \n')" != 52534305 ]; then
         rm -rf "$tmp"
         die "$pkg $ver: ${files[0]##*/} is not a RISC-V kernel Image (no RSC\\x05 magic)"
@@ -392,6 +467,12 @@ extract() {
 extract installer
 extract kernel
 extract busybox
+extract uboot
+extract grub
+extract grubtools
+extract hostlibc
+extract hostdm
+write_grub_mkimage
 # apt's binary caches (~80 MB) are rebuilt from the lists when next needed.
 rm -f "$APTROOT/cache/"*.bin
 

@@ -7,7 +7,7 @@
 #
 # The image holds Debian's static riscv64 busybox (VM_BUSYBOX) as
 # /bin/busybox, the mount points /dev /proc /sys /tmp, SCRIPT as /test.sh,
-# the virtio and ext4 modules of the kernel (decompressed, with a
+# the virtio, ext4 and isofs modules of the kernel (decompressed, with a
 # modules.dep that busybox modprobe reads) and an /init that mounts
 # proc, sysfs and devtmpfs, installs the applet links, runs
 # `sh /test.sh` and then `poweroff -f`.  --add-modules names more
@@ -88,7 +88,7 @@ poweroff -f
 EOF
 chmod 755 "$root/init"
 
-# Modules: the virtio transports and drivers and ext4, with everything
+# Modules: the virtio transports and drivers, ext4 and isofs, with everything
 # their .modinfo "depends=" (and softdep "pre:") lines pull in.
 if [ "$moddir" != none ]; then
     kver=$(basename "$moddir")
@@ -105,7 +105,7 @@ if [ "$moddir" != none ]; then
     }
     declare -A seen=() deps=()
     # shellcheck disable=SC2206
-    queue=(virtio_mmio virtio_blk virtio_net ext4 crc32c_generic $extra_modules)
+    queue=(virtio_mmio virtio_blk virtio_net ext4 crc32c_generic isofs $extra_modules)
     while [ ${#queue[@]} -gt 0 ]; do
         m=${queue[0]}; queue=("${queue[@]:1}")
         [ -z "${seen[$m]:-}" ] || continue

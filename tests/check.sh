@@ -68,6 +68,7 @@ if [ "$only" = all ]; then
     FUZZ_TARGETS="qcow2 qcow2-write" run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
+    run_suite iso bash tests/boot/iso.sh "$vm" "$build/tests/iso"
     run_suite display bash tests/display/run.sh "$vm" "$build/tests/display"
 fi
 

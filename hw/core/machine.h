@@ -23,6 +23,7 @@ typedef struct DriveConfig {
     const char *file;       /* image path */
     const char *format;     /* "qcow2", "raw" or NULL to probe */
     bool readonly;
+    bool cdrom;             /* from --cdrom: read-only, checked to be a disc or disk image */
 } DriveConfig;
 
 #define MACHINE_MAX_NETDEVS 8
@@ -66,6 +67,9 @@ typedef struct MachineConfig {
     bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
     const char *monitor;    /* --monitor stdio | unix:PATH,server[,nowait], or NULL */
     const char *display;    /* --display sdl|none, or NULL: sdl when a display is available */
+    /* --boot menu=on|off[,splash-time=MS]: seconds the firmware (U-Boot) waits for a
+     * key before booting; -1: the firmware's own default. */
+    int boot_delay;
 } MachineConfig;
 
 /* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hw/riscv/virt.h"
+#include "hw/riscv/uboot.h"
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
 #include "hw/core/loader.h"
@@ -202,6 +203,8 @@ static void virt_load(Machine *m, bool first)
     gpa_t info_addr = fdt_addr + MACHINE_FDT_SIZE;
     gpa_t entry = m->ram_base, end = 0, kernel_addr = m->ram_base;
     bool firmware = strcmp(cfg->bios, "none") != 0;
+    /* Without --kernel, OpenSBI's payload is U-Boot, which boots from the disks. */
+    const char *payload = cfg->kernel ? cfg->kernel : firmware ? uboot_find_smode() : NULL;
     uint8_t *info;
 
     if (firmware) {
@@ -209,8 +212,9 @@ static void virt_load(Machine *m, bool first)
         entry = load_image(m, "--bios", fw, m->ram_base, true, &end);
         kernel_addr = (end + KERNEL_ALIGN - 1) & ~(KERNEL_ALIGN - 1);
     }
-    if (cfg->kernel) {
-        gpa_t k = load_image(m, "--kernel", cfg->kernel, kernel_addr, !firmware, &end);
+    if (payload) {
+        gpa_t k = load_image(m, cfg->kernel ? "--kernel" : "U-Boot", payload, kernel_addr,
+                             !firmware || !cfg->kernel, &end);
         if (!firmware) {
             entry = k;
         } else {
@@ -230,6 +234,9 @@ static void virt_load(Machine *m, bool first)
                    m->ram_size >> 20);
     }
     if (first) {
+        if (!cfg->kernel) {
+            uboot_fdt_config(m);
+        }
         fdt_machine_finish(m);
     }
     if (cfg->dump_dtb) {
@@ -245,7 +252,7 @@ static void virt_load(Machine *m, bool first)
     info = memory_host_ptr(&m->as, info_addr, 48);
     st_le64(info + 0, FW_DYNAMIC_INFO_MAGIC);
     st_le64(info + 8, FW_DYNAMIC_INFO_VERSION);
-    st_le64(info + 16, cfg->kernel ? kernel_addr : 0);
+    st_le64(info + 16, payload ? kernel_addr : 0);
     st_le64(info + 24, FW_DYNAMIC_NEXT_MODE_S);
     st_le64(info + 32, 0);                      /* options */
     st_le64(info + 40, 0);                      /* boot_hart: hart 0 */
@@ -310,7 +317,7 @@ static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
     bs = bdrv_open(d->file, d->format, d->readonly || overlay ? 0 : BDRV_O_RDWR, &probed_raw,
                    err, sizeof(err));
     if (!bs) {
-        error_exit("--drive: %s: %s", d->file, err);
+        error_exit("%s: %s: %s", d->cdrom ? "--cdrom" : "--drive", d->file, err);
     }
     if (overlay) {
         return open_snapshot_overlay(d, bs);

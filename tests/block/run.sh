@@ -4,7 +4,9 @@
 # vm-img-written images must pass `qemu-img check` and compare equal;
 # qemu-img-written images (plain, compressed, backing chains, snapshots,
 # cluster sizes 512..2M, compat 0.10 and 1.1) must read back byte-exact
-# through vm-img; broken headers must give one line and exit 2.
+# through vm-img; broken headers must give one line and exit 2; images
+# QEMU left dirty (lazy refcounts, SIGKILL) and damaged refcounts are
+# reported as qemu-img does and repaired (rw open, check -r all).
 # Usage: tests/block/run.sh VM_IMG BUILD_DIR
 # Prints PASS/FAIL block/<name> lines and "N passed, M failed".
 set -u
@@ -163,6 +165,114 @@ else fail resize-grows "virtual size $sz"; fi
 if "$VM_IMG" info --output json r.qcow2 | grep -q '"virtual-size": 31457280'; then
     pass info-json
 else fail info-json "no virtual-size"; fi
+
+# 8. Dirty images: QEMU with lazy refcounts killed mid-write leaves the
+# dirty bit set and refcounts behind the L2 tables.  vm-img check reports
+# what qemu-img check reports; read-only opens read them unrepaired and
+# write nothing; a read-write open (vm-img resize) rebuilds the refcounts
+# and clears the bit; check -r all repairs refcount errors in clean images.
+is_dirty() { [ $(( $(od -An -tu1 -j79 -N1 "$1") & 1 )) -eq 1 ]; }
+errors_of() { sed -n 's/^\([0-9]*\) errors were found on the image.*/\1/p' "$1"; }
+# dirty_checks NAME IMG EXPECTED_RAW: the dirty image against qemu-img, then
+# repaired.  (A kill can land where QEMU had just flushed its refcounts:
+# dirty, but no refcount errors; then there is nothing for -r leaks to keep.)
+dirty_checks() {
+    local name=$1 img=$2 want=$3 q v qrc sum
+    qemu-img check "$img" >qchk.txt 2>&1; qrc=$?
+    "$VM_IMG" check "$img" >vchk.txt 2>&1; rc=$?
+    q=$(errors_of qchk.txt) v=$(errors_of vchk.txt)
+    if ! is_dirty "$img"; then
+        fail "$name-setup" "the image is not dirty"
+        return
+    fi
+    if [ $rc -eq $qrc ] && [ "$q" = "$v" ]; then pass "$name-check-reports-errors"
+    else fail "$name-check-reports-errors" "exit $rc, ${v:-0} errors (qemu-img: $qrc, ${q:-0})"; fi
+    sum=$(sha256sum <"$img")
+    "$VM_IMG" convert -O raw "$img" ro.raw 2>err.txt
+    if cmp -s ro.raw "$want" && [ "$(sha256sum <"$img")" = "$sum" ] && is_dirty "$img"; then
+        pass "$name-read-only-open-reads-unrepaired"
+    else fail "$name-read-only-open-reads-unrepaired" "content differs or file changed"; fi
+    if [ -n "$q" ]; then
+        cp "$img" leaks-only.qcow2
+        "$VM_IMG" check -r leaks leaks-only.qcow2 >/dev/null 2>&1; rc=$?
+        if [ $rc -eq 2 ] && is_dirty leaks-only.qcow2; then pass "$name-repair-leaks-keeps-dirty"
+        else fail "$name-repair-leaks-keeps-dirty" "exit $rc"; fi
+    fi
+    "$VM_IMG" resize "$img" +1M >out.txt 2>err.txt; rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "$name-rw-open-repairs" "resize: exit $rc: $(head -1 err.txt)"
+    elif ! grep -q "was not closed cleanly: refcounts rebuilt" err.txt; then
+        fail "$name-rw-open-repairs" "stderr: $(head -1 err.txt)"
+    elif is_dirty "$img" || qemu-img info "$img" | grep -q 'cleanly shut down: no'; then
+        fail "$name-rw-open-repairs" "dirty bit still set"
+    elif ! qemu-img check "$img" >qchk.txt 2>&1; then
+        fail "$name-rw-open-repairs" "qemu-img check: $(grep -m1 -E 'ERROR|Leaked' qchk.txt)"
+    elif ! qemu-img compare -f raw -F qcow2 "$want" "$img" >/dev/null 2>&1; then
+        fail "$name-rw-open-repairs" "qemu-img compare differs"
+    else
+        pass "$name-rw-open-repairs"
+    fi
+}
+# Deterministic: three writes, then qemu-io kills itself (SIGKILL).
+qemu-img create -q -f qcow2 -o lazy_refcounts=on,cluster_size=4096 lazy.qcow2 8M
+qemu-img create -q -f raw lazy.raw 8M
+for f in "qcow2 lazy.qcow2" "raw lazy.raw"; do
+    set -- $f
+    { qemu-io -f "$1" -c "write -P 0x5a 0 1M" -c "write -P 0xa5 3M 300k" \
+        -c "write -P 0x11 7M 4k" -c "sigraise 9" "$2" >/dev/null 2>&1; } 2>/dev/null
+done
+if [ -n "$(qemu-img check lazy.qcow2 2>&1 | grep -m1 '^ERROR cluster')" ]; then
+    pass lazy-killed-leaves-refcount-errors
+else fail lazy-killed-leaves-refcount-errors "qemu-img check finds no refcount errors"; fi
+dirty_checks lazy-killed lazy.qcow2 lazy.raw
+# Asynchronous: a stream of writes, SIGKILL once the image is dirty; the
+# content a read-only qemu-img convert sees is what the repair must keep.
+qemu-img create -q -f qcow2 -o lazy_refcounts=on,cluster_size=4096 lazy2.qcow2 64M
+writes() {
+    for i in $(seq 0 200000); do
+        echo "write -P $((i % 251)) $(( (i * 69632) % (64 << 20) / 512 * 512 )) 12k"
+    done
+}
+qemu-io -f qcow2 lazy2.qcow2 < <(writes) >/dev/null 2>&1 &
+qpid=$!
+for _ in $(seq 1 1200); do is_dirty lazy2.qcow2 && break; sleep 0.1; done
+sleep 0.3
+{ kill -9 $qpid && wait $qpid; } 2>/dev/null
+qemu-img convert -f qcow2 -O raw lazy2.qcow2 lazy2.raw
+dirty_checks lazy-killed-mid-write lazy2.qcow2 lazy2.raw
+
+# Refcount errors in a clean image: one refcount too low (an L2 table), one
+# too high (the header): what `qemu-img check -r all` fixes, vm-img fixes too.
+"$VM_IMG" convert -O qcow2 data.raw rc.qcow2
+python3 - rc.qcow2 <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    h = f.read(72)
+    cbits, = struct.unpack('>I', h[20:24])
+    l1, rt = struct.unpack('>Q', h[40:48])[0], struct.unpack('>Q', h[48:56])[0]
+    f.seek(rt); rb, = struct.unpack('>Q', f.read(8))
+    f.seek(l1); l2 = struct.unpack('>Q', f.read(8))[0] & 0x00fffffffffffe00
+    f.seek(rb + 2 * (l2 >> cbits)); f.write(b'\0\0')
+    f.seek(rb); f.write(b'\0\2')
+PY
+cp rc.qcow2 rc-qemu.qcow2
+qemu-img check rc.qcow2 >qchk.txt 2>&1; qrc=$?
+qemu-img check -r all rc-qemu.qcow2 >/dev/null 2>&1
+if [ $qrc -eq 2 ] && qemu-img check rc-qemu.qcow2 >/dev/null 2>&1; then
+    pass refcount-damage-qemu-repairs
+else fail refcount-damage-qemu-repairs "qemu-img check exit $qrc"; fi
+"$VM_IMG" check rc.qcow2 >vchk.txt 2>&1; rc=$?
+if [ $rc -eq 2 ] && [ "$(errors_of vchk.txt)" = "$(errors_of qchk.txt)" ]; then
+    pass vm-check-finds-refcount-errors
+else fail vm-check-finds-refcount-errors "exit $rc: $(errors_of vchk.txt) errors"; fi
+"$VM_IMG" check -r all rc.qcow2 >vchk.txt 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "1 leaked clusters" vchk.txt && grep -q "No errors were found" vchk.txt &&
+        qemu-img check rc.qcow2 >qchk.txt 2>&1 && ! is_dirty rc.qcow2 &&
+        qemu-img compare -f raw -F qcow2 data.raw rc.qcow2 >/dev/null 2>&1; then
+    pass vm-check-repairs-refcount-errors
+else
+    fail vm-check-repairs-refcount-errors "exit $rc: $(grep -m1 -E 'ERROR|Leaked' qchk.txt)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -58,6 +58,14 @@ expect_error drive-bad-param "--drive: unknown parameter 'cache'" --arch riscv64
     --kernel "$elf" --drive file="$elf",cache=none
 expect_error drive-no-file "--drive: file=PATH is required" --arch riscv64 \
     --kernel "$elf" --drive format=raw
+expect_error cdrom-not-a-disc "--cdrom: $elf: neither an ISO 9660 image" --arch riscv64 \
+    --cdrom "$elf"
+expect_error cdrom-directory "--cdrom: $out: not a regular file" --arch riscv64 --cdrom "$out"
+expect_error boot-bad-menu "--boot: unknown parameter 'menu=maybe'" --arch riscv64 \
+    --boot menu=maybe
+expect_error boot-no-menu "--boot: menu=on or menu=off is required" --arch riscv64 \
+    --boot splash-time=100
+expect_error boot-bad-splash "--boot: splash-time 'soon'" --arch riscv64 --boot menu=on,splash-time=soon
 expect_error accel-bad "--accel: 'tier=fast'" --arch riscv64 --kernel "$elf" --accel tier=fast
 expect_error trace-bad "--trace: unknown trace 'bogus'" --arch riscv64 --kernel "$elf" -d bogus
 expect_error kernel-missing "--kernel: /nonexistent" --arch riscv64 --kernel /nonexistent

@@ -9,10 +9,12 @@
  * leaks a file descriptor or changes the (read-only) image bytes.
  *
  * Built with -DFUZZ_QCOW2_WRITE (binary fuzz-qcow2-write) it opens the
- * image read-write instead and, after the reads, writes a few ranges
+ * image read-write instead (an image with the dirty bit has its
+ * refcounts rebuilt there) and, after the reads, writes a few ranges
  * (allocating clusters, L2 tables and refcount blocks next to whatever
- * the fuzzed metadata claims), writes zeroes, flushes, checks again: a
- * guest writing to a hostile image.  The image may change then.
+ * the fuzzed metadata claims), writes zeroes, flushes, then repairs
+ * (check -r all): a repair that reports success must leave a clean
+ * image for a second check.  The image may change then.
  *
  *   tests/fuzz/run.sh BUILD_DIR [RUNS]      build, seed corpus, run
  */
@@ -183,7 +185,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bdrv_flush(bs);
         read_range(bs, 0, READ_MAX);
         if (bs->drv == &bdrv_qcow2) {
-            qcow2_check(bs, 0, &res);
+            /* A repair that claims success must leave nothing for a second check to find. */
+            if (qcow2_check(bs, QCOW2_CHECK_REPAIR_ALL | QCOW2_CHECK_QUIET, &res) == 0 &&
+                res.corruptions == 0 && qcow2_check(bs, QCOW2_CHECK_QUIET, &res) == 0 &&
+                (res.corruptions || res.leaks)) {
+                fail("check -r all left %llu corruptions and %llu leaks\n",
+                     (unsigned long long)res.corruptions, (unsigned long long)res.leaks);
+            }
         }
 #endif
         bdrv_close(bs);

@@ -5,9 +5,9 @@
 # of 64 KiB: v2 and v3, 512-byte to 4 KiB clusters, with data, zero
 # clusters, compressed clusters (zlib, and zstd when qemu-img has it),
 # internal snapshots, a backing file name, refcount widths other than 16
-# bits and lazy refcounts.  (64 KiB-cluster and extended-L2 images, at
-# least 16 KiB clusters, do not fit in 64 KiB; an image that would not is
-# left out with a note.)
+# bits, lazy refcounts and a dirty image.  (64 KiB-cluster and extended-L2
+# images, at least 16 KiB clusters, do not fit in 64 KiB; an image that
+# would not is left out with a note.)
 #   tests/fuzz/make-corpus.sh OUT_DIR
 set -eu
 [ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
@@ -57,6 +57,11 @@ mk refcount8 cluster_size=1024,refcount_bits=8 "write -P 0x67 4k 4k"
 mk backing-name cluster_size=512,backing_file=base.img,backing_fmt=raw "write -P 0x77 0 1k"
 mk lazy-refcounts cluster_size=512,lazy_refcounts=on "write -P 0x88 0 2k"
 mk plain-2k cluster_size=2048 "write -P 0x99 0 3k" "write -P 0x9a 900k 2k"
+# Dirty: lazy refcounts, qemu-io killed (SIGKILL) after writing.
+qemu-img create -q -f qcow2 -o cluster_size=512,lazy_refcounts=on "$tmp/dirty.qcow2" 1M
+{ qemu-io -f qcow2 -c "write -P 0x8a 0 3k" -c "write -P 0x8b 600k 1k" -c "sigraise 9" \
+    "$tmp/dirty.qcow2" >/dev/null 2>&1; } 2>/dev/null || true
+keep dirty-lazy-refcounts "$tmp/dirty.qcow2"
 
 # Snapshots (internal), v3 and v2.
 for v in 1.1 0.10; do

@@ -471,6 +471,252 @@ static void test_qcow2_check_finds_leak(void **state)
     bdrv_close(bs);
 }
 
+static uint64_t peek_be64(const char *name, uint64_t off)
+{
+    uint8_t b[8];
+    int fd = open(path(name), O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, b, 8, (off_t)off), 8);
+    close(fd);
+    return ld_be64(b);
+}
+
+/* Whole file contents (caller frees), to prove a read-only open wrote nothing. */
+static uint8_t *slurp(const char *name, size_t *len)
+{
+    struct stat st;
+    int fd = open(path(name), O_RDONLY);
+    assert_true(fd >= 0 && fstat(fd, &st) == 0);
+    uint8_t *p = malloc((size_t)st.st_size + 1);
+    assert_int_equal(pread(fd, p, (size_t)st.st_size, 0), st.st_size);
+    close(fd);
+    *len = (size_t)st.st_size;
+    return p;
+}
+
+/* Host offset of refcount block `b`, read through a read-only open. */
+static uint64_t refcount_block(const char *name, uint64_t b)
+{
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    uint64_t rb = ((Qcow2State *)bs->opaque)->refcount_table[b];
+    bdrv_close(bs);
+    return rb;
+}
+
+/* Zero the (16-bit) refcounts of clusters [first, first + n) in refcount block `b`. */
+static void zero_refcounts(const char *name, uint64_t b, uint64_t first, uint64_t n)
+{
+    uint8_t *z = calloc(n, 2);
+    poke(name, refcount_block(name, b) + 2 * first, z, 2 * n);
+    free(z);
+}
+
+static void check_counts(BlockDriverState *bs, int flags, uint64_t corruptions, uint64_t leaks)
+{
+    Qcow2CheckResult r;
+    assert_int_equal(qcow2_check(bs, flags, &r), 0);
+    assert_int_equal(r.corruptions, corruptions);
+    assert_int_equal(r.leaks, leaks);
+}
+
+/*
+ * A guest disk with data, a snapshot (clusters shared, refcount 2) and
+ * data written after it; `expect` gets the guest view (1 MiB).
+ */
+static void make_used_image(const char *name, uint32_t cs, uint8_t *expect)
+{
+    make_qcow2(name, 1 << 20, cs, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw(name);
+    fill(expect, 1 << 20, 5);
+    assert_int_equal(bdrv_write(bs, 0, expect, 1 << 20), 0);
+    assert_int_equal(qcow2_snapshot_create(bs, "before"), 0);
+    fill(expect + 4096, 65536, 6);
+    assert_int_equal(bdrv_write(bs, 4096, expect + 4096, 65536), 0);
+    bdrv_close(bs);
+}
+
+static void assert_content(const char *name, const uint8_t *expect)
+{
+    uint8_t *back = malloc(1 << 20);
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    assert_int_equal(bdrv_read(bs, 0, back, 1 << 20), 0);
+    assert_memory_equal(back, expect, 1 << 20);
+    bdrv_close(bs);
+    free(back);
+}
+
+static void test_qcow2_rw_open_rebuilds_dirty_refcounts(void **state)
+{
+    uint8_t *expect = malloc(1 << 20);
+    size_t len1, len2;
+    make_used_image("dirty.qcow2", 4096, expect);
+    /* As a lazy-refcounts writer killed mid-write leaves it: refcounts behind, dirty bit set. */
+    zero_refcounts("dirty.qcow2", 0, 5, 200);
+    poke_be64("dirty.qcow2", 72, QCOW2_INCOMPAT_DIRTY);
+
+    /* Read-only: opens, reads, reports the errors, writes nothing. */
+    uint8_t *before = slurp("dirty.qcow2", &len1);
+    assert_content("dirty.qcow2", expect);
+    BlockDriverState *bs = bdrv_open(path("dirty.qcow2"), "qcow2", 0, NULL, err, sizeof(err));
+    Qcow2CheckResult r;
+    assert_int_equal(qcow2_check(bs, 0, &r), 0);
+    assert_true(r.corruptions >= 200);
+    bdrv_close(bs);
+    uint8_t *after = slurp("dirty.qcow2", &len2);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(before, after, len1);
+
+    /* Read-write: repaired on open, dirty bit cleared, content intact. */
+    bs = open_rw("dirty.qcow2");
+    assert_int_equal(((Qcow2State *)bs->opaque)->incompat & QCOW2_INCOMPAT_DIRTY, 0);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64("dirty.qcow2", 72), 0);
+    assert_content("dirty.qcow2", expect);
+    assert_qemu_img_clean("dirty.qcow2");
+    free(before);
+    free(after);
+    free(expect);
+}
+
+static void test_qcow2_check_repair_all_fixes_refcount_errors(void **state)
+{
+    uint8_t *expect = malloc(1 << 20);
+    make_used_image("rc.qcow2", 65536, expect);
+    zero_refcounts("rc.qcow2", 0, 4, 1);          /* an L2 table or data cluster: too low */
+    poke("rc.qcow2", refcount_block("rc.qcow2", 0), "\0\2", 2);   /* header: a leak */
+    BlockDriverState *bs = bdrv_open(path("rc.qcow2"), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK,
+                                     NULL, err, sizeof(err));
+    assert_non_null(bs);
+    Qcow2CheckResult r;
+    assert_int_equal(qcow2_check(bs, 0, &r), 0);
+    assert_true(r.corruptions >= 1);
+    /* -r leaks leaves errors alone; -r all rebuilds them. */
+    assert_int_equal(r.leaks, 1);
+    assert_int_equal(qcow2_check(bs, QCOW2_CHECK_REPAIR_LEAKS, &r), 0);
+    assert_int_equal(r.leaks_fixed, 1);
+    assert_true(r.corruptions >= 1);
+    assert_int_equal(qcow2_check(bs, QCOW2_CHECK_REPAIR_ALL, &r), 0);
+    assert_true(r.corruptions_fixed >= 1);
+    assert_int_equal(r.corruptions, 0);
+    check_counts(bs, 0, 0, 0);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64("rc.qcow2", 72), 0);   /* the dirty bit it set is gone again */
+    assert_content("rc.qcow2", expect);
+    assert_qemu_img_clean("rc.qcow2");
+    free(expect);
+}
+
+enum { BIG_SIZE = 12 << 20 };
+
+/*
+ * 512-byte clusters filled with BIG_SIZE bytes of data (returned in a
+ * new buffer): a refcount block covers 256 clusters, so the file needs
+ * many and a refcount table of more than one cluster.  Left open (rw).
+ */
+static BlockDriverState *make_big_image(const char *name, uint32_t seed, uint8_t **data)
+{
+    *data = malloc(BIG_SIZE);
+    fill(*data, BIG_SIZE, seed);
+    make_qcow2(name, BIG_SIZE, 512, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw(name);
+    assert_int_equal(bdrv_write(bs, 0, *data, BIG_SIZE), 0);
+    return bs;
+}
+
+/* The image reads back as `data` (then freed) and qemu-img finds it clean. */
+static void assert_big_content(const char *name, uint8_t *data)
+{
+    uint8_t *back = malloc(BIG_SIZE);
+    BlockDriverState *bs = open_rw(name);
+    assert_int_equal(bdrv_read(bs, 0, back, BIG_SIZE), 0);
+    assert_memory_equal(data, back, BIG_SIZE);
+    bdrv_close(bs);
+    assert_qemu_img_clean(name);
+    free(data);
+    free(back);
+}
+
+static void test_qcow2_repair_replaces_missing_refcount_block(void **state)
+{
+    uint8_t *data;
+    BlockDriverState *bs = make_big_image("rb.qcow2", 21, &data);
+    uint64_t rt = ((Qcow2State *)bs->opaque)->refcount_table_offset;
+    bdrv_close(bs);
+    poke_be64("rb.qcow2", rt + 8 * 7, 0);     /* block 7 gone: 256 clusters uncounted */
+    bs = bdrv_open(path("rb.qcow2"), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK, NULL, err,
+                   sizeof(err));
+    assert_non_null(bs);
+    Qcow2CheckResult r;
+    assert_int_equal(qcow2_check(bs, QCOW2_CHECK_REPAIR_ALL, &r), 0);
+    /* Its 256 clusters but the old block itself, which described itself and is now unused. */
+    assert_int_equal(r.corruptions_fixed, 255);
+    assert_int_equal(r.leaks_fixed, 0);
+    assert_int_equal(r.corruptions, 0);
+    check_counts(bs, 0, 0, 0);
+    bdrv_close(bs);
+    assert_big_content("rb.qcow2", data);
+}
+
+static void test_qcow2_dirty_repair_grows_refcount_table(void **state)
+{
+    uint8_t *data;
+    BlockDriverState *bs = make_big_image("rt.qcow2", 31, &data);
+    uint32_t clusters = ((Qcow2State *)bs->opaque)->refcount_table_clusters;
+    bdrv_close(bs);
+    assert_true(clusters > 1);
+    /* The table claims one cluster (64 blocks): most of the file has no refcounts. */
+    poke_be32("rt.qcow2", 56, 1);
+    poke_be64("rt.qcow2", 72, QCOW2_INCOMPAT_DIRTY);
+    bs = open_rw("rt.qcow2");
+    Qcow2State *s = bs->opaque;
+    assert_true(s->refcount_table_clusters > 1);
+    assert_int_equal(s->incompat, 0);
+    assert_clean(bs);
+    /* Writes after the repair allocate from the rebuilt refcounts. */
+    assert_int_equal(qcow2_snapshot_create(bs, "after"), 0);
+    assert_int_equal(bdrv_write(bs, 0, data + 4096, 8192), 0);
+    memmove(data, data + 4096, 8192);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_big_content("rt.qcow2", data);
+}
+
+static void test_qcow2_corrupt_bit_opens_rw_only_for_check(void **state)
+{
+    uint8_t *expect = malloc(1 << 20);
+    make_used_image("cor.qcow2", 65536, expect);
+    poke_be64("cor.qcow2", 72, QCOW2_INCOMPAT_CORRUPT);
+    assert_null(bdrv_open(path("cor.qcow2"), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "corrupt"));
+    BlockDriverState *bs = bdrv_open(path("cor.qcow2"), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK,
+                                     NULL, err, sizeof(err));
+    assert_non_null(bs);
+    check_counts(bs, QCOW2_CHECK_REPAIR_ALL, 0, 0);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64("cor.qcow2", 72), 0);
+    bdrv_close(open_rw("cor.qcow2"));
+    free(expect);
+}
+
+static void test_qcow2_lazy_refcounts_image_written_eagerly(void **state)
+{
+    uint8_t buf[8192];
+    make_qcow2("lazy.qcow2", 1 << 20, 4096, 3, NULL, NULL);
+    poke_be64("lazy.qcow2", 80, QCOW2_COMPAT_LAZY_REFCOUNTS);
+    BlockDriverState *bs = open_rw("lazy.qcow2");
+    fill(buf, sizeof(buf), 41);
+    assert_int_equal(bdrv_write(bs, 12288, buf, sizeof(buf)), 0);
+    /* Refcounts are exact while the image is open: never marked dirty. */
+    assert_int_equal(peek_be64("lazy.qcow2", 72), 0);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64("lazy.qcow2", 80), QCOW2_COMPAT_LAZY_REFCOUNTS);
+    assert_qemu_img_clean("lazy.qcow2");
+}
+
 static int setup(void **state)
 {
     strcpy(dir, "/tmp/test-qcow2-XXXXXX");
@@ -509,6 +755,12 @@ int main(void)
         cmocka_unit_test(test_qcow2_snapshot_keeps_old_data),
         cmocka_unit_test(test_qcow2_grow_keeps_backing_format_extension),
         cmocka_unit_test(test_qcow2_check_finds_leak),
+        cmocka_unit_test(test_qcow2_rw_open_rebuilds_dirty_refcounts),
+        cmocka_unit_test(test_qcow2_check_repair_all_fixes_refcount_errors),
+        cmocka_unit_test(test_qcow2_repair_replaces_missing_refcount_block),
+        cmocka_unit_test(test_qcow2_dirty_repair_grows_refcount_table),
+        cmocka_unit_test(test_qcow2_corrupt_bit_opens_rw_only_for_check),
+        cmocka_unit_test(test_qcow2_lazy_refcounts_image_written_eagerly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
