@@ -4,6 +4,7 @@
 
   drive.py fb VM_CLI OUTDIR FBDRAW_ELF
   drive.py linux VM_CLI OUTDIR KERNEL INITRD
+  drive.py iso VM_CLI OUTDIR INSTALLER_ISO
 
 Prints one line per check: "PASS display/NAME" or "FAIL display/NAME: why".
 Checks assert on the pictures (screendump PNG, the window captured with
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import sys
 import time
+import traceback
 import zlib
 
 results = []
@@ -42,8 +44,8 @@ def load_monitor_client():
 Mon = load_monitor_client()
 
 
-def read_png(path):
-    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG."""
+def read_png(path, max_rows=None):
+    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG (its first max_rows rows)."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, w = 8, b"", 0
@@ -58,7 +60,7 @@ def read_png(path):
         pos += 12 + n
     raw, bpp, stride = zlib.decompress(idat), 3, w * 3
     rows, prev = [], bytearray(stride)
-    for y in range(h):
+    for y in range(h if max_rows is None else min(h, max_rows)):
         f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
@@ -319,15 +321,51 @@ def run_linux(vm, outdir, kernel, initrd):
             v.p.kill()
 
 
+def run_iso(vm, outdir, iso):
+    """The installer disc through OpenSBI, U-Boot and GRUB with the disc's own
+    kernel line (no console=ttyS0): its first screen is on the window."""
+    v = VM(vm, outdir, "iso", ["--memory", "1G", "--cdrom", iso])
+    png = os.path.join(outdir, "iso.png")
+    text = ""
+    try:
+        deadline = time.time() + 1200
+        while time.time() < deadline and v.p.poll() is None:
+            time.sleep(10)
+            if v.monitor().cmd("screendump " + png).strip():
+                continue
+            # newt paints the screen blue first: OCR only once it is there.
+            w, h, rows = read_png(png, 4)
+            r, g, b = rows[2][6:9]
+            if not (b > 128 and r < 64 and g < 64):
+                continue
+            text = subprocess.run(["tesseract", png, "-"], capture_output=True,
+                                  text=True).stdout
+            if "Select a language" in text:
+                break
+        check("iso-language-screen-on-display", "Select a language" in text,
+              "tesseract read %r; console: %s" % (text.strip()[:200], v.output()[-300:]))
+        log = v.output()
+        check("iso-through-firmware-chain", "U-Boot" in log and "GNU GRUB" in log,
+              "console: " + log[-300:])
+    finally:
+        if v.p.poll() is None:
+            v.p.kill()
+            v.p.wait()
+
+
 def main():
     mode, vm, outdir = sys.argv[1:4]
     try:
         if mode == "fb":
             run_fb(vm, outdir, sys.argv[4])
+        elif mode == "iso":
+            run_iso(vm, outdir, sys.argv[4])
         else:
             run_linux(vm, outdir, sys.argv[4], sys.argv[5])
     except Exception as e:  # a broken run is a failure, not a traceback
-        check(mode + "-run", False, "%s: %s" % (type(e).__name__, e))
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        check(mode + "-run", False, "%s: %s (drive.py line %d)" % (type(e).__name__, e,
+                                                                  where.lineno))
     return 0 if all(results) else 1
 
 

@@ -7,7 +7,10 @@
 # virtio-input loaded: its /dev/tty0 text read back by tesseract from the
 # screendump, `sendkey a` read as KEY_A from /dev/input/event*, the
 # window equal to the screendump, vm-cli's CPU share while the guest
-# idles with the window open.  Timeouts only guard against hangs.
+# idles with the window open; and Debian's installer disc booted through
+# OpenSBI, U-Boot and GRUB with its own kernel line (no console=ttyS0),
+# its language screen read by tesseract from the screendump.  Timeouts
+# only guard against hangs.
 # Usage: tests/display/run.sh VM_CLI OUT_DIR
 set -u
 [ $# -eq 2 ] || { echo "usage: $0 VM_CLI OUT_DIR" >&2; exit 2; }
@@ -106,6 +109,13 @@ while read -r line; do
     *) echo "INFO $line" ;;
     esac
 done < <(python3 "$here/drive.py" fb "$GUEST_VM" "$out" "$fbdraw" 2>&1;
-         python3 "$here/drive.py" linux "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1)
+         python3 "$here/drive.py" linux "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
+         # The installer disc (scripts/make-installer-iso.sh, cached).
+         [ -n "${VM_UBOOT_SMODE:-}" ] && export VM_UBOOT_SMODE
+         if iso=$("$here/../../scripts/make-installer-iso.sh" --cached 2>"$out/iso.err"); then
+             python3 "$here/drive.py" iso "$GUEST_VM" "$out" "$iso" 2>&1
+         else
+             echo "FAIL display/make-installer-iso: $(head -1 "$out/iso.err")"
+         fi)
 
 guest_summary
