@@ -10,8 +10,7 @@
 # idles with the window open; and Debian's installer disc booted through
 # OpenSBI, U-Boot and GRUB with its own kernel line (no console=ttyS0),
 # its language screen read by tesseract from the screendump, and `sendkey
-# ret` taking it to the next screen.  Timeouts
-# only guard against hangs.
+# ret` taking it to the next screen.  Timeouts only guard against hangs.
 # Usage: tests/display/run.sh VM_CLI OUT_DIR
 set -u
 [ $# -eq 2 ] || { echo "usage: $0 VM_CLI OUT_DIR" >&2; exit 2; }
