@@ -31,6 +31,7 @@ typedef struct DisplayRect {
     uint32_t x, y, w, h;
 } DisplayRect;
 
+/* A scanout (the firmware framebuffer, a virtio-gpu scanout), embedded in its device. */
 typedef struct DisplaySource DisplaySource;
 struct DisplaySource {
     const char *name;                 /* "framebuffer", "virtio-gpu" */
@@ -69,6 +70,7 @@ struct InputHandler {
     InputHandler *next;
 };
 
+/* A machine's display (m->display): its scanout sources and input devices. */
 typedef struct DisplayState {
     Machine *machine;
     DisplaySource *sources;
@@ -79,9 +81,6 @@ typedef struct DisplayState {
     Timer key_timer;                  /* sendkey: releases the held keys */
     uint16_t held[16];                /* sendkey: keys pressed, released by key_timer */
     unsigned nr_held;
-    /* The frontend's redraw, called by display_refresh users; may be NULL. */
-    void (*frontend_refresh)(void *opaque);
-    void *frontend;
 } DisplayState;
 
 /* The machine's display, created on first use (aborts on out of memory, at startup). */
