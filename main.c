@@ -31,7 +31,7 @@ enum {
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
     OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB, OPT_JIT_STATS,
-    OPT_BOOT,
+    OPT_BOOT, OPT_DEVICE,
 };
 
 static const struct option options[] = {
@@ -46,6 +46,7 @@ static const struct option options[] = {
     { "drive", required_argument, NULL, OPT_DRIVE },
     { "cdrom", required_argument, NULL, OPT_CDROM },
     { "boot", required_argument, NULL, OPT_BOOT },
+    { "device", required_argument, NULL, OPT_DEVICE },
     { "netdev", required_argument, NULL, OPT_NETDEV },
     { "display", required_argument, NULL, OPT_DISPLAY },
     { "nographic", no_argument, NULL, OPT_NOGRAPHIC },
@@ -96,6 +97,8 @@ static void usage(FILE *f)
         "  --jit-stats               print JIT and TB cache counters at exit\n"
         "  --display sdl|none        the SDL window (default when $DISPLAY or\n"
         "                            $WAYLAND_DISPLAY is set) or none\n"
+        "  --device virtio-gpu|virtio-keyboard|virtio-tablet|ramfb  a display device\n"
+        "                            (-device; --display sdl adds all four)\n"
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
@@ -252,6 +255,28 @@ static void parse_netdev(MachineConfig *cfg, char *arg)
     cfg->nr_netdevs++;
 }
 
+/* --device NAME: a display device by QEMU's name ("-device" suffix as virtio-mmio has it). */
+static void parse_device(MachineConfig *cfg, const char *arg)
+{
+    static const struct { const char *name; unsigned bit; } devs[] = {
+        { "ramfb", DISPLAY_DEV_RAMFB }, { "virtio-gpu", DISPLAY_DEV_GPU },
+        { "virtio-keyboard", DISPLAY_DEV_KEYBOARD }, { "virtio-tablet", DISPLAY_DEV_TABLET },
+    };
+    size_t len = strlen(arg);
+
+    if (len > 7 && !strcmp(arg + len - 7, "-device")) {
+        len -= 7;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+        if (strlen(devs[i].name) == len && !strncmp(arg, devs[i].name, len)) {
+            cfg->display_devices |= devs[i].bit;
+            return;
+        }
+    }
+    error_exit("--device: '%s' is not one of virtio-gpu, virtio-keyboard, virtio-tablet, "
+               "ramfb", arg);
+}
+
 static void parse_accel(MachineConfig *cfg, const char *arg)
 {
     if (!strcmp(arg, "tier=auto") || !strcmp(arg, "tcg")) {
@@ -302,6 +327,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_DRIVE: parse_drive(cfg, optarg); break;
         case OPT_CDROM: parse_cdrom(cfg, optarg); break;
         case OPT_BOOT: parse_boot(cfg, optarg); break;
+        case OPT_DEVICE: parse_device(cfg, optarg); break;
         case OPT_NETDEV: parse_netdev(cfg, optarg); break;
         case OPT_DISPLAY:
             if (strcmp(optarg, "none") && strcmp(optarg, "sdl")) {
@@ -390,6 +416,7 @@ static const char *resolve_display(MachineConfig *cfg, char *note, size_t len)
     }
     if (sdl_display_probe(err, sizeof(err)) == 0) {
         cfg->display = "sdl";
+        cfg->display_devices = DISPLAY_DEV_ALL;
         return NULL;
     }
     if (cfg->display) {

@@ -52,7 +52,7 @@ void uboot_fdt_config(Machine *m)
     int node = fdt_add_subnode(m->fdt, 0, "config");
 
     /*
-     * With a display, the OS's console is the screen, as on a PC: U-Boot
+     * With a framebuffer, the OS's console is the screen, as on a PC: U-Boot
      * needs /chosen/stdout-path for its own serial console, but before it
      * boots anything it points the path (in place: same length, so no
      * node moves under U-Boot's feet) at a node that does not exist.  The
@@ -60,7 +60,7 @@ void uboot_fdt_config(Machine *m)
      * framebuffer (efifb + fbcon), where the installer's first screen
      * appears with the disc's own kernel line.
      */
-    if (m->cfg->display && !strcmp(m->cfg->display, "sdl")) {
+    if (m->cfg->display_devices & DISPLAY_DEV_RAMFB) {
         snprintf(screen, sizeof(screen), "fdt addr ${fdtcontroladdr}; "
                  "fdt set /chosen stdout-path /soc/screen@%" PRIx64 "; ",
                  (uint64_t)VIRT_UART0_BASE);      /* "screen" and "serial": same length */

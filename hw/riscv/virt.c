@@ -330,23 +330,31 @@ static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
 }
 
 /*
- * --display sdl: the firmware framebuffer, and virtio-gpu, a keyboard and
- * a tablet in the `free` virtio slots from `slot` on.
+ * The display devices m->cfg->display_devices asks for: the firmware
+ * framebuffer, and virtio-gpu, a keyboard and a tablet in the `free`
+ * virtio slots from `slot` on.
  */
 static void virt_add_display(Machine *m, VirtIODevice **slot, unsigned free)
 {
-    if (free < 3) {
-        error_exit("--display sdl: virtio-gpu, keyboard and tablet need 3 virtio slots, "
-                   "%u are left after the drives and netdevs", free);
+    unsigned devs = m->cfg->display_devices, n = 0;
+
+    if (devs & DISPLAY_DEV_RAMFB &&
+        !fwfb_create(m, VIRT_FB_BASE, VIRT_FB_WIDTH, VIRT_FB_HEIGHT)) {
+        error_exit("--display: out of memory for the framebuffer");
     }
-    if (!fwfb_create(m, VIRT_FB_BASE, VIRT_FB_WIDTH, VIRT_FB_HEIGHT)) {
-        error_exit("--display sdl: out of memory for the framebuffer");
-    }
-    slot[0] = virtio_gpu_new(m);
-    slot[1] = virtio_keyboard_new(m);
-    slot[2] = virtio_tablet_new(m);
-    if (!slot[0] || !slot[1] || !slot[2]) {
-        error_exit("--display sdl: out of memory");
+    for (unsigned bit = DISPLAY_DEV_GPU; bit <= DISPLAY_DEV_TABLET; bit <<= 1) {
+        if (!(devs & bit)) {
+            continue;
+        }
+        if (n == free) {
+            error_exit("--display/--device: virtio-gpu, keyboard and tablet need a virtio "
+                       "slot each, %u are left after the drives and netdevs", free);
+        }
+        slot[n] = bit == DISPLAY_DEV_GPU ? virtio_gpu_new(m) :
+                  bit == DISPLAY_DEV_KEYBOARD ? virtio_keyboard_new(m) : virtio_tablet_new(m);
+        if (!slot[n++]) {
+            error_exit("--display: out of memory");
+        }
     }
 }
 
@@ -375,7 +383,7 @@ static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
             error_exit("--netdev: out of memory");
         }
     }
-    if (cfg->display && !strcmp(cfg->display, "sdl")) {
+    if (cfg->display_devices) {
         unsigned used = cfg->nr_drives + cfg->nr_netdevs;
         virt_add_display(m, nics + used, VIRT_VIRTIO_COUNT - used);
     }

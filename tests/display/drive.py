@@ -5,6 +5,7 @@
   drive.py fb VM_CLI OUTDIR FBDRAW_ELF
   drive.py linux VM_CLI OUTDIR KERNEL INITRD
   drive.py iso VM_CLI OUTDIR INSTALLER_ISO
+  drive.py headless VM_CLI OUTDIR KERNEL INITRD
 
 Prints one line per check: "PASS display/NAME" or "FAIL display/NAME: why".
 Checks assert on the pictures (screendump PNG, the window captured with
@@ -115,7 +116,7 @@ def first_difference(a, b):
 
 
 class VM:
-    def __init__(self, vm, outdir, name, args, stdin=False):
+    def __init__(self, vm, outdir, name, args, stdin=False, display=("--display", "sdl")):
         self.log_path = os.path.join(outdir, name + ".log")
         self.sock = os.path.join(outdir, name + ".sock")
         self.outdir = outdir
@@ -123,7 +124,7 @@ class VM:
             os.unlink(self.sock)
         self.log = open(self.log_path, "wb")
         self.p = subprocess.Popen(
-            [vm, "--arch", "riscv64", "--display", "sdl", "--monitor",
+            [vm, "--arch", "riscv64"] + list(display) + ["--monitor",
              "unix:%s,server,nowait" % self.sock] + args,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -304,18 +305,50 @@ def run_linux(vm, outdir, kernel, initrd):
         check("window-matches-screendump", diff is None, diff)
         check("window-resizes-to-guest-mode", win is not None and win[:2] == (1280, 800),
               "window %r" % (win[:2] if win else None,))
-        png = os.path.join(outdir, "linux.png")
-        r = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True)
-        words = ["VIRTIO", "GPU", "CONSOLE", "WORKS"]
-        check("ocr-finds-tty0-text", all(w in r.stdout for w in words),
-              "tesseract read %r" % r.stdout.strip()[:200])
-        out = v.monitor().cmd("sendkey a").strip()
-        ok = v.wait_for(r"^EVKEY 30 0", 60)
-        evs = re.findall(r"^EVKEY (\d+) (\d+)", v.output(), re.M)
-        check("sendkey-a-arrives-as-KEY_A", ok and evs[:2] == [("30", "1"), ("30", "0")],
-              "monitor said %r, guest read %s" % (out, evs))
-        rc = v.finish(120)
-        check("guest-powers-off", rc == 0 and "GUEST-DONE" in v.output(), "exit status %s" % rc)
+        check_text_and_key(v, os.path.join(outdir, "linux.png"), "")
+    finally:
+        if v.p.poll() is None:
+            v.p.kill()
+
+
+def check_text_and_key(v, png, prefix):
+    """The guest's tty0 line in screendump `png` (tesseract), then `sendkey a`
+    read by the guest as KEY_A press and release, then its power-off."""
+    r = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True)
+    words = ["VIRTIO", "GPU", "CONSOLE", "WORKS"]
+    check(prefix + "ocr-finds-tty0-text", all(w in r.stdout for w in words),
+          "tesseract read %r" % r.stdout.strip()[:200])
+    out = v.monitor().cmd("sendkey a").strip()
+    ok = v.wait_for(r"^EVKEY 30 0", 60)
+    evs = re.findall(r"^EVKEY (\d+) (\d+)", v.output(), re.M)
+    check(prefix + "sendkey-a-arrives-as-KEY_A", ok and evs[:2] == [("30", "1"), ("30", "0")],
+          "monitor said %r, guest read %s" % (out, evs))
+    rc = v.finish(120)
+    check(prefix + "guest-powers-off", rc == 0 and "GUEST-DONE" in v.output(),
+          "exit status %s" % rc)
+
+
+def run_headless(vm, outdir, kernel, initrd):
+    """No window: --display none with virtio-gpu and a keyboard from --device
+    (QEMU's names); screendump and sendkey work the same."""
+    v = VM(vm, outdir, "headless", ["--kernel", kernel, "--initrd", initrd, "--memory", "512M",
+                                    "--append", "console=ttyS0 quiet"],
+           display=("--display", "none", "--device", "virtio-gpu",
+                    "--device", "virtio-keyboard-device"))
+    try:
+        if not v.wait_for(r"^EVREAD-READY", 600):
+            check("headless-guest-ready", False, "no EVREAD-READY: " + v.output()[-500:])
+            return
+        png = os.path.join(outdir, "headless.png")
+        for _ in range(30):     # the guest's fbdev flushes its damage a little later
+            out = v.monitor().cmd("screendump " + png).strip()
+            if out:
+                raise RuntimeError("screendump said: " + out)
+            if "WORKS" in subprocess.run(["tesseract", png, "-"], capture_output=True,
+                                         text=True).stdout:
+                break
+            time.sleep(1)
+        check_text_and_key(v, png, "headless-")
     finally:
         if v.p.poll() is None:
             v.p.kill()
@@ -372,6 +405,8 @@ def main():
             run_fb(vm, outdir, sys.argv[4])
         elif mode == "iso":
             run_iso(vm, outdir, sys.argv[4])
+        elif mode == "headless":
+            run_headless(vm, outdir, sys.argv[4], sys.argv[5])
         else:
             run_linux(vm, outdir, sys.argv[4], sys.argv[5])
     except Exception as e:  # a broken run is a failure, not a traceback

@@ -7,7 +7,8 @@
 # virtio-input loaded: its /dev/tty0 text read back by tesseract from the
 # screendump, `sendkey a` read as KEY_A from /dev/input/event*, the
 # window equal to the screendump, vm-cli's CPU share while the guest
-# idles with the window open; and Debian's installer disc booted through
+# idles with the window open; the same screendump and sendkey with no
+# window (--display none, --device virtio-gpu/virtio-keyboard); and Debian's installer disc booted through
 # OpenSBI, U-Boot and GRUB with its own kernel line (no console=ttyS0),
 # its language screen read by tesseract from the screendump, and `sendkey
 # ret` taking it to the next screen.  Timeouts only guard against hangs.
@@ -68,6 +69,8 @@ expect_exit2 sdl-bad-x '^vm-cli: --display sdl: cannot open the display' DISPLAY
     --display sdl
 expect_exit2 display-unknown "^vm-cli: --display: 'gtk' is not one of sdl, none" -- \
     --display gtk
+expect_exit2 device-unknown "^vm-cli: --device: 'vga' is not one of virtio-gpu" -- \
+    --device vga
 
 sh "$here/../../pc-bios/demo/build.sh" "$out/demo" >/dev/null 2>&1
 guest_begin no-display-note
@@ -110,6 +113,7 @@ while read -r line; do
     esac
 done < <(python3 "$here/drive.py" fb "$GUEST_VM" "$out" "$fbdraw" 2>&1;
          python3 "$here/drive.py" linux "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
+         python3 "$here/drive.py" headless "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
          # The installer disc (scripts/make-installer-iso.sh, cached).
          [ -n "${VM_UBOOT_SMODE:-}" ] && export VM_UBOOT_SMODE
          if iso=$("$here/../../scripts/make-installer-iso.sh" --cached 2>"$out/iso.err"); then

@@ -61,14 +61,14 @@ static void test_uboot_bootcmd_runs_distro_boot_then_fails_with_status_1(void **
 }
 
 /*
- * --display sdl: before booting, U-Boot repoints /chosen/stdout-path (in
+ * A framebuffer (--display sdl, --device ramfb): before booting, U-Boot repoints /chosen/stdout-path (in
  * place, same length) away from the UART, so the OS's console is the screen.
  */
 static void test_uboot_display_takes_uart_out_of_stdout_path(void **state)
 {
     const char *cmd, *set = "fdt set /chosen stdout-path ", *p, *end;
 
-    cfg.display = "sdl";
+    cfg.display_devices = DISPLAY_DEV_RAMFB;
     uboot_fdt_config(m);
     cmd = config_string("bootcmd");
     assert_true(!strncmp(cmd, "fdt addr ${fdtcontroladdr}; ", 28));
