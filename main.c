@@ -17,6 +17,7 @@
 #include "block/block.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
+#include "migration/savevm.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
 #include "tcg/jit.h"
@@ -31,7 +32,7 @@ enum {
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
     OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB, OPT_JIT_STATS,
-    OPT_BOOT, OPT_DEVICE,
+    OPT_BOOT, OPT_STATE_FILE, OPT_DEVICE,
 };
 
 static const struct option options[] = {
@@ -53,6 +54,7 @@ static const struct option options[] = {
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "monitor", required_argument, NULL, OPT_MONITOR },
     { "loadvm", required_argument, NULL, OPT_LOADVM },
+    { "state-file", required_argument, NULL, OPT_STATE_FILE },
     { "snapshot", no_argument, NULL, OPT_SNAPSHOT },
     { "accel", required_argument, NULL, OPT_ACCEL },
     { "jit-stats", no_argument, NULL, OPT_JIT_STATS },
@@ -105,16 +107,10 @@ static void usage(FILE *f)
         "                            -S: start stopped (cont in the monitor or gdb resumes)\n"
         "  --monitor stdio|unix:PATH,server[,nowait]  the human monitor (-monitor); stdio\n"
         "                            shares the terminal with the serial: C-a c switches\n"
+        "  --loadvm NAME             start from snapshot NAME (savevm in the monitor)\n"
+        "  --state-file PATH         savevm/loadvm use this file instead of a qcow2 drive\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
-        "  --help, --version\n"
-        "Not built yet:\n"
-        "  --loadvm\n");
-}
-
-/* Options parsed for their subsystem but refused until it exists. */
-static NORETURN void not_built(const char *opt, const char *what)
-{
-    error_exit("%s: %s is not built yet", opt, what);
+        "  --help, --version\n");
 }
 
 static uint64_t host_ram_bytes(void)
@@ -346,7 +342,8 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             cfg->monitor = optarg;
             break;
         }
-        case OPT_LOADVM: not_built("--loadvm", "snapshots");
+        case OPT_LOADVM: cfg->loadvm = optarg; break;
+        case OPT_STATE_FILE: cfg->state_file = optarg; break;
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_ACCEL: parse_accel(cfg, optarg); break;
         case OPT_JIT_STATS: cfg->jit_stats = true; break;
@@ -468,6 +465,13 @@ int main(int argc, char **argv)
     if (cfg.start_stopped && !cfg.gdb) {
         m->run_state = RUN_STATE_STOPPED;
         m->stopped_host_ns = clock_host_ns();
+    }
+
+    if (cfg.loadvm) {
+        char err[512];
+        if (savevm_load(m, cfg.loadvm, err, sizeof(err)) < 0) {
+            error_exit("--loadvm: %s", err);
+        }
     }
 
     if (!strcmp(cfg.display, "sdl")) {

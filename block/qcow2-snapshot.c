@@ -304,20 +304,194 @@ static int qcow2_find_snapshot(Qcow2State *s, const char *name)
     return -1;
 }
 
-int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
+/* Where the VM state starts for a disk of disk_size bytes. */
+static uint64_t vmstate_offset_for(Qcow2State *s, uint64_t disk_size)
+{
+    uint64_t l1_span = (uint64_t)s->cluster_size << s->l2_bits;
+
+    return (disk_size + l1_span - 1) / l1_span * l1_span;
+}
+
+uint64_t qcow2_vmstate_offset(BlockDriverState *bs)
+{
+    return vmstate_offset_for(bs->opaque, bs->size);
+}
+
+int qcow2_save_vmstate(BlockDriverState *bs, uint64_t pos, const void *buf, size_t len)
 {
     Qcow2State *s = bs->opaque;
-    Qcow2Snapshot *list, *sn;
-    uint64_t *be, next_id = 1;
-    int64_t l1_off = 0;
-    struct timespec ts;
-    char id[24];
+    uint64_t end = qcow2_vmstate_offset(bs) + pos + len;
+    uint64_t l1_need = (end + ((uint64_t)s->cluster_size << s->l2_bits) - 1) >>
+                       (s->cluster_bits + s->l2_bits);
     int ret;
 
     if (bs->read_only) {
         return -EROFS;
     }
-    if (strlen(name) > 65535 || qcow2_find_snapshot(s, name) >= 0) {
+    if (l1_need > s->l1_size) {
+        ret = qcow2_grow_l1(bs, l1_need);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    return qcow2_write(bs, qcow2_vmstate_offset(bs) + pos, buf, len);
+}
+
+int qcow2_drop_vmstate(BlockDriverState *bs)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t first = qcow2_vmstate_offset(bs) >> (s->cluster_bits + s->l2_bits);
+    int ret = 0;
+
+    for (uint64_t i = first; ret == 0 && i < s->l1_size; i++) {
+        uint64_t e = s->l1_table[i];
+        uint8_t zero[8] = { 0 };
+
+        if (!(e & QCOW2_L1E_OFFSET_MASK)) {
+            continue;
+        }
+        /* Unlink, then drop the references: a crash in between only leaks. */
+        ret = bdrv_pwrite(bs->fd, s->l1_table_offset + i * 8, zero, 8);
+        if (ret == 0) {
+            s->l1_table[i] = 0;
+            ret = qcow2_tree_refcount(bs, &e, 1, -1);
+        }
+        qcow2_l2_cache_drop(s, e & QCOW2_L1E_OFFSET_MASK);
+    }
+    return ret;
+}
+
+const Qcow2Snapshot *qcow2_snapshot_find(BlockDriverState *bs, const char *name)
+{
+    Qcow2State *s = bs->opaque;
+    int i = qcow2_find_snapshot(s, name);
+
+    return i < 0 ? NULL : &s->snapshots[i];
+}
+
+int qcow2_load_vmstate(BlockDriverState *bs, const Qcow2Snapshot *sn, uint64_t pos, void *buf,
+                       size_t len)
+{
+    Qcow2State *s = bs->opaque;
+    /* Past the disk as it was when the snapshot was taken (it may have been resized since). */
+    uint64_t off = vmstate_offset_for(s, sn->disk_size) + pos, l2_cached = 0;
+    uint64_t l1_cached_idx = UINT64_MAX;
+    uint64_t l1e = 0;
+    uint64_t run_host = 0, run_len = 0;
+    uint8_t *p = buf, *run_dst = NULL;
+    uint64_t *l2 = malloc(s->cluster_size);
+    int ret = 0;
+
+    if (!l2) {
+        return -ENOMEM;
+    }
+    if (pos > qcow2_snapshot_vm_state_size(sn) || len > qcow2_snapshot_vm_state_size(sn) - pos) {
+        free(l2);
+        return -EINVAL;
+    }
+    /* Runs of clusters that follow each other in the file become one read. */
+    while (ret == 0 && len) {
+        uint64_t l1_idx = off >> (s->cluster_bits + s->l2_bits), e = 0, host;
+        uint32_t in_off = (uint32_t)(off & (s->cluster_size - 1));
+        size_t n = s->cluster_size - in_off < len ? s->cluster_size - in_off : len;
+
+        if (l1_idx != l1_cached_idx) {
+            l1e = 0;
+            if (l1_idx < sn->l1_size) {
+                ret = bdrv_pread(bs->fd, sn->l1_table_offset + l1_idx * 8, &l1e, 8);
+                l1e = __builtin_bswap64(l1e) & QCOW2_L1E_OFFSET_MASK;
+            }
+            l1_cached_idx = l1_idx;
+        }
+        if (ret == 0 && l1e && l1e != l2_cached) {
+            if ((l1e & (s->cluster_size - 1)) || l1e + s->cluster_size > s->file_size) {
+                ret = -EINVAL;
+            } else {
+                ret = bdrv_pread(bs->fd, l1e, l2, s->cluster_size);
+                l2_cached = ret == 0 ? l1e : 0;
+            }
+        }
+        if (ret == 0 && l1e) {
+            e = __builtin_bswap64(l2[(off >> s->cluster_bits) & (s->l2_size - 1)]);
+            if (qcow2_check_l2_entry(s, e) < 0 || (e & QCOW2_OFLAG_COMPRESSED)) {
+                ret = -EINVAL;
+            }
+        }
+        if (ret < 0) {
+            break;
+        }
+        host = (s->version >= 3 && (e & QCOW2_OFLAG_ZERO)) ? 0 : e & QCOW2_L2E_OFFSET_MASK;
+        if (run_len && (!host || host + in_off != run_host + run_len)) {
+            ret = bdrv_pread(bs->fd, run_host, run_dst, run_len);
+            run_len = 0;
+        }
+        if (!host) {
+            memset(p, 0, n);
+        } else if (!run_len) {
+            run_host = host + in_off;
+            run_dst = p;
+            run_len = n;
+        } else {
+            run_len += n;
+        }
+        p += n;
+        off += n;
+        len -= n;
+    }
+    if (ret == 0 && run_len) {
+        ret = bdrv_pread(bs->fd, run_host, run_dst, run_len);
+    }
+    free(l2);
+    return ret;
+}
+
+/* Drop snapshot sn's references (it is no longer in the table). */
+static int qcow2_snapshot_release(BlockDriverState *bs, const Qcow2Snapshot *sn)
+{
+    uint64_t *l1 = calloc(sn->l1_size ? sn->l1_size : 1, 8);
+    int ret;
+
+    if (!l1) {
+        return -ENOMEM;
+    }
+    ret = bdrv_pread(bs->fd, sn->l1_table_offset, l1, (size_t)sn->l1_size * 8);
+    for (uint32_t i = 0; i < sn->l1_size; i++) {
+        l1[i] = __builtin_bswap64(l1[i]);
+    }
+    if (ret == 0) {
+        ret = qcow2_tree_refcount(bs, l1, sn->l1_size, -1);
+    }
+    if (ret == 0 && sn->l1_size) {
+        ret = qcow2_update_refcount(bs, sn->l1_table_offset, (uint64_t)sn->l1_size * 8, -1);
+    }
+    if (ret == 0) {
+        ret = qcow2_fix_copied(bs);
+    }
+    free(l1);
+    return ret;
+}
+
+int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
+{
+    return qcow2_snapshot_create_vm(bs, name, 0, 0, false);
+}
+
+int qcow2_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                             uint64_t vm_clock_ns, bool replace)
+{
+    Qcow2State *s = bs->opaque;
+    Qcow2Snapshot *list, *sn, old = { 0 };
+    uint64_t *be, next_id = 1;
+    int64_t l1_off = 0;
+    struct timespec ts;
+    char id[24];
+    int ret, old_idx = qcow2_find_snapshot(s, name);
+    uint32_t kept = s->nb_snapshots;
+
+    if (bs->read_only) {
+        return -EROFS;
+    }
+    if (strlen(name) > 65535 || (old_idx >= 0 && !replace)) {
         return -EEXIST;
     }
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
@@ -364,7 +538,13 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
     if (s->nb_snapshots) {
         memcpy(list, s->snapshots, s->nb_snapshots * sizeof(*list));
     }
-    sn = &list[s->nb_snapshots];
+    if (old_idx >= 0) {
+        /* The old snapshot of this name leaves the table in the same write. */
+        old = list[old_idx];
+        memmove(list + old_idx, list + old_idx + 1, (kept - old_idx - 1) * sizeof(*list));
+        kept--;
+    }
+    sn = &list[kept];
     clock_gettime(CLOCK_REALTIME, &ts);
     sn->l1_table_offset = (uint64_t)l1_off;
     sn->l1_size = s->l1_size;
@@ -372,6 +552,8 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
     sn->name = strdup(name);
     sn->date_sec = (uint32_t)ts.tv_sec;
     sn->date_nsec = (uint32_t)ts.tv_nsec;
+    sn->vm_clock_nsec = vm_clock_ns;
+    sn->vm_state_size = vm_state_size > UINT32_MAX ? 0 : (uint32_t)vm_state_size;
     sn->disk_size = bs->size;
     sn->extra_size = 24;
     sn->extra = calloc(1, 24);
@@ -382,9 +564,11 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
         free(list);
         return -ENOMEM;
     }
+    st_be64(sn->extra, vm_state_size);    /* vm_state_size_large */
     st_be64(sn->extra + 8, bs->size);
     st_be64(sn->extra + 16, UINT64_MAX);  /* icount: not recorded */
-    ret = qcow2_write_snapshot_table(bs, list, s->nb_snapshots + 1);
+    /* The commit point: before it the image has only leaks, after it the snapshot. */
+    ret = qcow2_write_snapshot_table(bs, list, kept + 1);
     if (ret < 0) {
         free(sn->id_str);
         free(sn->name);
@@ -394,8 +578,18 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name)
     }
     free(s->snapshots);
     s->snapshots = list;
-    s->nb_snapshots++;
-    return 0;
+    s->nb_snapshots = kept + 1;
+    /* The VM state stays in the snapshot only (as QEMU), and a replaced one goes. */
+    ret = vm_state_size ? qcow2_drop_vmstate(bs) : 0;
+    if (ret == 0 && old_idx >= 0) {
+        ret = qcow2_snapshot_release(bs, &old);
+    }
+    if (old_idx >= 0) {
+        free(old.id_str);
+        free(old.name);
+        free(old.extra);
+    }
+    return ret;
 }
 
 int qcow2_snapshot_apply(BlockDriverState *bs, const char *name)
@@ -474,7 +668,6 @@ int qcow2_snapshot_delete(BlockDriverState *bs, const char *name)
     Qcow2State *s = bs->opaque;
     int idx = qcow2_find_snapshot(s, name);
     Qcow2Snapshot sn, *list;
-    uint64_t *l1;
     int ret;
 
     if (bs->read_only) {
@@ -485,20 +678,8 @@ int qcow2_snapshot_delete(BlockDriverState *bs, const char *name)
     }
     sn = s->snapshots[idx];
     list = calloc(s->nb_snapshots, sizeof(*list));
-    l1 = calloc(sn.l1_size ? sn.l1_size : 1, 8);
-    if (!list || !l1) {
-        free(list);
-        free(l1);
+    if (!list) {
         return -ENOMEM;
-    }
-    ret = bdrv_pread(bs->fd, sn.l1_table_offset, l1, (size_t)sn.l1_size * 8);
-    if (ret < 0) {
-        free(list);
-        free(l1);
-        return ret;
-    }
-    for (uint32_t i = 0; i < sn.l1_size; i++) {
-        l1[i] = __builtin_bswap64(l1[i]);
     }
     memcpy(list, s->snapshots, (size_t)idx * sizeof(*list));
     memcpy(list + idx, s->snapshots + idx + 1, (s->nb_snapshots - (uint32_t)idx - 1) *
@@ -507,22 +688,14 @@ int qcow2_snapshot_delete(BlockDriverState *bs, const char *name)
     ret = qcow2_write_snapshot_table(bs, list, s->nb_snapshots - 1);
     if (ret < 0) {
         free(list);
-        free(l1);
         return ret;
     }
     free(s->snapshots);
     s->snapshots = list;
     s->nb_snapshots--;
-    ret = qcow2_tree_refcount(bs, l1, sn.l1_size, -1);
-    if (ret == 0 && sn.l1_size) {
-        ret = qcow2_update_refcount(bs, sn.l1_table_offset, (uint64_t)sn.l1_size * 8, -1);
-    }
-    if (ret == 0) {
-        ret = qcow2_fix_copied(bs);
-    }
+    ret = qcow2_snapshot_release(bs, &sn);
     free(sn.id_str);
     free(sn.name);
     free(sn.extra);
-    free(l1);
     return ret;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "block/block.h"
+#include "util/osdep.h"
 
 #define QCOW2_MAGIC 0x514649fbu          /* "QFI\xfb" */
 #define QCOW2_V2_HEADER_SIZE 72
@@ -219,6 +220,45 @@ int qcow2_snapshot_create(BlockDriverState *bs, const char *name);
 int qcow2_snapshot_apply(BlockDriverState *bs, const char *name);
 int qcow2_snapshot_delete(BlockDriverState *bs, const char *name);
 int qcow2_read_snapshots(BlockDriverState *bs, char *err, size_t errlen);
+/* Bytes of VM state of sn (the v3 64-bit field when present). */
+static inline uint64_t qcow2_snapshot_vm_state_size(const Qcow2Snapshot *sn)
+{
+    return sn->extra_size >= 8 ? ld_be64(sn->extra) : sn->vm_state_size;
+}
+
+/* The snapshot with this name (or id), or NULL. */
+const Qcow2Snapshot *qcow2_snapshot_find(BlockDriverState *bs, const char *name);
+
+/*
+ * VM state in internal snapshots, laid out as QEMU does: the state is
+ * written into the active image's guest address space past the disk, at
+ * qcow2_vmstate_offset() (the disk size rounded up to what one L1 entry
+ * maps), so the snapshot's L1 copy takes it along; afterwards the active
+ * image lets go of it (qcow2_drop_vmstate).  Offsets and lengths in bytes.
+ */
+uint64_t qcow2_vmstate_offset(BlockDriverState *bs);
+/* Write len bytes of VM state at pos (growing the L1 table as needed). */
+int qcow2_save_vmstate(BlockDriverState *bs, uint64_t pos, const void *buf, size_t len);
+/* Unlink the VM state area from the active L1, then drop its refcounts (a crash: leaks). */
+int qcow2_drop_vmstate(BlockDriverState *bs);
+/*
+ * Read len bytes of snapshot sn's VM state at pos straight through its
+ * own L1 table (the active image is not touched), clusters that follow
+ * each other in the file in one read.  -EINVAL past vm_state_size or on
+ * a bad table entry.
+ */
+int qcow2_load_vmstate(BlockDriverState *bs, const Qcow2Snapshot *sn, uint64_t pos, void *buf,
+                       size_t len);
+/*
+ * Create snapshot `name` of the active image with vm_state_size bytes of
+ * VM state already written by qcow2_save_vmstate (0: disk only) and the
+ * guest's virtual clock (ns).  With replace, an existing snapshot of that
+ * name leaves the table in the same table write that adds the new one.
+ * The table write is the commit point: a crash before it leaves only
+ * leaked clusters, after it the complete snapshot.
+ */
+int qcow2_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm_state_size,
+                             uint64_t vm_clock_ns, bool replace);
 void qcow2_free_snapshots(Qcow2State *s);
 
 #endif /* VM_BLOCK_QCOW2_H */

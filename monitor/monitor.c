@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -29,6 +30,7 @@
 #include "cpu/riscv/cpu.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/core/fdwatch.h"
+#include "migration/savevm.h"
 #include "net/net.h"
 #include "tcg/jit.h"
 #include "tcg/tb.h"
@@ -519,33 +521,63 @@ static void info_tlb(MonCtx *c)
     }
 }
 
-/*
- * The board keeps the open images inside its virtio-blk devices; the
- * size and format are read from a fresh read-only open of the file
- * (metadata only, nothing written).
- */
+/* The images the machine has open (Machine.drives), as the guest sees them now. */
 static void info_block(MonCtx *c)
 {
     const MachineConfig *cfg = c->m->cfg;
 
-    if (!cfg->nr_drives) {
+    if (!c->m->nr_drives) {
         fprintf(c->out, "no drives\n");
     }
-    for (unsigned i = 0; i < cfg->nr_drives; i++) {
+    for (unsigned i = 0; i < c->m->nr_drives; i++) {
         const DriveConfig *d = &cfg->drives[i];
-        char err[256];
-        BlockDriverState *bs = bdrv_open(d->file, d->format, BDRV_O_NO_BACKING, NULL,
-                                         err, sizeof(err));
+        BlockDriverState *bs = c->m->drives[i];
 
-        fprintf(c->out, "virtio%u: %s", i, d->file);
-        if (bs) {
-            fprintf(c->out, " (%s, %" PRIu64 " bytes", bs->drv->format_name, bs->size);
-            bdrv_close(bs);
-        } else {
-            fprintf(c->out, " (%s, size unknown: %s", d->format ? d->format : "?", err);
-        }
-        fprintf(c->out, "%s%s)\n", d->readonly ? ", read-only" : "",
-                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "");
+        fprintf(c->out, "virtio%u: %s (%s, %" PRIu64 " bytes%s%s%s)\n", i, d->file,
+                bs->drv->format_name, bs->size, d->readonly ? ", read-only" : "",
+                cfg->snapshot && !d->readonly ? ", snapshot overlay" : "",
+                d->cdrom ? ", cdrom" : "");
+    }
+}
+
+static void info_snapshots(MonCtx *c)
+{
+    savevm_info(c->m, c->out);
+}
+
+/* savevm [-n] [NAME]: -n stores RAM pages uncompressed; no NAME: vm-YYYYMMDDHHMMSS. */
+static void cmd_savevm(MonCtx *c, const char *cmd, char *args)
+{
+    char name[64], err[512] = "";
+    bool lz4 = true;
+
+    if (!strncmp(args, "-n", 2) && (!args[2] || args[2] == ' ')) {
+        lz4 = false;
+        args = skip_ws(args + 2);
+    }
+    if (!*args) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(name, sizeof(name), "vm-%Y%m%d%H%M%S", &tm);
+        args = name;
+    }
+    if (savevm_save(c->m, args, lz4, err, sizeof(err)) < 0) {
+        fprintf(c->out, "savevm: %s\n", err);
+    }
+}
+
+/* loadvm NAME, delvm NAME */
+static void cmd_loadvm_delvm(MonCtx *c, const char *cmd, char *args)
+{
+    int (*op)(Machine *, const char *, char *, size_t) =
+        !strcmp(cmd, "loadvm") ? savevm_load : savevm_delete;
+    char err[512] = "";
+
+    if (!*args) {
+        fprintf(c->out, "%s: a snapshot name is needed (see 'info snapshots')\n", cmd);
+    } else if (op(c->m, args, err, sizeof(err)) < 0) {
+        fprintf(c->out, "%s: %s\n", cmd, err);
     }
 }
 
@@ -602,6 +634,7 @@ static const MonInfo info_table[] = {
     { "network", "network devices: MAC and counters", info_network },
     { "jit", "TB cache and JIT counters", info_jit },
     { "mtree", "the guest physical memory map", info_mtree },
+    { "snapshots", "the snapshots savevm wrote (loadvm NAME restores one)", info_snapshots },
 };
 
 static void cmd_info(MonCtx *c, const char *cmd, char *args)
@@ -686,6 +719,10 @@ static const MonCmd cmd_table[] = {
     { "system_powerdown", "", "power the machine off now (no guest shutdown request yet)",
       cmd_system_powerdown },
     { "quit", "", "quit the emulator (also 'q')", cmd_quit },
+    { "savevm", "[-n] [name]", "save the machine (RAM LZ4-compressed; -n: uncompressed) as "
+      "a snapshot in the first writable qcow2 drive or the --state-file", cmd_savevm },
+    { "loadvm", "name", "restore the machine from a snapshot", cmd_loadvm_delvm },
+    { "delvm", "name", "delete a snapshot", cmd_loadvm_delvm },
     { "screendump", "FILE.png", "save the screen as PNG", cmd_screendump },
     { "sendkey", "keys [hold_ms]", "press keys (QEMU names: ctrl-alt-delete, ret, a)",
       cmd_sendkey },
@@ -988,6 +1025,17 @@ static int stdio_getc(FILE *f)
     return b;
 }
 
+/*
+ * readline's typeahead check: without it readline looks at stdin itself,
+ * and when the console has not read the next keys yet it asks getc for
+ * one, gets EOF and ends the line there ("info mem" typed fast became
+ * "in", "f", "o", ...).  Only the bytes handed over are queued input.
+ */
+static int stdio_input_available(void)
+{
+    return mon_stdio.n > 0;
+}
+
 static void stdio_line(char *line)
 {
     if (!line) {
@@ -1055,6 +1103,7 @@ static void stdio_readable(void *opaque)
 
 static const char *const mon_info_names[] = {
     "status", "registers", "cpus", "mem", "tlb", "block", "network", "jit", "mtree",
+    "snapshots",
 };
 
 static char *complete_cmd(const char *text, int state)
@@ -1089,6 +1138,28 @@ static char *complete_info(const char *text, int state)
     return NULL;
 }
 
+/* Snapshot names of the machine the stdio monitor runs (loadvm, delvm, savevm). */
+static char *complete_snapshot(const char *text, int state)
+{
+    static char *names[64];
+    static unsigned n, i;
+
+    if (!state) {
+        while (n) {
+            free(names[--n]);
+        }
+        n = savevm_names(mon_stdio.ctx.m, names, ARRAY_SIZE(names));
+        i = 0;
+    }
+    while (i < n) {
+        const char *name = names[i++];
+        if (!strncmp(name, text, strlen(text))) {
+            return strdup(name);
+        }
+    }
+    return NULL;
+}
+
 static char **mon_complete(const char *text, int start, int end)
 {
     const char *l = rl_line_buffer;
@@ -1108,6 +1179,10 @@ static char **mon_complete(const char *text, int start, int end)
         if (a - rl_line_buffer == start) {
             return rl_completion_matches(text, complete_info);
         }
+    }
+    if ((!strncmp(l, "loadvm", 6) || !strncmp(l, "delvm", 5) || !strncmp(l, "savevm", 6)) &&
+        strchr(l, ' ') && strchr(l, ' ') - rl_line_buffer < start) {
+        return rl_completion_matches(text, complete_snapshot);
     }
     return NULL;
 }
@@ -1147,6 +1222,7 @@ static int mon_start_stdio(Machine *m, char *err, size_t errlen)
     rl_instream = stdin;
     rl_outstream = stdout;
     rl_getc_function = stdio_getc;
+    rl_input_available_hook = stdio_input_available;
     rl_attempted_completion_function = mon_complete;
     if (mon_stdio.con) {
         /* The console owns the raw terminal; readline must not touch its modes. */

@@ -10,9 +10,9 @@
 #
 # --cached builds from the images.env inputs into
 # ${XDG_CACHE_HOME:-$HOME/.cache}/vm/iso/ (named for a hash of this script
-# and its inputs' names, sizes and dates; older builds are removed) unless
-# that file exists already, and prints its path: tests and `make bench`
-# call it on every run.
+# and its inputs' names, sizes and dates; builds for other inputs are
+# removed once two hours old) unless that file exists already, and prints
+# its path: tests and `make bench` call it on every run.
 #
 # The ISO 9660 tree (Rock Ridge and Joliet):
 #   /.disk/info                 "Debian GNU/Linux 13 ... riscv64 ..." as on Debian's discs
@@ -73,13 +73,15 @@ fi
 
 if [ "$cached" = 1 ]; then
     flavour=$([ "$efi" = 1 ] && echo installer-efi || echo installer-no-efi)
-    key=$( { sha256sum "$0"; stat -c '%n %s %Y' "$linux" "$initrd" \
+    key=$( { sha256sum <"$0"; stat -c '%n %s %Y' "$linux" "$initrd" \
         ${mods:+"$mods/moddep.lst"} ${mkimage:+"$(readlink -f "$mkimage")"}; } | sha256sum | cut -c1-16)
     out=$cache/iso/$flavour-$key.iso
     if [ ! -f "$out" ]; then
         mkdir -p "$cache/iso" || die "cannot create $cache/iso"
-        rm -f "$cache/iso/$flavour-"*.iso
         bash "$0" $([ "$efi" = 1 ] || echo --no-efi) "$out" "$linux" "$initrd" >/dev/null || exit
+        # Builds for other inputs go once they are two hours old: another
+        # checkout's tests may still be about to open theirs.
+        find "$cache/iso" -name "$flavour-*.iso" ! -name "${out##*/}" -mmin +120 -delete
     fi
     echo "$out"
     exit 0

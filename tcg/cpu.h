@@ -145,6 +145,13 @@ struct CPUState {
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
 };
 
+/*
+ * vmstate of the engine part of a vCPU (pc, halted, icount, pending
+ * exception), for a guest CPU's description to embed with VMSTATE_STRUCT;
+ * its TLB and jump cache are not saved: the ISA's post_load flushes them.
+ */
+extern const struct VMStateDescription vmstate_cpu_state;
+
 /* Initialise the engine part of a vCPU (empty TLB and jump cache). */
 void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index);
 

@@ -14,6 +14,7 @@
 #include "tcg/jit.h"
 #include "hw/core/fdwatch.h"
 #include "gdbstub/gdbstub.h"
+#include "migration/vmstate.h"
 
 /* TBs between timer polls: bounds timer latency without a clock read per TB. */
 #define TIMER_POLL_TBS 256
@@ -34,6 +35,34 @@ void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int in
     tlb_flush(cpu);
     tb_jmp_cache_clear(cpu);
 }
+
+static const VMStateField cpu_state_fields[] = {
+    VMSTATE_SCALAR(CPUState, pc),
+    VMSTATE_SKIP(CPUState, exit_request, "a request to the loop, not hart state"),
+    VMSTATE_SCALAR(CPUState, halted),
+    VMSTATE_SKIP(CPUState, cpu_index, "wiring"),
+    VMSTATE_SCALAR(CPUState, exception_cause),
+    VMSTATE_SCALAR(CPUState, exception_tval),
+    VMSTATE_SCALAR(CPUState, icount),
+    VMSTATE_SKIP(CPUState, cur_insn, "NULL between TBs, where state is saved"),
+    VMSTATE_SKIP(CPUState, cur_tb, "NULL between TBs, where state is saved"),
+    VMSTATE_SKIP(CPUState, jmp_env, "host unwind context"),
+    VMSTATE_SKIP(CPUState, machine, "wiring"),
+    VMSTATE_SKIP(CPUState, as, "wiring"),
+    VMSTATE_SKIP(CPUState, cc, "wiring"),
+    VMSTATE_SKIP(CPUState, tlb, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_victim, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_victim_next, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, jmp_cache, "cache: cleared on load"),
+    VMSTATE_SKIP(CPUState, tb_translated, "host statistics"),
+    VMSTATE_SKIP(CPUState, tlb_misses, "host statistics"),
+    VMSTATE_SKIP(CPUState, tlb_hits_slow, "host statistics"),
+    VMSTATE_END,
+};
+
+const VMStateDescription vmstate_cpu_state = {
+    .name = "cpu", .version = 1, .size = sizeof(CPUState), .fields = cpu_state_fields,
+};
 
 void cpu_raise_exception(CPUState *cpu, uint64_t cause, uint64_t tval)
 {
@@ -56,8 +85,13 @@ uint64_t cpu_icount(CPUState *cpu)
     return cpu->icount;
 }
 
-/* Timers every TIMER_POLL_TBS TBs, watched fds every FD_POLL_TIMER_POLLS of those. */
-static inline void poll_events(Machine *m)
+/*
+ * Timers every TIMER_POLL_TBS TBs, watched fds every FD_POLL_TIMER_POLLS
+ * of those.  Returns true when cpu must leave its TB chain now: a
+ * callback asked it to (a monitor loadvm replaced its state and flushed
+ * the TBs the caller still points to).
+ */
+static inline bool poll_events(Machine *m, CPUState *cpu)
 {
     if (unlikely(--m->poll_countdown == 0)) {
         m->poll_countdown = TIMER_POLL_TBS;
@@ -66,7 +100,9 @@ static inline void poll_events(Machine *m)
             m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
             fdwatch_poll(m, 0);
         }
+        return cpu->exit_request;
     }
+    return false;
 }
 
 void cpu_exec(CPUState *cpu, uint64_t budget)
@@ -96,7 +132,9 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
             return;
         }
-        poll_events(m);
+        if (poll_events(m, cpu)) {
+            continue;
+        }
         if (cpu->cc->exec_interrupt(cpu)) {
             prev = NULL;
             continue;

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include "cpu/riscv/cpu.h"
 #include "hw/core/machine.h"
+#include "migration/vmstate.h"
+#include "tcg/tb.h"
+#include "tcg/tlb.h"
 
 /* misa.MXL = 2 (64-bit) and the extension letters of RV64IMAFDC with S and U. */
 #define MISA_EXT(c) (1ull << ((c) - 'A'))
@@ -80,14 +83,90 @@ static void sstc_timer_cb(void *opaque)
     cpu_exit(&cpu->parent);
 }
 
+/*
+ * After a load: caches derived from the CSRs (MMU index, PMP count,
+ * superpage range, TLB, jump cache) are rebuilt, and the Sstc timer is
+ * re-armed from stimecmp; mip already holds the loaded levels, which the
+ * devices' post_load hooks drive again.
+ */
+static void riscv_cpu_post_load(void *opaque)
+{
+    RISCVCPU *cpu = opaque;
+
+    cpu->tlb_super_lo = ~0ull;
+    cpu->tlb_super_hi = 0;
+    riscv_pmp_update(cpu);
+    riscv_update_mmu_idx(cpu);
+    tb_jmp_cache_clear(&cpu->parent);
+    timer_mod(&cpu->sstc_timer, INT64_MAX);
+    riscv_update_stip(cpu);
+    cpu_exit(&cpu->parent);
+}
+
+static const VMStateField riscv_cpu_fields[] = {
+    VMSTATE_STRUCT(RISCVCPU, parent, vmstate_cpu_state),
+    VMSTATE_ARRAY(RISCVCPU, gpr),
+    VMSTATE_ARRAY(RISCVCPU, fpr),
+    VMSTATE_SCALAR(RISCVCPU, fflags),
+    VMSTATE_SCALAR(RISCVCPU, frm),
+    VMSTATE_SCALAR(RISCVCPU, priv),
+    VMSTATE_SKIP(RISCVCPU, data_mmu_idx, "derived from priv and mstatus by post_load"),
+    VMSTATE_SCALAR(RISCVCPU, mstatus),
+    VMSTATE_SCALAR(RISCVCPU, misa),
+    VMSTATE_SCALAR(RISCVCPU, medeleg),
+    VMSTATE_SCALAR(RISCVCPU, mideleg),
+    VMSTATE_SCALAR(RISCVCPU, mie),
+    VMSTATE_SCALAR(RISCVCPU, mip),
+    VMSTATE_SCALAR(RISCVCPU, mtvec),
+    VMSTATE_SCALAR(RISCVCPU, mscratch),
+    VMSTATE_SCALAR(RISCVCPU, mepc),
+    VMSTATE_SCALAR(RISCVCPU, mcause),
+    VMSTATE_SCALAR(RISCVCPU, mtval),
+    VMSTATE_SCALAR(RISCVCPU, stvec),
+    VMSTATE_SCALAR(RISCVCPU, sscratch),
+    VMSTATE_SCALAR(RISCVCPU, sepc),
+    VMSTATE_SCALAR(RISCVCPU, scause),
+    VMSTATE_SCALAR(RISCVCPU, stval),
+    VMSTATE_SCALAR(RISCVCPU, satp),
+    VMSTATE_SCALAR(RISCVCPU, mcounteren),
+    VMSTATE_SCALAR(RISCVCPU, scounteren),
+    VMSTATE_SCALAR(RISCVCPU, mcountinhibit),
+    VMSTATE_SCALAR(RISCVCPU, menvcfg),
+    VMSTATE_SCALAR(RISCVCPU, senvcfg),
+    VMSTATE_SCALAR(RISCVCPU, stimecmp),
+    VMSTATE_SCALAR(RISCVCPU, mhartid),
+    VMSTATE_SCALAR(RISCVCPU, mcycle_offset),
+    VMSTATE_SCALAR(RISCVCPU, minstret_offset),
+    VMSTATE_ARRAY(RISCVCPU, pmpcfg),
+    VMSTATE_ARRAY(RISCVCPU, pmpaddr),
+    VMSTATE_SKIP(RISCVCPU, pmp_active, "counted from pmpcfg by post_load"),
+    VMSTATE_SKIP(RISCVCPU, tlb_super_lo, "TLB bookkeeping: reset with the TLB flush"),
+    VMSTATE_SKIP(RISCVCPU, tlb_super_hi, "TLB bookkeeping: reset with the TLB flush"),
+    VMSTATE_SCALAR(RISCVCPU, reservation),
+    VMSTATE_SKIP(RISCVCPU, rdtime, "wiring (board)"),
+    VMSTATE_SKIP(RISCVCPU, rdtime_opaque, "wiring (board)"),
+    VMSTATE_SKIP(RISCVCPU, timebase_hz, "board configuration"),
+    VMSTATE_SKIP(RISCVCPU, sstc_timer, "re-armed from stimecmp by post_load"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_riscv_cpu = {
+    .name = "riscv-hart", .version = 1, .size = sizeof(RISCVCPU), .fields = riscv_cpu_fields,
+    .post_load = riscv_cpu_post_load,
+};
+
 void riscv_cpu_init(RISCVCPU *cpu, struct Machine *m, int hartid)
 {
+    char id[16];
+
     memset(cpu, 0, sizeof(*cpu));
     cpu_state_init(&cpu->parent, &riscv_cpu_class, m, hartid);
     timer_init(&m->timers, &cpu->sstc_timer, sstc_timer_cb, cpu);
     cpu->misa = MISA_RV64GC;
     cpu->mhartid = (uint64_t)hartid;
     riscv_cpu_reset(cpu, 0);
+    snprintf(id, sizeof(id), "hart%d", hartid);
+    vmstate_register(m, id, &vmstate_riscv_cpu, cpu);
 }
 
 void riscv_cpu_reset(RISCVCPU *cpu, gva_t reset_pc)

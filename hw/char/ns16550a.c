@@ -17,6 +17,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 #include "ui/console.h"
 #include "util/error.h"
 
@@ -320,6 +321,41 @@ static void ns16550a_write(void *opaque, gpa_t offset, uint64_t val64, unsigned 
     }
 }
 
+/* The line follows the loaded registers; a FIFO with room takes console input again. */
+static void ns16550a_post_load(void *opaque)
+{
+    NS16550A *s = opaque;
+
+    uart_update_irq(s);
+    if (s->con) {
+        console_accept_input(s->con);
+    }
+}
+
+static const VMStateField ns16550a_fields[] = {
+    VMSTATE_SKIP(NS16550A, con, "wiring"),
+    VMSTATE_SKIP(NS16550A, irq, "wiring"),
+    VMSTATE_SCALAR(NS16550A, ier),
+    VMSTATE_SCALAR(NS16550A, fcr),
+    VMSTATE_SCALAR(NS16550A, lcr),
+    VMSTATE_SCALAR(NS16550A, mcr),
+    VMSTATE_SCALAR(NS16550A, msr),
+    VMSTATE_SCALAR(NS16550A, scr),
+    VMSTATE_SCALAR(NS16550A, dll),
+    VMSTATE_SCALAR(NS16550A, dlm),
+    VMSTATE_SCALAR(NS16550A, overrun),
+    VMSTATE_SCALAR(NS16550A, thr_ipending),
+    VMSTATE_ARRAY(NS16550A, rx_fifo),
+    VMSTATE_SCALAR(NS16550A, rx_head),
+    VMSTATE_SCALAR(NS16550A, rx_count),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_ns16550a = {
+    .name = "ns16550a", .version = 1, .size = sizeof(NS16550A), .fields = ns16550a_fields,
+    .post_load = ns16550a_post_load,
+};
+
 static const MemoryRegionOps ns16550a_ops = {
     .read = ns16550a_read,
     .write = ns16550a_write,
@@ -339,6 +375,7 @@ NS16550A *ns16550a_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq_num,
         free(s);
         return NULL;
     }
+    vmstate_register(m, "ns16550a", &vmstate_ns16550a, s);
     if (m->fdt) {
         const char *what = "/soc/serial";
         int off = fdt_add_soc_device(m, "serial", base, UART_SIZE, "ns16550a", 0);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "hw/core/clock.h"
+#include "migration/vmstate.h"
 
 int64_t clock_host_ns(void)
 {
@@ -47,3 +48,29 @@ int64_t timers_run(TimerList *tl)
     }
     return next;
 }
+
+static void timer_list_pre_save(void *opaque)
+{
+    TimerList *tl = opaque;
+
+    tl->saved_ns = clock_virtual_ns(tl);
+}
+
+static void timer_list_post_load(void *opaque)
+{
+    TimerList *tl = opaque;
+
+    tl->start_ns = clock_host_ns() - tl->saved_ns;
+}
+
+static const VMStateField timer_list_fields[] = {
+    VMSTATE_SKIP(TimerList, head, "each timer is re-armed by its owner's post_load"),
+    VMSTATE_SKIP(TimerList, start_ns, "host time: set from saved_ns by post_load"),
+    VMSTATE_SCALAR(TimerList, saved_ns),
+    VMSTATE_END,
+};
+
+const VMStateDescription vmstate_timer_list = {
+    .name = "clock", .version = 1, .size = sizeof(TimerList), .fields = timer_list_fields,
+    .pre_save = timer_list_pre_save, .post_load = timer_list_post_load,
+};

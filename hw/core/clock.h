@@ -20,7 +20,16 @@ typedef struct Timer {
 typedef struct TimerList {
     Timer *head;
     int64_t start_ns;             /* host monotonic ns at virtual time 0 */
+    int64_t saved_ns;             /* virtual ns when last saved or loaded (vmstate) */
 } TimerList;
+
+/*
+ * vmstate of the virtual clock (migration/vmstate.h): saves the virtual
+ * time and, on load, moves start_ns so the clock continues from it.  The
+ * board registers it before any device, so devices' post_load hooks
+ * (timer deadlines, mtime comparisons) already see the loaded time.
+ */
+extern const struct VMStateDescription vmstate_timer_list;
 
 /* Host monotonic clock, ns. */
 int64_t clock_host_ns(void);

@@ -5,8 +5,11 @@
  * only PT_LOAD segments are used, at their physical addresses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hw/core/loader.h"
 
@@ -41,6 +44,54 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     fclose(f);
     *data = buf;
     *len = size;
+    return 0;
+}
+
+/* Open path for reading; 0 with *fd and *size (bytes), or -errno with err set. */
+static int open_sized(const char *path, int *fd, size_t *size, char *err, size_t errlen)
+{
+    struct stat st;
+    int e;
+
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 || fstat(*fd, &st) < 0) {
+        e = errno;
+        snprintf(err, errlen, "cannot open: %s", strerror(e));
+        if (*fd >= 0) {
+            close(*fd);
+        }
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read: not a regular file");
+        close(*fd);
+        return -EINVAL;
+    }
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+/*
+ * Read the file's first len bytes straight into dst (guest RAM): no
+ * bounce buffer, so a large initrd costs one copy.  Closes fd.
+ */
+static int read_into(int fd, uint8_t *dst, size_t len, char *err, size_t errlen)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = pread(fd, dst + done, len - done, (off_t)done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            snprintf(err, errlen, "cannot read %zu bytes", len);
+            close(fd);
+            return -EIO;
+        }
+        done += (size_t)n;
+    }
+    close(fd);
     return 0;
 }
 
@@ -79,18 +130,18 @@ bool loader_is_riscv_image(const char *path)
 int load_riscv_image(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size,
                      char *err, size_t errlen)
 {
-    uint8_t *d, *host;
+    uint8_t d[RISCV_IMAGE_HEADER_SIZE], *host;
     size_t len;
     uint64_t image_size;
-    int ret = read_file(path, &d, &len, err, errlen);
+    int fd, ret = open_sized(path, &fd, &len, err, errlen);
 
     if (ret < 0) {
         return ret;
     }
-    if (len < RISCV_IMAGE_HEADER_SIZE ||
+    if (len < RISCV_IMAGE_HEADER_SIZE || pread(fd, d, sizeof(d), 0) != (ssize_t)sizeof(d) ||
         memcmp(d + RISCV_IMAGE_MAGIC2_OFFSET, "RSC\x05", 4)) {
         snprintf(err, errlen, "not a RISC-V Linux Image (no \"RSC\\x05\" magic at 0x38)");
-        free(d);
+        close(fd);
         return -EINVAL;
     }
     /* image_size (offset 16) covers bss; 0 in very old kernels: use the file size. */
@@ -102,13 +153,14 @@ int load_riscv_image(AddressSpace *as, const char *path, gpa_t addr, uint64_t *s
     if (!host) {
         snprintf(err, errlen, "kernel needs %" PRIu64 " MiB at guest-physical 0x%" PRIx64
                  ", more than RAM holds", (image_size + (1 << 20) - 1) >> 20, addr);
-        free(d);
+        close(fd);
         return -ERANGE;
     }
-    memcpy(host, d, len);
-    *size = image_size;
-    free(d);
-    return 0;
+    ret = read_into(fd, host, len, err, errlen);
+    if (ret == 0) {
+        *size = image_size;
+    }
+    return ret;
 }
 
 static int check_elf(AddressSpace *as, const uint8_t *d, size_t len, uint16_t machine,
@@ -178,8 +230,8 @@ static int check_elf(AddressSpace *as, const uint8_t *d, size_t len, uint16_t ma
 int load_elf(AddressSpace *as, const char *path, uint16_t machine, gpa_t *entry, gpa_t *low,
              gpa_t *high, char *err, size_t errlen)
 {
-    uint8_t *d;
-    size_t len;
+    uint8_t *d = NULL;
+    size_t len = 0;
     int ret = read_file(path, &d, &len, err, errlen);
     gpa_t lo = ~0ull, hi = 0;
 
@@ -221,9 +273,9 @@ int load_elf(AddressSpace *as, const char *path, uint16_t machine, gpa_t *entry,
 int load_raw(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size, char *err,
              size_t errlen)
 {
-    uint8_t *d, *host;
+    uint8_t *host;
     size_t len;
-    int ret = read_file(path, &d, &len, err, errlen);
+    int fd, ret = open_sized(path, &fd, &len, err, errlen);
 
     if (ret < 0) {
         return ret;
@@ -232,11 +284,12 @@ int load_raw(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size, cha
     if (!host) {
         snprintf(err, errlen, "%zu bytes at guest-physical 0x%" PRIx64 " do not fit in RAM",
                  len, addr);
-        free(d);
+        close(fd);
         return -ERANGE;
     }
-    memcpy(host, d, len);
-    *size = len;
-    free(d);
-    return 0;
+    ret = read_into(fd, host, len, err, errlen);
+    if (ret == 0) {
+        *size = len;
+    }
+    return ret;
 }

@@ -80,6 +80,8 @@ typedef struct MachineConfig {
     /* --boot menu=on|off[,splash-time=MS]: seconds the firmware (U-Boot) waits for a
      * key before booting; -1: the firmware's own default. */
     int boot_delay;
+    const char *loadvm;     /* --loadvm NAME: restore this snapshot before running */
+    const char *state_file; /* --state-file PATH: savevm/loadvm use this file, not a qcow2 drive */
 } MachineConfig;
 
 /* Whether the harts run (RUN_STATE_STOPPED: the loop only polls fds; gdb stop). */
@@ -122,6 +124,11 @@ typedef struct Machine {
     bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
     bool debug_watch;                  /* watchpoints set: their pages take the slow path */
     struct DisplayState *display;      /* scanouts and input devices (ui/display.h), or NULL */
+    /* Described state of every device and hart, in registration order (migration/vmstate.h). */
+    struct VMStateEntry *vmstate;
+    /* The open image of each --drive, in order (owned by its virtio-blk device). */
+    struct BlockDriverState *drives[MACHINE_MAX_DRIVES];
+    unsigned nr_drives;
 } Machine;
 
 /* The machine that owns address space `as`. */

@@ -9,6 +9,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 
 #define ACLINT_MSIP 0x0000
 #define ACLINT_MTIMECMP 0x4000
@@ -106,6 +107,46 @@ static void aclint_write(void *opaque, gpa_t offset, uint64_t val, unsigned size
     /* mtime writes are ignored: it follows the host clock. */
 }
 
+static const VMStateField aclint_hart_fields[] = {
+    VMSTATE_SKIP(AclintHart, aclint, "wiring"),
+    VMSTATE_SKIP(AclintHart, index, "wiring"),
+    VMSTATE_SCALAR(AclintHart, mtimecmp),
+    VMSTATE_SCALAR(AclintHart, msip),
+    VMSTATE_SKIP(AclintHart, mtip_irq, "wiring"),
+    VMSTATE_SKIP(AclintHart, msip_irq, "wiring"),
+    VMSTATE_SKIP(AclintHart, timer, "re-armed from mtimecmp by post_load"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_aclint_hart = {
+    .name = "aclint-hart", .version = 1, .size = sizeof(AclintHart),
+    .fields = aclint_hart_fields,
+};
+
+/* mtime is the machine clock ("clock" record); MTIP and MSIP follow the loaded registers. */
+static void aclint_post_load(void *opaque)
+{
+    Aclint *s = opaque;
+
+    for (unsigned i = 0; i < s->nr_harts; i++) {
+        irq_set(s->harts[i].msip_irq, s->harts[i].msip);
+        aclint_update_mtip(&s->harts[i]);
+    }
+}
+
+static const VMStateField aclint_fields[] = {
+    VMSTATE_SKIP(Aclint, machine, "wiring"),
+    VMSTATE_SKIP(Aclint, timebase_hz, "board configuration"),
+    VMSTATE_SKIP(Aclint, nr_harts, "board configuration"),
+    VMSTATE_STRUCT_ARRAY(Aclint, harts, vmstate_aclint_hart),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_aclint = {
+    .name = "aclint", .version = 1, .size = sizeof(Aclint), .fields = aclint_fields,
+    .post_load = aclint_post_load,
+};
+
 static const MemoryRegionOps aclint_ops = {
     .read = aclint_read,
     .write = aclint_write,
@@ -134,6 +175,7 @@ Aclint *aclint_create(Machine *m, gpa_t base, unsigned nr_harts, uint64_t timeba
     for (unsigned i = 0; i < nr_harts; i++) {
         timer_init(&m->timers, &s->harts[i].timer, aclint_timer_cb, &s->harts[i]);
     }
+    vmstate_register(m, "aclint", &vmstate_aclint, s);
     if (m->fdt) {
         static const char compat[] = "sifive,clint0\0riscv,clint0";
         int node = fdt_add_soc_device(m, "clint", base, ACLINT_SIZE, compat, sizeof(compat));

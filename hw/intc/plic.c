@@ -14,6 +14,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 #include "util/error.h"
 
 #define PLIC_SIZE 0x600000
@@ -147,6 +148,40 @@ static PlicContext *plic_context(Plic *p, gpa_t offset, gpa_t area, gpa_t stride
     *rel = (offset - area) % stride;
     return &p->ctx[i];
 }
+
+static const VMStateField plic_context_fields[] = {
+    VMSTATE_ARRAY(PlicContext, enable),
+    VMSTATE_SCALAR(PlicContext, threshold),
+    VMSTATE_SKIP(PlicContext, out, "wiring"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_plic_context = {
+    .name = "plic-context", .version = 1, .size = sizeof(PlicContext),
+    .fields = plic_context_fields,
+};
+
+/* Re-drive every context's MEIP/SEIP from the loaded pending/enable/threshold state. */
+static void plic_post_load(void *opaque)
+{
+    plic_update(opaque);
+}
+
+static const VMStateField plic_fields[] = {
+    VMSTATE_SKIP(Plic, machine, "wiring"),
+    VMSTATE_SKIP(Plic, nr_contexts, "board configuration"),
+    VMSTATE_ARRAY(Plic, priority),
+    VMSTATE_ARRAY(Plic, pending),
+    VMSTATE_ARRAY(Plic, in_service),
+    VMSTATE_ARRAY(Plic, level),
+    VMSTATE_STRUCT_ARRAY(Plic, ctx, vmstate_plic_context),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_plic = {
+    .name = "plic", .version = 1, .size = sizeof(Plic), .fields = plic_fields,
+    .post_load = plic_post_load,
+};
 
 static uint64_t plic_read(void *opaque, gpa_t offset, unsigned size)
 {
@@ -285,6 +320,7 @@ Plic *plic_create(Machine *m, gpa_t base, unsigned nr_harts, const IRQLine *meip
         free(p);
         return NULL;
     }
+    vmstate_register(m, "plic", &vmstate_plic, p);
     if (m->fdt) {
         plic_add_fdt(p, base, nr_harts);
     }

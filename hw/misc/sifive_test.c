@@ -9,6 +9,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 #include "util/error.h"
 
 #define FINISHER_FAIL 0x3333
@@ -46,6 +47,17 @@ static void sifive_test_write(void *opaque, gpa_t offset, uint64_t val, unsigned
     }
 }
 
+/* Write-only: the finisher has no state a guest can read back. */
+static const VMStateField sifive_test_fields[] = {
+    VMSTATE_SKIP(SifiveTest, machine, "wiring"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_sifive_test = {
+    .name = "sifive_test", .version = 1, .size = sizeof(SifiveTest),
+    .fields = sifive_test_fields,
+};
+
 static const MemoryRegionOps sifive_test_ops = {
     .read = sifive_test_read,
     .write = sifive_test_write,
@@ -64,6 +76,7 @@ SifiveTest *sifive_test_create(Machine *m, gpa_t base)
         free(s);
         return NULL;
     }
+    vmstate_register(m, "sifive_test", &vmstate_sifive_test, s);
     if (m->fdt) {
         /* The syscon-poweroff/-reboot nodes let firmware and Linux find the finisher. */
         static const struct { const char *node, *compat; uint32_t value; } ctl[] = {

@@ -17,9 +17,8 @@
 /* Where the u-boot-qemu package keeps the image (Debian, any release). */
 #define UBOOT_SMODE_PKG_PATH "usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 
-const char *uboot_find_smode(void)
+const char *uboot_find_smode(char *cached, size_t len)
 {
-    static char cached[4096];
     const char *env = getenv("VM_UBOOT_SMODE");
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
@@ -30,9 +29,9 @@ const char *uboot_find_smode(void)
         return env;
     }
     if (xdg && *xdg) {
-        snprintf(cached, sizeof(cached), "%s/vm/trixie/u-boot-qemu/" UBOOT_SMODE_PKG_PATH, xdg);
+        snprintf(cached, len, "%s/vm/trixie/u-boot-qemu/" UBOOT_SMODE_PKG_PATH, xdg);
     } else {
-        snprintf(cached, sizeof(cached), "%s/.cache/vm/trixie/u-boot-qemu/" UBOOT_SMODE_PKG_PATH,
+        snprintf(cached, len, "%s/.cache/vm/trixie/u-boot-qemu/" UBOOT_SMODE_PKG_PATH,
                  home ? home : "");
     }
     if (access(cached, R_OK) == 0) {

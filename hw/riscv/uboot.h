@@ -13,9 +13,10 @@
  * The U-Boot image to run: $VM_UBOOT_SMODE, else trixie's u-boot-qemu as
  * scripts/fetch-guest-images.sh caches it, else the host's u-boot-qemu.
  * Ends the process (exit 2) with a message naming the places looked in
- * when none is readable.  The string is static or from the environment.
+ * when none is readable.  Returns the environment's string, a constant,
+ * or `buf` (`len` bytes, for the cache path).
  */
-const char *uboot_find_smode(void);
+const char *uboot_find_smode(char *buf, size_t len);
 
 /*
  * Add U-Boot's /config node (U-Boot doc/develop/devicetree/control.rst,

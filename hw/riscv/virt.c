@@ -19,6 +19,7 @@
 #include "hw/core/loader.h"
 #include "block/block.h"
 #include "cpu/riscv/cpu.h"
+#include "migration/vmstate.h"
 #include "net/net.h"
 #include "ui/console.h"
 #include "util/error.h"
@@ -204,7 +205,9 @@ static void virt_load(Machine *m, bool first)
     gpa_t entry = m->ram_base, end = 0, kernel_addr = m->ram_base;
     bool firmware = strcmp(cfg->bios, "none") != 0;
     /* Without --kernel, OpenSBI's payload is U-Boot, which boots from the disks. */
-    const char *payload = cfg->kernel ? cfg->kernel : firmware ? uboot_find_smode() : NULL;
+    char uboot[4096];
+    const char *payload = cfg->kernel ? cfg->kernel :
+                          firmware ? uboot_find_smode(uboot, sizeof(uboot)) : NULL;
     uint8_t *info;
 
     if (firmware) {
@@ -393,7 +396,9 @@ static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
         VirtIODevice *vdev = NULL;
         if ((unsigned)n < cfg->nr_drives) {
             char serial[21];
-            vdev = virtio_blk_new(m, open_drive(m, &cfg->drives[n]), cfg->drives[n].readonly);
+            m->drives[n] = open_drive(m, &cfg->drives[n]);
+            m->nr_drives = cfg->nr_drives;
+            vdev = virtio_blk_new(m, m->drives[n], cfg->drives[n].readonly);
             snprintf(serial, sizeof(serial), "vm-disk-%d", n);
             virtio_blk_set_serial(vdev, serial);
         } else {
@@ -420,6 +425,7 @@ void virt_machine_init(Machine *m)
         error_exit("--memory: cannot allocate %" PRIu64 " MiB of guest RAM", cfg->ram_size >> 20);
     }
     fdt_machine_begin(m);
+    vmstate_register(m, "clock", &vmstate_timer_list, &m->timers);
     for (unsigned i = 0; i < cfg->smp; i++) {
         RISCVCPU *cpu = aligned_alloc(64, (sizeof(RISCVCPU) + 63) & ~(size_t)63);
         if (!cpu) {

@@ -15,6 +15,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 #include "util/error.h"
 
 #define RTC_TIME_LOW 0x00
@@ -167,6 +168,37 @@ static void goldfish_rtc_write(void *opaque, gpa_t offset, uint64_t val, unsigne
     }
 }
 
+/* The count continues from the loaded clock; a running alarm gets its timer back. */
+static void goldfish_rtc_post_load(void *opaque)
+{
+    GoldfishRTC *s = opaque;
+
+    if (s->alarm_running) {
+        goldfish_rtc_arm(s);
+    } else {
+        timer_mod(&s->timer, INT64_MAX);
+    }
+    goldfish_rtc_update_irq(s);
+}
+
+static const VMStateField goldfish_rtc_fields[] = {
+    VMSTATE_SKIP(GoldfishRTC, machine, "wiring"),
+    VMSTATE_SKIP(GoldfishRTC, irq, "wiring"),
+    VMSTATE_SKIP(GoldfishRTC, timer, "re-armed from alarm_ns by post_load"),
+    VMSTATE_SCALAR(GoldfishRTC, offset_ns),
+    VMSTATE_SCALAR(GoldfishRTC, alarm_ns),
+    VMSTATE_SCALAR(GoldfishRTC, time_high),
+    VMSTATE_SCALAR(GoldfishRTC, irq_enabled),
+    VMSTATE_SCALAR(GoldfishRTC, irq_pending),
+    VMSTATE_SCALAR(GoldfishRTC, alarm_running),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_goldfish_rtc = {
+    .name = "goldfish_rtc", .version = 1, .size = sizeof(GoldfishRTC),
+    .fields = goldfish_rtc_fields, .post_load = goldfish_rtc_post_load,
+};
+
 static const MemoryRegionOps goldfish_rtc_ops = {
     .read = goldfish_rtc_read,
     .write = goldfish_rtc_write,
@@ -188,6 +220,7 @@ GoldfishRTC *goldfish_rtc_create(Machine *m, gpa_t base, IRQLine irq, unsigned i
     }
     /* Only once the region is ours: the timer list keeps a pointer to s. */
     timer_init(&m->timers, &s->timer, goldfish_rtc_alarm_cb, s);
+    vmstate_register(m, "goldfish_rtc", &vmstate_goldfish_rtc, s);
     if (m->fdt) {
         const char *what = "/soc/rtc";
         int off = fdt_add_soc_device(m, "rtc", base, RTC_SIZE, "google,goldfish-rtc", 0);

@@ -77,6 +77,21 @@ typedef struct VirtIOBlock {
     VirtQueueElement elem;      /* the request being served */
 } VirtIOBlock;
 
+static const VMStateField virtio_blk_fields[] = {
+    VMSTATE_STRUCT(VirtIOBlock, vdev, vmstate_virtio_device),
+    VMSTATE_SKIP(VirtIOBlock, bs, "the drive (its disk state is the qcow2 snapshot)"),
+    VMSTATE_SKIP(VirtIOBlock, read_only, "drive configuration"),
+    VMSTATE_SKIP(VirtIOBlock, capacity, "drive configuration"),
+    VMSTATE_SKIP(VirtIOBlock, serial, "drive configuration"),
+    VMSTATE_SKIP(VirtIOBlock, elem, "requests complete within one notify: none in flight"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtio_blk = {
+    .name = "virtio-blk", .version = 1, .size = sizeof(VirtIOBlock),
+    .fields = virtio_blk_fields, .post_load = virtio_post_load,
+};
+
 /* Zeroes for WRITE_ZEROES when the format driver cannot do it itself. */
 static const uint8_t virtio_blk_zeroes[64 * 1024];
 
@@ -328,5 +343,6 @@ VirtIODevice *virtio_blk_new(Machine *m, BlockDriverState *bs, bool read_only)
     }
     virtio_blk_set_serial(&s->vdev, "vm-disk-0");
     virtio_init(&s->vdev, m, &virtio_blk_ops, "virtio-blk", 1, VIRTIO_BLK_QUEUE_SIZE, features);
+    vmstate_register(m, "virtio-blk", &vmstate_virtio_blk, s);
     return &s->vdev;
 }

@@ -14,6 +14,7 @@
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
 #include "hw/virtio/virtio.h"
+#include "migration/vmstate.h"
 #include "util/error.h"
 
 #define VIRTIO_MMIO_MAGIC 0x74726976   /* "virt" */
@@ -74,6 +75,27 @@ static void virtio_mmio_update_irq(void *opaque)
 
     irq_set(s->irq, s->vdev && s->vdev->isr != 0);
 }
+
+static void virtio_mmio_post_load(void *opaque)
+{
+    virtio_mmio_update_irq(opaque);
+}
+
+static const VMStateField virtio_mmio_fields[] = {
+    VMSTATE_SKIP(VirtIOMMIO, machine, "wiring"),
+    VMSTATE_SKIP(VirtIOMMIO, base, "board configuration"),
+    VMSTATE_SKIP(VirtIOMMIO, irq, "wiring"),
+    VMSTATE_SKIP(VirtIOMMIO, vdev, "the device has its own record"),
+    VMSTATE_SCALAR(VirtIOMMIO, device_features_sel),
+    VMSTATE_SCALAR(VirtIOMMIO, driver_features_sel),
+    VMSTATE_SCALAR(VirtIOMMIO, queue_sel),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtio_mmio = {
+    .name = "virtio-mmio", .version = 1, .size = sizeof(VirtIOMMIO),
+    .fields = virtio_mmio_fields, .post_load = virtio_mmio_post_load,
+};
 
 /* The selected queue, or NULL when QueueSel names none (§4.2.2: QueueNumMax reads 0). */
 static VirtQueue *virtio_mmio_vq(VirtIOMMIO *s)
@@ -286,6 +308,7 @@ VirtIOMMIO *virtio_mmio_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq
                                VirtIODevice *vdev)
 {
     VirtIOMMIO *s = calloc(1, sizeof(*s));
+    char id[32];
 
     if (!s) {
         return NULL;
@@ -298,6 +321,8 @@ VirtIOMMIO *virtio_mmio_create(Machine *m, gpa_t base, IRQLine irq, unsigned irq
         free(s);
         return NULL;
     }
+    snprintf(id, sizeof(id), "virtio-mmio@%" PRIx64, base);
+    vmstate_register(m, id, &vmstate_virtio_mmio, s);
     if (vdev) {
         assert(vdev->ops->config_size <= VIRTIO_MMIO_CONFIG_MAX);
         vdev->transport = s;

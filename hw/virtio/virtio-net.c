@@ -203,6 +203,22 @@ static void virtio_net_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
     }
 }
 
+static const VMStateField virtio_net_fields[] = {
+    VMSTATE_STRUCT(VirtIONet, vdev, vmstate_virtio_device),
+    VMSTATE_SKIP(VirtIONet, nd, "the network backend"),
+    VMSTATE_SKIP(VirtIONet, rx_elem, "a frame is received within one call: none in flight"),
+    VMSTATE_SKIP(VirtIONet, tx_elem, "frames are sent within one notify: none in flight"),
+    VMSTATE_SKIP(VirtIONet, rx_heads, "scratch of one receive call"),
+    VMSTATE_SKIP(VirtIONet, rx_lens, "scratch of one receive call"),
+    VMSTATE_SKIP(VirtIONet, tx_buf, "scratch of one notify"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtio_net = {
+    .name = "virtio-net", .version = 1, .size = sizeof(VirtIONet),
+    .fields = virtio_net_fields, .post_load = virtio_post_load,
+};
+
 static const VirtIODeviceOps virtio_net_ops = {
     .device_id = VIRTIO_ID_NET,
     .config_size = VIRTIO_NET_CFG_SIZE,
@@ -223,5 +239,6 @@ VirtIODevice *virtio_net_new(Machine *m, NetDev *nd)
     virtio_init(&s->vdev, m, &virtio_net_ops, "virtio-net", 2, VIRTIO_NET_QUEUE_SIZE,
                 features);
     net_attach_frontend(nd, virtio_net_receive, s);
+    vmstate_register(m, "virtio-net", &vmstate_virtio_net, s);
     return &s->vdev;
 }

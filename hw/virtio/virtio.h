@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 
 #include "hw/core/machine.h"
+#include "migration/vmstate.h"
 
 /* Device status bits (§2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 0x01
@@ -190,6 +191,21 @@ void virtio_notify_config(VirtIODevice *vdev);
 
 /* Raise `isr_bits` (VIRTIO_ISR_*) and update the transport's line. */
 void virtio_raise_isr(VirtIODevice *vdev, uint32_t isr_bits);
+
+/*
+ * vmstate of the core part of a device (features, status, ISR, every
+ * virtqueue's registers and ring indexes), for a device's own
+ * description to embed with VMSTATE_STRUCT.
+ */
+extern const VMStateDescription vmstate_virtio_device;
+
+/*
+ * After a load: map the ready queues' rings again (a ring outside RAM is
+ * a device error and the queue stops) and update the transport's line.
+ * `opaque` is a VirtIODevice, or a device struct that starts with one:
+ * devices use it as their description's post_load.
+ */
+void virtio_post_load(void *opaque);
 
 /*
  * Copy between a buffer and a scatter list, starting `offset` bytes into

@@ -213,16 +213,13 @@ void virtio_set_status(VirtIODevice *vdev, uint8_t val)
     }
 }
 
-int virtq_set_ready(VirtQueue *vq, bool ready)
+/* Check vq's size and ring placement and map its rings; 0, or -EINVAL (a device error). */
+static int virtq_map_rings(VirtQueue *vq)
 {
     VirtIODevice *vdev = vq->vdev;
     uint8_t *desc, *avail, *used;
     uint16_t num = vq->num;
 
-    if (!ready) {
-        vq->ready = false;
-        return 0;
-    }
     if (num == 0 || num > vq->num_max || (num & (num - 1))) {
         virtio_error(vdev, "queue %u: size %u is not a power of 2 up to %u", vq->index, num,
                      vq->num_max);
@@ -245,11 +242,83 @@ int virtq_set_ready(VirtQueue *vq, bool ready)
     vq->desc = desc;
     vq->avail = avail;
     vq->used = used;
+    return 0;
+}
+
+int virtq_set_ready(VirtQueue *vq, bool ready)
+{
+    if (!ready) {
+        vq->ready = false;
+        return 0;
+    }
+    if (virtq_map_rings(vq) < 0) {
+        return -EINVAL;
+    }
     vq->last_avail_idx = 0;
     vq->used_idx = 0;
     vq->signalled_used_valid = false;
     vq->ready = true;
     return 0;
+}
+
+static const VMStateField virtqueue_fields[] = {
+    VMSTATE_SKIP(VirtQueue, vdev, "wiring"),
+    VMSTATE_SKIP(VirtQueue, index, "wiring"),
+    VMSTATE_SKIP(VirtQueue, num_max, "device configuration"),
+    VMSTATE_SCALAR(VirtQueue, num),
+    VMSTATE_SCALAR(VirtQueue, ready),
+    VMSTATE_SCALAR(VirtQueue, desc_addr),
+    VMSTATE_SCALAR(VirtQueue, avail_addr),
+    VMSTATE_SCALAR(VirtQueue, used_addr),
+    VMSTATE_SKIP(VirtQueue, desc, "host pointer: mapped again from desc_addr by post_load"),
+    VMSTATE_SKIP(VirtQueue, avail, "host pointer: mapped again from avail_addr by post_load"),
+    VMSTATE_SKIP(VirtQueue, used, "host pointer: mapped again from used_addr by post_load"),
+    VMSTATE_SCALAR(VirtQueue, last_avail_idx),
+    VMSTATE_SCALAR(VirtQueue, used_idx),
+    VMSTATE_SCALAR(VirtQueue, signalled_used),
+    VMSTATE_SCALAR(VirtQueue, signalled_used_valid),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtqueue = {
+    .name = "virtqueue", .version = 1, .size = sizeof(VirtQueue), .fields = virtqueue_fields,
+};
+
+static const VMStateField virtio_device_fields[] = {
+    VMSTATE_SKIP(VirtIODevice, ops, "wiring"),
+    VMSTATE_SKIP(VirtIODevice, machine, "wiring"),
+    VMSTATE_SKIP(VirtIODevice, name, "wiring"),
+    VMSTATE_SCALAR(VirtIODevice, host_features),
+    VMSTATE_SCALAR(VirtIODevice, guest_features),
+    VMSTATE_SCALAR(VirtIODevice, status),
+    VMSTATE_SCALAR(VirtIODevice, isr),
+    VMSTATE_SCALAR(VirtIODevice, config_generation),
+    VMSTATE_SCALAR(VirtIODevice, broken),
+    VMSTATE_SKIP(VirtIODevice, nr_queues, "device configuration"),
+    VMSTATE_STRUCT_ARRAY(VirtIODevice, vq, vmstate_virtqueue),
+    VMSTATE_SKIP(VirtIODevice, update_irq, "wiring (transport)"),
+    VMSTATE_SKIP(VirtIODevice, transport, "wiring (transport)"),
+    VMSTATE_END,
+};
+
+const VMStateDescription vmstate_virtio_device = {
+    .name = "virtio-device", .version = 1, .size = sizeof(VirtIODevice),
+    .fields = virtio_device_fields,
+};
+
+void virtio_post_load(void *opaque)
+{
+    VirtIODevice *vdev = opaque;
+
+    for (unsigned i = 0; i < vdev->nr_queues; i++) {
+        VirtQueue *vq = &vdev->vq[i];
+        if (vq->ready && virtq_map_rings(vq) < 0) {
+            vq->ready = false;
+        }
+    }
+    if (vdev->update_irq) {
+        vdev->update_irq(vdev->transport);
+    }
 }
 
 void virtio_queue_notify(VirtIODevice *vdev, unsigned index)

@@ -9,7 +9,8 @@
 # that sees both disks, mounts the disc as iso9660 and reads its files
 # back with the right SHA-256 while its writes to the disc fail; a file
 # that is no disc refused; and a disc without an EFI loader, where U-Boot
-# gives up and vm-cli exits with status 1.  Assertions are on what the
+# gives up and vm-cli exits with status 1; the monitor's `info block`
+# naming the disc a read-only cdrom.  Assertions are on what the
 # guest prints; the limits only stop a hung guest.
 #   tests/boot/iso.sh VM_CLI BUILD_DIR
 set -u
@@ -210,6 +211,42 @@ expect_status $? 1 "$log"
 expect_in "$log" 'Device 0: .*VirtIO Block Device' "U-Boot probing the disc"
 expect_in "$log" "Couldn't find partition virtio 0" "U-Boot's failure to find a boot partition"
 expect_in "$log" '^U-Boot: no boot target could be started' "the give-up line"
+guest_end
+
+# The monitor names the disc: read-only, cdrom.
+guest_begin monitor-info-block-shows-cdrom
+sock=$out/mon.sock
+rm -f "$sock"
+"$vm" --arch riscv64 --cdrom "$noefi" --drive file="$blank",format=qcow2 \
+    --boot menu=on,splash-time=600000 --monitor "unix:$sock,server,nowait" \
+    </dev/null >"$out/mon-guest.log" 2>&1 &
+pid=$!
+python3 - "$sock" >"$out/info-block.txt" 2>&1 <<'PY'
+import socket, sys, time
+for _ in range(300):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+s.settimeout(10)
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(vm) "):
+        buf += s.recv(4096)
+    return buf.decode()
+until_prompt()
+s.sendall(b"info block\n")
+print(until_prompt())
+s.sendall(b"quit\n")
+PY
+sleep 1
+kill "$pid" 2>/dev/null    # only when `quit` did not get through
+wait "$pid" 2>/dev/null
+expect_in "$out/info-block.txt" "^virtio0: $noefi \(raw, $(stat -c %s "$noefi") bytes, read-only, cdrom\)" \
+    "virtio0 listed as a read-only cdrom"
+expect_in "$out/info-block.txt" "^virtio1: $blank \(qcow2, 67108864 bytes\)" "virtio1 listed as the disk"
 guest_end
 
 guest_summary

@@ -158,7 +158,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             read_range(bs, h, 1 + (h >> 48) % 3000);  /* unaligned, may straddle clusters */
         }
         if (bs->drv == &bdrv_qcow2) {
+            Qcow2State *s = bs->opaque;
             qcow2_check(bs, 0, &res);
+            /* Each snapshot's VM state, read through its own L1 table (loadvm's path). */
+            for (uint32_t i = 0; i < s->nb_snapshots && i < 4; i++) {
+                uint64_t vs = qcow2_snapshot_vm_state_size(&s->snapshots[i]);
+                h = mix(h, (uint64_t)i + 400);
+                qcow2_load_vmstate(bs, &s->snapshots[i], 0, readbuf, vs < READ_MAX ? vs : READ_MAX);
+                qcow2_load_vmstate(bs, &s->snapshots[i], h, readbuf, 1 + (h >> 50) % READ_MAX);
+            }
         }
 #ifdef FUZZ_QCOW2_WRITE
         memset(readbuf, 0xa5, READ_MAX);

@@ -117,13 +117,13 @@ static void test_uboot_boot_menu_off_is_zero_delay(void **state)
 
 static void test_uboot_image_from_environment(void **state)
 {
-    char path[] = "/tmp/vm-test-uboot-XXXXXX";
+    char path[] = "/tmp/vm-test-uboot-XXXXXX", buf[256];
     int fd = mkstemp(path);
 
     assert_true(fd >= 0);
     close(fd);
     setenv("VM_UBOOT_SMODE", path, 1);
-    assert_string_equal(uboot_find_smode(), path);
+    assert_string_equal(uboot_find_smode(buf, sizeof(buf)), path);
     unsetenv("VM_UBOOT_SMODE");
     unlink(path);
 }
@@ -131,7 +131,7 @@ static void test_uboot_image_from_environment(void **state)
 /* Without the variable: the fetch script's cache under XDG_CACHE_HOME. */
 static void test_uboot_image_from_cache(void **state)
 {
-    char dir[] = "/tmp/vm-test-uboot-cache-XXXXXX", file[256], cmd[320];
+    char dir[] = "/tmp/vm-test-uboot-cache-XXXXXX", file[256], cmd[320], buf[256];
     FILE *f;
 
     assert_non_null(mkdtemp(dir));
@@ -145,7 +145,7 @@ static void test_uboot_image_from_cache(void **state)
     fclose(f);
     unsetenv("VM_UBOOT_SMODE");
     setenv("XDG_CACHE_HOME", dir, 1);
-    assert_string_equal(uboot_find_smode(), file);
+    assert_string_equal(uboot_find_smode(buf, sizeof(buf)), file);
     unsetenv("XDG_CACHE_HOME");
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);

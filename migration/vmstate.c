@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmstate (see vmstate.h): the registry of a machine's described state,
+ * record save/load from the field tables, the coverage check, and the
+ * device section of a snapshot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "migration/vmstate.h"
+
+void vmstate_register(Machine *m, const char *id, const VMStateDescription *vmsd, void *opaque)
+{
+    VMStateEntry *e = calloc(1, sizeof(*e)), **tail = &m->vmstate;
+    bool taken = true;
+
+    if (!e) {
+        return;  /* the next savevm refuses: the record count no longer matches */
+    }
+    /* A second instance of the same kind becomes "id.1", then "id.2"... */
+    for (unsigned n = 0; taken; n++) {
+        if (n) {
+            snprintf(e->id, sizeof(e->id), "%s.%u", id, n);
+        } else {
+            snprintf(e->id, sizeof(e->id), "%s", id);
+        }
+        taken = false;
+        for (VMStateEntry *o = m->vmstate; o; o = o->next) {
+            taken |= !strcmp(o->id, e->id);
+        }
+    }
+    e->vmsd = vmsd;
+    e->opaque = opaque;
+    while (*tail) {
+        tail = &(*tail)->next;
+    }
+    *tail = e;
+}
+
+size_t vmstate_size(const VMStateDescription *vmsd)
+{
+    size_t n = 0;
+
+    for (const VMStateField *f = vmsd->fields; f->kind != VMS_END; f++) {
+        if (f->kind == VMS_DATA) {
+            n += f->elem_size * f->count;
+        } else if (f->kind == VMS_STRUCT) {
+            n += vmstate_size(f->vmsd) * f->count;
+        }
+    }
+    return n;
+}
+
+/* Save (to_buf) or load one record; returns the bytes consumed. */
+static size_t vmstate_copy(const VMStateDescription *vmsd, uint8_t *obj, uint8_t *buf,
+                           bool to_buf)
+{
+    size_t pos = 0;
+
+    for (const VMStateField *f = vmsd->fields; f->kind != VMS_END; f++) {
+        uint8_t *p = obj + f->offset;
+        if (f->kind == VMS_DATA) {
+            size_t n = f->elem_size * f->count;
+            memcpy(to_buf ? buf + pos : p, to_buf ? p : buf + pos, n);
+            pos += n;
+        } else if (f->kind == VMS_STRUCT) {
+            for (size_t i = 0; i < f->count; i++) {
+                pos += vmstate_copy(f->vmsd, p + i * f->elem_size, buf + pos, to_buf);
+            }
+        }
+    }
+    return pos;
+}
+
+void vmstate_save(const VMStateDescription *vmsd, const void *opaque, uint8_t *buf)
+{
+    vmstate_copy(vmsd, (uint8_t *)opaque, buf, true);
+}
+
+void vmstate_load(const VMStateDescription *vmsd, void *opaque, const uint8_t *buf)
+{
+    vmstate_copy(vmsd, opaque, (uint8_t *)buf, false);
+}
+
+static size_t round_up(size_t v, size_t a)
+{
+    return a ? (v + a - 1) / a * a : v;
+}
+
+int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t errlen)
+{
+    const VMStateField *sorted[256];
+    size_t n = 0, end = 0, max_align = 1;
+    const char *prev = "(start)";
+
+    for (const VMStateField *f = vmsd->fields; f->kind != VMS_END; f++) {
+        if (n == ARRAY_SIZE(sorted)) {
+            snprintf(err, errlen, "%s: more than %zu fields", vmsd->name, ARRAY_SIZE(sorted));
+            return -EINVAL;
+        }
+        if (f->kind == VMS_STRUCT) {
+            if (f->vmsd->size != f->elem_size) {
+                snprintf(err, errlen, "%s.%s: element is %zu bytes, %s describes %zu",
+                         vmsd->name, f->name, f->elem_size, f->vmsd->name, f->vmsd->size);
+                return -EINVAL;
+            }
+            if (vmstate_check_coverage(f->vmsd, err, errlen) < 0) {
+                return -EINVAL;
+            }
+        }
+        size_t j = n++;
+        for (; j > 0 && sorted[j - 1]->offset > f->offset; j--) {
+            sorted[j] = sorted[j - 1];
+        }
+        sorted[j] = f;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const VMStateField *f = sorted[i];
+        size_t bytes = f->kind == VMS_SKIP ? f->elem_size : f->elem_size * f->count;
+
+        if (f->offset < end) {
+            snprintf(err, errlen, "%s: %s overlaps %s", vmsd->name, f->name, prev);
+            return -EINVAL;
+        }
+        if (f->offset != end && round_up(end, f->align) != f->offset) {
+            snprintf(err, errlen, "%s: bytes %zu..%zu between %s and %s are not described",
+                     vmsd->name, end, f->offset - 1, prev, f->name);
+            return -EINVAL;
+        }
+        end = f->offset + bytes;
+        prev = f->name;
+        if (f->align > max_align) {
+            max_align = f->align;
+        }
+    }
+    if (end != vmsd->size && round_up(end, max_align) != vmsd->size) {
+        snprintf(err, errlen, "%s: bytes %zu..%zu after %s are not described", vmsd->name,
+                 end, vmsd->size - 1, prev);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
+{
+    size_t len = 4, pos = 0;
+    uint32_t count = 0;
+    uint8_t *buf;
+
+    for (VMStateEntry *e = m->vmstate; e; e = e->next) {
+        if (e->vmsd->pre_save) {
+            e->vmsd->pre_save(e->opaque);
+        }
+        len += 2 + strlen(e->id) + 8 + vmstate_size(e->vmsd);
+        count++;
+    }
+    buf = malloc(len);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    st_le32(buf, count);
+    pos = 4;
+    for (VMStateEntry *e = m->vmstate; e; e = e->next) {
+        size_t idlen = strlen(e->id), size = vmstate_size(e->vmsd);
+        st_le16(buf + pos, (uint16_t)idlen);
+        memcpy(buf + pos + 2, e->id, idlen);
+        pos += 2 + idlen;
+        st_le32(buf + pos, e->vmsd->version);
+        st_le32(buf + pos + 4, (uint32_t)size);
+        pos += 8;
+        vmstate_save(e->vmsd, e->opaque, buf + pos);
+        pos += size;
+    }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    uint32_t count, i = 0;
+    size_t pos = 4;
+    VMStateEntry *e;
+
+    if (len < 4) {
+        snprintf(err, errlen, "device state is truncated");
+        return -EINVAL;
+    }
+    count = ld_le32(buf);
+    /* The section must describe exactly this machine's devices, in order. */
+    for (e = m->vmstate; e || i < count; e = e ? e->next : NULL, i++) {
+        size_t idlen, size;
+        uint32_t version;
+
+        if (i == count) {
+            snprintf(err, errlen, "this machine has device '%s', the snapshot does not", e->id);
+            return -EINVAL;
+        }
+        if (pos + 2 > len || pos + 2 + (idlen = ld_le16(buf + pos)) + 8 > len) {
+            snprintf(err, errlen, "device state is truncated at record %u", i);
+            return -EINVAL;
+        }
+        if (!e) {
+            snprintf(err, errlen, "the snapshot has device '%.*s', this machine does not",
+                     (int)idlen, (const char *)buf + pos + 2);
+            return -EINVAL;
+        }
+        if (idlen != strlen(e->id) || memcmp(buf + pos + 2, e->id, idlen)) {
+            snprintf(err, errlen, "it has device '%.*s' where this machine has '%s'",
+                     (int)idlen, (const char *)buf + pos + 2, e->id);
+            return -EINVAL;
+        }
+        pos += 2 + idlen;
+        version = ld_le32(buf + pos);
+        size = ld_le32(buf + pos + 4);
+        pos += 8;
+        if (version != e->vmsd->version || size != vmstate_size(e->vmsd)) {
+            snprintf(err, errlen, "device '%s' is version %u (%zu bytes), this build reads "
+                     "version %u (%zu bytes)", e->id, version, size, e->vmsd->version,
+                     vmstate_size(e->vmsd));
+            return -EINVAL;
+        }
+        if (pos + size > len) {
+            snprintf(err, errlen, "device state is truncated in '%s'", e->id);
+            return -EINVAL;
+        }
+        pos += size;
+    }
+    return 0;
+}
+
+int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 4;
+    VMStateEntry *e;
+
+    if (vmstate_check_all(m, buf, len, err, errlen) < 0) {
+        return -EINVAL;
+    }
+    /* Load, then let every device re-arm and re-drive its outputs. */
+    for (e = m->vmstate; e; e = e->next) {
+        pos += 2 + ld_le16(buf + pos) + 8;
+        vmstate_load(e->vmsd, e->opaque, buf + pos);
+        pos += vmstate_size(e->vmsd);
+    }
+    for (e = m->vmstate; e; e = e->next) {
+        if (e->vmsd->post_load) {
+            e->vmsd->post_load(e->opaque);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmstate (DESIGN.md §7): each device and each hart describes the fields
+ * of its state struct once, in a table of VMStateField; the same table
+ * saves them, loads them and checks that a saved record has the name,
+ * version and size this build expects.  Members that are not guest state
+ * (host pointers, IRQ wiring, caches rebuilt after a load) are listed too,
+ * as VMSTATE_SKIP with the reason, so a test can prove that every byte
+ * of the struct is either saved or deliberately left out
+ * (vmstate_check_coverage).  Each device registers its instance from its
+ * create function with vmstate_register; savevm walks that registry.
+ *
+ * Encoding: a record is the fields' bytes in table order, elements
+ * little-endian (the host's order; x86-64 only), nested structs inline.
+ */
+#ifndef VM_MIGRATION_VMSTATE_H
+#define VM_MIGRATION_VMSTATE_H
+
+#include <stdalign.h>
+#include <stddef.h>
+
+#include "hw/core/machine.h"
+
+typedef enum {
+    VMS_END = 0,
+    VMS_DATA,       /* count elements of elem_size bytes (1, 2, 4 or 8) */
+    VMS_STRUCT,     /* count elements described by vmsd, vmsd->size bytes apart */
+    VMS_SKIP,       /* not guest state: `why` says what restores it */
+} VMStateKind;
+
+typedef struct VMStateDescription VMStateDescription;
+
+/* One member of a state struct. */
+typedef struct VMStateField {
+    const char *name;
+    VMStateKind kind;
+    size_t offset;                 /* bytes from the start of the struct */
+    size_t elem_size;              /* bytes of one element */
+    size_t count;                  /* elements (1 for a scalar) */
+    size_t align;                  /* the member's alignment, for the coverage check */
+    const VMStateDescription *vmsd; /* VMS_STRUCT */
+    const char *why;               /* VMS_SKIP */
+} VMStateField;
+
+/*
+ * A state struct's description.  post_load runs after every registered
+ * record of the machine has been loaded (so a device may drive IRQ lines
+ * into loaded harts): it re-arms timers, recomputes caches and
+ * re-evaluates outputs.  pre_save may refresh fields from live sources
+ * (virtual time).  Both may be NULL.
+ */
+struct VMStateDescription {
+    const char *name;              /* e.g. "plic"; part of the record's check */
+    uint32_t version;              /* bump when fields change; a load wants the same */
+    size_t size;                   /* sizeof the described struct, bytes */
+    const VMStateField *fields;    /* ends with VMSTATE_END */
+    void (*pre_save)(void *opaque);
+    void (*post_load)(void *opaque);
+};
+
+#define VMSTATE_MEMBER(T, m) (((T *)0)->m)
+
+#define VMSTATE_SCALAR(T, m) { .name = #m, .kind = VMS_DATA, .offset = offsetof(T, m), \
+    .elem_size = sizeof(VMSTATE_MEMBER(T, m)), .count = 1, \
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))) }
+#define VMSTATE_ARRAY(T, m) { .name = #m, .kind = VMS_DATA, .offset = offsetof(T, m), \
+    .elem_size = sizeof(VMSTATE_MEMBER(T, m)[0]), \
+    .count = ARRAY_SIZE(VMSTATE_MEMBER(T, m)), \
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m)[0])) }
+#define VMSTATE_STRUCT(T, m, d) { .name = #m, .kind = VMS_STRUCT, .offset = offsetof(T, m), \
+    .elem_size = sizeof(VMSTATE_MEMBER(T, m)), .count = 1, \
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))), .vmsd = &(d) }
+#define VMSTATE_STRUCT_ARRAY(T, m, d) { .name = #m, .kind = VMS_STRUCT, \
+    .offset = offsetof(T, m), .elem_size = sizeof(VMSTATE_MEMBER(T, m)[0]), \
+    .count = ARRAY_SIZE(VMSTATE_MEMBER(T, m)), \
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m)[0])), .vmsd = &(d) }
+#define VMSTATE_SKIP(T, m, reason) { .name = #m, .kind = VMS_SKIP, .offset = offsetof(T, m), \
+    .elem_size = sizeof(VMSTATE_MEMBER(T, m)), .count = 1, \
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))), .why = reason }
+#define VMSTATE_END { .name = NULL, .kind = VMS_END }
+
+/* One registered instance: a description and the struct it describes. */
+typedef struct VMStateEntry {
+    char id[48];                   /* unique in the machine: "plic@c000000", "hart0" */
+    const VMStateDescription *vmsd;
+    void *opaque;
+    struct VMStateEntry *next;     /* registration order */
+} VMStateEntry;
+
+/*
+ * Register `opaque` (described by vmsd) as instance `id` of machine m
+ * (a second instance of an id gets ".1" appended, and so on); called by
+ * each device's and hart's create function.  Records are saved
+ * and loaded in registration order.  The entry lives as long as m.
+ */
+void vmstate_register(Machine *m, const char *id, const VMStateDescription *vmsd, void *opaque);
+
+/* Bytes of one record of vmsd. */
+size_t vmstate_size(const VMStateDescription *vmsd);
+
+/* Copy the saved fields of `opaque` into buf (vmstate_size bytes). */
+void vmstate_save(const VMStateDescription *vmsd, const void *opaque, uint8_t *buf);
+/* Copy a record back into the saved fields of `opaque` (no post_load). */
+void vmstate_load(const VMStateDescription *vmsd, void *opaque, const uint8_t *buf);
+
+/*
+ * Check that vmsd's fields (saved and skipped, nested descriptions
+ * included) cover every byte of its struct except alignment padding,
+ * and do not overlap.  Padding is a gap that ends where the next member's
+ * alignment puts it (or the struct's end), so a forgotten member smaller
+ * than such a gap would pass; anything larger is found.  Returns 0, or -EINVAL with one line in err naming
+ * the first uncovered or overlapping range.
+ */
+int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t errlen);
+
+/*
+ * The device section of a snapshot: every registered record of m, each
+ * as le16 id length, id, le32 version, le32 size, data.  *buf is malloc'd
+ * (the caller frees it); returns 0 or -ENOMEM.
+ */
+int vmstate_save_all(Machine *m, uint8_t **buf, size_t *len);
+
+/*
+ * Check a device section against m's registry: same ids in the same
+ * order, same versions and sizes.  Returns 0, or -EINVAL with one line in
+ * err when the section belongs to another configuration or is damaged.
+ */
+int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * vmstate_check_all, and only then load every record and run the
+ * post_load hooks.  On failure nothing was changed.
+ */
+int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+#endif /* VM_MIGRATION_VMSTATE_H */
