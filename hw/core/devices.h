@@ -98,7 +98,8 @@ void virtio_blk_set_serial(VirtIODevice *vdev, const char *serial);
  * pixels of 4 bytes ("a8r8g8b8"), in memory of its own at `base` (size
  * rounded up to pages), described by a "simple-framebuffer" node in
  * m->fdt, and a scanout source of the display (ui/display.h).  NULL when
- * the region overlaps another one or out of memory.
+ * the region overlaps another one, the picture is larger than 1024x768
+ * (the snapshot's copy), or out of memory.
  */
 FwFramebuffer *fwfb_create(Machine *m, gpa_t base, uint32_t width, uint32_t height);
 

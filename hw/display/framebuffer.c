@@ -8,20 +8,59 @@
  * 0xAARRGGBB words).  U-Boot's simple_video draws its console there and
  * passes it to GRUB and Linux as the EFI GOP framebuffer.  Guest writes
  * are tracked per page (memory_enable_dirty_tracking), so refreshing an
- * unchanged screen only tests one flag.
+ * unchanged screen only tests one flag.  The region is not guest RAM, so
+ * its picture is saved in the device's vmstate record (at most 3 MiB).
  */
 #include <stdlib.h>
 
 #include "hw/core/devices.h"
 #include "hw/core/fdt.h"
+#include "migration/vmstate.h"
 #include "ui/display.h"
 #include "util/error.h"
+
+/* Largest picture (bytes): the snapshot keeps a copy of this size. */
+#define FWFB_MAX_BYTES (1024 * 768 * 4)
 
 struct FwFramebuffer {
     Machine *machine;
     MemoryRegion *mr;
     DisplaySource src;
     uint8_t *dirty;            /* scratch: one flag per page, from memory_dirty_get_and_clear */
+    /* The picture as savevm saw it (pre_save) or loadvm brought it (post_load). */
+    uint8_t saved[FWFB_MAX_BYTES];
+};
+
+/* savevm: the region is not guest RAM, so its bytes travel in this record. */
+static void fwfb_pre_save(void *opaque)
+{
+    FwFramebuffer *s = opaque;
+
+    memcpy(s->saved, s->mr->host, s->mr->size < FWFB_MAX_BYTES ? s->mr->size : FWFB_MAX_BYTES);
+}
+
+/* loadvm: put the picture back and let the display redraw all of it. */
+static void fwfb_post_load(void *opaque)
+{
+    FwFramebuffer *s = opaque;
+
+    memcpy(s->mr->host, s->saved, s->mr->size < FWFB_MAX_BYTES ? s->mr->size : FWFB_MAX_BYTES);
+    memset(s->mr->dirty, 1, s->mr->size >> PAGE_BITS);
+    s->mr->any_dirty = true;
+}
+
+static const VMStateField fwfb_fields[] = {
+    VMSTATE_SKIP(FwFramebuffer, machine, "wiring"),
+    VMSTATE_SKIP(FwFramebuffer, mr, "wiring"),
+    VMSTATE_SKIP(FwFramebuffer, src, "display wiring; the surface is the region"),
+    VMSTATE_SKIP(FwFramebuffer, dirty, "scratch of one refresh"),
+    VMSTATE_ARRAY(FwFramebuffer, saved),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_fwfb = {
+    .name = "framebuffer", .version = 1, .size = sizeof(FwFramebuffer),
+    .fields = fwfb_fields, .pre_save = fwfb_pre_save, .post_load = fwfb_post_load,
 };
 
 /* Turn runs of dirty pages into full-width line ranges of the picture. */
@@ -54,7 +93,8 @@ FwFramebuffer *fwfb_create(Machine *m, gpa_t base, uint32_t width, uint32_t heig
     uint64_t size = ((uint64_t)width * height * 4 + PAGE_SIZE - 1) & PAGE_MASK;
     int node;
 
-    if (!s) {
+    if (!s || size > FWFB_MAX_BYTES) {
+        free(s);
         return NULL;
     }
     s->machine = m;
@@ -71,6 +111,7 @@ FwFramebuffer *fwfb_create(Machine *m, gpa_t base, uint32_t width, uint32_t heig
         .surface = { width, height, width * 4, DISPLAY_BGRX, s->mr->host },
     };
     display_add_source(m, &s->src);
+    vmstate_register(m, "framebuffer", &vmstate_fwfb, s);
     if (m->fdt) {
         node = fdt_add_soc_device(m, "framebuffer", base, size, "simple-framebuffer", 0);
         fdt_check(fdt_setprop_u32(m->fdt, node, "width", width), "framebuffer");

@@ -19,6 +19,7 @@
 #include "hw/core/devices.h"
 #include "hw/display/virtio-gpu.h"
 #include "hw/virtio/virtio.h"
+#include "migration/vmstate.h"
 #include "ui/display.h"
 #include "util/error.h"
 
@@ -460,6 +461,58 @@ static void virtio_gpu_reset(VirtIODevice *vdev)
     gpu_update_scanout(g);
 }
 
+/*
+ * After loadvm: the resources live in host memory and are not part of
+ * the snapshot, so the device comes back without any (the scanout shows
+ * nothing until the driver creates and sets one again).
+ */
+static void virtio_gpu_post_load(void *opaque)
+{
+    VirtIOGPU *g = opaque;
+    uint32_t shown = g->scanout_res;
+
+    g->scanout_res = 0;         /* the loaded id names no resource of this process */
+    while (g->resources) {
+        gpu_destroy(g, g->resources);
+    }
+    if (shown) {
+        guest_error("virtio-gpu: loadvm: resource %u (scanout 0) was not saved", shown);
+    }
+    gpu_update_scanout(g);
+    virtio_post_load(&g->vdev);
+}
+
+static const VMStateField display_rect_fields[] = {
+    VMSTATE_SCALAR(DisplayRect, x),
+    VMSTATE_SCALAR(DisplayRect, y),
+    VMSTATE_SCALAR(DisplayRect, w),
+    VMSTATE_SCALAR(DisplayRect, h),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_display_rect = {
+    .name = "display-rect", .version = 1, .size = sizeof(DisplayRect),
+    .fields = display_rect_fields,
+};
+
+static const VMStateField virtio_gpu_fields[] = {
+    VMSTATE_STRUCT(VirtIOGPU, vdev, vmstate_virtio_device),
+    VMSTATE_SKIP(VirtIOGPU, src, "display wiring: set again from the scanout by post_load"),
+    VMSTATE_SKIP(VirtIOGPU, resources, "host memory, not saved: post_load starts with none"),
+    VMSTATE_SKIP(VirtIOGPU, hostmem, "follows the resources"),
+    VMSTATE_SCALAR(VirtIOGPU, scanout_res),
+    VMSTATE_STRUCT(VirtIOGPU, scanout_rect, vmstate_display_rect),
+    VMSTATE_SCALAR(VirtIOGPU, events_read),
+    VMSTATE_SKIP(VirtIOGPU, elem, "commands run within one notify: none in flight"),
+    VMSTATE_SKIP(VirtIOGPU, req, "scratch of one command"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtio_gpu = {
+    .name = "virtio-gpu", .version = 1, .size = sizeof(VirtIOGPU),
+    .fields = virtio_gpu_fields, .post_load = virtio_gpu_post_load,
+};
+
 static const VirtIODeviceOps virtio_gpu_ops = {
     .device_id = VIRTIO_ID_GPU,
     .config_size = VIRTIO_GPU_CFG_SIZE,
@@ -479,5 +532,6 @@ VirtIODevice *virtio_gpu_new(Machine *m)
     g->src = (DisplaySource){ .name = "virtio-gpu", .opaque = g };
     display_add_source(m, &g->src);     /* before virtio_init(): its reset updates src */
     virtio_init(&g->vdev, m, &virtio_gpu_ops, "virtio-gpu", 2, VIRTIO_GPU_QUEUE_SIZE, 0);
+    vmstate_register(m, "virtio-gpu", &vmstate_virtio_gpu, g);
     return &g->vdev;
 }

@@ -16,6 +16,7 @@
 #include "hw/core/devices.h"
 #include "hw/input/virtio-input.h"
 #include "hw/virtio/virtio.h"
+#include "migration/vmstate.h"
 #include "ui/display.h"
 #include "util/error.h"
 
@@ -197,6 +198,23 @@ static void virtio_input_reset(VirtIODevice *vdev)
     s->nr_pending = 0;
 }
 
+static const VMStateField virtio_input_fields[] = {
+    VMSTATE_STRUCT(VirtIOInput, vdev, vmstate_virtio_device),
+    VMSTATE_SKIP(VirtIOInput, handler, "wiring (display input routing)"),
+    VMSTATE_SKIP(VirtIOInput, id_name, "device configuration"),
+    VMSTATE_SCALAR(VirtIOInput, select),
+    VMSTATE_SCALAR(VirtIOInput, subsel),
+    VMSTATE_ARRAY(VirtIOInput, pending),
+    VMSTATE_SCALAR(VirtIOInput, nr_pending),
+    VMSTATE_SKIP(VirtIOInput, elem, "events are pushed within one call: none in flight"),
+    VMSTATE_END,
+};
+
+static const VMStateDescription vmstate_virtio_input = {
+    .name = "virtio-input", .version = 1, .size = sizeof(VirtIOInput),
+    .fields = virtio_input_fields, .post_load = virtio_post_load,
+};
+
 static const VirtIODeviceOps virtio_input_ops = {
     .device_id = VIRTIO_ID_INPUT,
     .config_size = VIRTIO_INPUT_CFG_SIZE,
@@ -219,6 +237,8 @@ static VirtIODevice *virtio_input_new(Machine *m, InputKind kind, const char *na
     s->id_name = name;
     s->handler = (InputHandler){ .kind = kind, .event = virtio_input_event, .opaque = s };
     input_add_handler(m, &s->handler);
+    vmstate_register(m, kind == INPUT_KEYBOARD ? "virtio-keyboard" : "virtio-tablet",
+                     &vmstate_virtio_input, s);
     return &s->vdev;
 }
 

@@ -251,7 +251,11 @@ def gradient_mismatch(rows, square):
 
 
 def run_fb(vm, outdir, elf):
-    v = VM(vm, outdir, "fb", ["--bios", "none", "--kernel", elf], stdin=True)
+    state = os.path.join(outdir, "fb.state")
+    if os.path.exists(state):
+        os.unlink(state)
+    v = VM(vm, outdir, "fb", ["--bios", "none", "--kernel", elf, "--state-file", state],
+           stdin=True)
     try:
         if not v.wait_for(r"^FB-DRAWN", 120):
             check("framebuffer-gradient", False, "no FB-DRAWN: " + v.output()[-300:])
@@ -261,6 +265,7 @@ def run_fb(vm, outdir, elf):
               gradient_mismatch(shot[2], False) is None,
               "%dx%d, %s" % (shot[0], shot[1], gradient_mismatch(shot[2], False)))
         check("fb-window-matches-screendump", diff is None, diff)
+        out = v.monitor().cmd("savevm gradient").strip()
         v.p.stdin.write(b"x")
         v.p.stdin.flush()
         if not v.wait_for(r"^FB-REDRAWN", 60):
@@ -270,6 +275,12 @@ def run_fb(vm, outdir, elf):
         why = gradient_mismatch(shot[2], True)
         check("fb-dirty-pages-redrawn", why is None, why)
         check("fb-window-follows-dirty-pages", diff is None, diff)
+        # loadvm brings the gradient back (the framebuffer is in the snapshot).
+        out += v.monitor().cmd("loadvm gradient").strip()
+        shot, win, diff = v.capture("fb3")
+        why = gradient_mismatch(shot[2], False)
+        check("fb-loadvm-restores-picture", why is None, "monitor said %r; %s" % (out, why))
+        check("fb-window-after-loadvm", diff is None, diff)
         close_window("vm")
         rc = v.finish(60)
         check("closing-window-powers-off", rc == 0, "exit status %s" % rc)
