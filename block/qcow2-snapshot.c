@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "block/qcow2.h"
 #include "util/osdep.h"
@@ -567,8 +568,12 @@ int qcow2_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm
     st_be64(sn->extra, vm_state_size);    /* vm_state_size_large */
     st_be64(sn->extra + 8, bs->size);
     st_be64(sn->extra + 16, UINT64_MAX);  /* icount: not recorded */
-    /* The commit point: before it the image has only leaks, after it the snapshot. */
-    ret = qcow2_write_snapshot_table(bs, list, kept + 1);
+    /*
+     * The commit point: before it the image has only leaks, after it the
+     * snapshot.  Everything it points to is on stable storage first, so a
+     * power loss cannot leave a table entry naming unwritten clusters.
+     */
+    ret = fdatasync(bs->fd) < 0 ? -errno : qcow2_write_snapshot_table(bs, list, kept + 1);
     if (ret < 0) {
         free(sn->id_str);
         free(sn->name);

@@ -407,6 +407,9 @@ static int save_to_file(Machine *m, const char *name, bool lz4, char *err, size_
         return ret;
     }
     ret = save_stream(m, &st, name, lz4, &size);
+    if (ret == 0 && fdatasync(st.fd) < 0) {  /* durable before the rename commits it */
+        ret = -errno;
+    }
     if (close(st.fd) < 0 && ret == 0) {
         ret = -errno;
     }

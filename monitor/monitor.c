@@ -503,11 +503,12 @@ static void info_tlb(MonCtx *c)
 
     for (int idx = 0; idx < NB_MMU_MODES; idx++) {
         unsigned n = 0;
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
+        for (unsigned i = 0; i < tlb_size(cs, idx); i++) {
             n += !(tlb_entry_tag(&cs->tlb[idx][i]) & TLB_INVALID);
         }
-        fprintf(c->out, "mmu %s: %u valid of %u entries\n", mode_name[idx], n, TLB_SIZE);
-        for (unsigned i = 0; i < TLB_SIZE && n; i++) {
+        fprintf(c->out, "mmu %s: %u valid of %zu entries\n", mode_name[idx], n,
+                tlb_size(cs, idx));
+        for (unsigned i = 0; i < tlb_size(cs, idx) && n; i++) {
             const TLBEntry *e = &cs->tlb[idx][i];
             gva_t tag = tlb_entry_tag(e);
             if (!(tag & TLB_INVALID)) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench.sh - guest CPU throughput of vm-cli against qemu-system-riscv64, side by side.
 #
-#   scripts/bench.sh VM_CLI BUILD_DIR [TIER]     (TIER defaults to interp)
+#   scripts/bench.sh VM_CLI BUILD_DIR [TIER]     (TIER defaults to auto, vm-cli's default)
 #
 # Builds bare-metal workloads whose dynamic instruction count is known by
 # construction (loop body size x iterations, no data-dependent control flow),
@@ -15,7 +15,7 @@ set -eu
 [ $# -ge 2 ] || { echo "usage: $0 VM_CLI BUILD_DIR [TIER]" >&2; exit 2; }
 VM_CLI=$1
 BUILD=$2
-TIER=${3:-interp}
+TIER=${3:-auto}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$BUILD/bench
 CC=${TL_CROSS:-riscv64-linux-gnu-}gcc
@@ -168,4 +168,6 @@ for w in int mix; do
     [ "$qs" = fail ] || [ "$qs" = - ] || qs=$(printf '%.3f' "$qs")
     printf '%-6s %14d %10s %10s %10s %10s %10s\n' "$w" "$count" "$vs" "$vm_m" "$qs" "$q_m" "$ratio"
 done
+# The guest CPU benchmark (C program in a busybox initramfs, vm vs QEMU vs native).
+bash "$ROOT/scripts/bench-cpu.sh" "$VM_CLI" "$BUILD" || status=1
 exit $status

@@ -2,18 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build a busybox initramfs for guest tests (DESIGN.md §8).
 #
-#   scripts/make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none] [--add-modules "M..."]
-#                             [--add-file HOST_PATH /GUEST_PATH]...
+#   scripts/make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none] [--add FILE:PATH]...
+#                             [--add-modules "M..."]
 #
 # The image holds Debian's static riscv64 busybox (VM_BUSYBOX) as
 # /bin/busybox, the mount points /dev /proc /sys /tmp, SCRIPT as /test.sh,
 # the virtio, ext4 and isofs modules of the kernel (decompressed, with a
 # modules.dep that busybox modprobe reads) and an /init that mounts
 # proc, sysfs and devtmpfs, installs the applet links, runs
-# `sh /test.sh` and then `poweroff -f`.  --add-modules names more
-# modules to copy with their dependencies (e.g. "virtio_gpu virtio_input
-# evdev" for the display tests); --add-file puts a host file (a test
-# program) into the image, executable.  The modules come from DIR, else
+# `sh /test.sh` and then `poweroff -f`.  Each --add copies FILE (e.g. a
+# static test program) to PATH in the image, mode kept.  --add-modules
+# names more modules to copy with their dependencies (e.g. "virtio_gpu
+# virtio_input evdev" for the display tests).  The modules come from DIR, else
 # from VM_KERNEL_MODULES; "none" leaves them out.  VM_BUSYBOX and
 # VM_KERNEL_MODULES are taken from the environment, else from the
 # images.env that scripts/fetch-guest-images.sh writes.
@@ -30,16 +30,16 @@ die() { echo "make-initramfs.sh: $*" >&2; exit 2; }
 out=$1 script=$2
 shift 2
 moddir= extra_modules=
-extra_files=()
+adds=()
 while [ $# -gt 0 ]; do
     case $1 in
     --modules) [ $# -ge 2 ] || die "--modules needs a directory"; moddir=$2; shift 2 ;;
     --add-modules) [ $# -ge 2 ] || die "--add-modules needs module names"
         extra_modules=$2; shift 2 ;;
-    --add-file) [ $# -ge 3 ] || die "--add-file needs HOST_PATH /GUEST_PATH"
-        [ -f "$2" ] || die "--add-file: $2: no such file"
-        case $3 in /*) ;; *) die "--add-file: $3 is not an absolute guest path" ;; esac
-        extra_files+=("$2" "$3"); shift 3 ;;
+    --add)
+        [ $# -ge 2 ] && [[ $2 == ?*:/?* ]] || die "--add needs FILE:/PATH"
+        [ -f "${2%%:*}" ] || die "--add: ${2%%:*}: no such file"
+        adds+=("$2"); shift 2 ;;
     *) die "$1: unknown option" ;;
     esac
 done
@@ -67,10 +67,9 @@ chmod 755 "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$script" "$root/test.sh"
 chmod 755 "$root/test.sh"
-for ((i = 0; i < ${#extra_files[@]}; i += 2)); do
-    mkdir -p "$root$(dirname "${extra_files[i + 1]}")"
-    cp "${extra_files[i]}" "$root${extra_files[i + 1]}"
-    chmod 755 "$root${extra_files[i + 1]}"
+for a in "${adds[@]}"; do
+    mkdir -p "$root/$(dirname "${a#*:}")"
+    cp -p "${a%%:*}" "$root/${a#*:}"
 done
 
 cat >"$root/init" <<'EOF'

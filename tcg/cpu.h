@@ -24,11 +24,14 @@ typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
 /*
  * Softmmu TLB (DESIGN.md §3).  Tags hold the guest-virtual page address;
  * low bits of a tag carry flags that force the slow path.  An invalid
- * entry has TLB_INVALID in every tag.
+ * entry has TLB_INVALID in every tag.  Each MMU mode's direct-mapped
+ * table holds 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, resized at flushes
+ * to the working set (tcg/tlb.c).
  */
 #define NB_MMU_MODES 4
-#define TLB_BITS 10
-#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_MIN_BITS 8
+#define TLB_DEFAULT_BITS 10
+#define TLB_MAX_BITS 12
 #define TLB_VICTIM_SIZE 8
 #define TLB_INVALID  (1ull << 0)  /* never matches a page-aligned address */
 #define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
@@ -137,12 +140,38 @@ struct CPUState {
     struct Machine *machine;
     AddressSpace *as;
     const CPUClass *cc;
-    TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
+    /*
+     * Per MMU mode: the table (owned, tcg/tlb.c allocates it) and its
+     * entry count - 1; compiled code indexes through both.
+     */
+    TLBEntry *tlb[NB_MMU_MODES];
+    uint64_t tlb_mask[NB_MMU_MODES];
     TLBEntry tlb_victim[NB_MMU_MODES][TLB_VICTIM_SIZE];
     unsigned tlb_victim_next[NB_MMU_MODES];
-    struct TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
+    /*
+     * Resizing: entries filled since the last flush, the most seen in the
+     * current window and when that window began (host ns).
+     */
+    struct TLBUse { size_t used, window_max; int64_t window_start; } tlb_use[NB_MMU_MODES];
+    /*
+     * Jump cache (tcg/tb.h): an entry is current while its epoch equals
+     * jmp_cache_epoch, which every TLB flush advances; a stale entry is
+     * revalidated against the code mapping by tb_find.
+     */
+    struct { struct TranslationBlock *tb; uint64_t epoch; } jmp_cache[TB_JMP_CACHE_SIZE];
+    uint64_t jmp_cache_epoch;
     /* Statistics. */
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
+    /*
+     * --jit-stats: bumped by compiled code only when the option is on (the
+     * code without it has no counting instructions).  Inline TLB lookups
+     * and those that went to the slow path (miss, MMIO, code page, page
+     * crossing); direct exits within the page and those chained straight
+     * into the next TB; computed exits and exits to another page, and
+     * those found in the jump cache inline.
+     */
+    uint64_t jit_tlb_lookups, jit_tlb_slow;
+    uint64_t jit_chain_exits, jit_chain_taken, jit_jc_lookups, jit_jc_hits;
 };
 
 /*
@@ -151,6 +180,12 @@ struct CPUState {
  * its TLB and jump cache are not saved: the ISA's post_load flushes them.
  */
 extern const struct VMStateDescription vmstate_cpu_state;
+
+/* Entries in the TLB table of mmu_idx (a power of two). */
+static inline size_t tlb_size(const CPUState *cpu, int mmu_idx)
+{
+    return cpu->tlb_mask[mmu_idx] + 1;
+}
 
 /* Initialise the engine part of a vCPU (empty TLB and jump cache). */
 void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index);

@@ -32,7 +32,7 @@ void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int in
     cpu->as = &m->as;
     cpu->cpu_index = index;
     cpu->exception_cause = 0;
-    tlb_flush(cpu);
+    tlb_init(cpu);
     tb_jmp_cache_clear(cpu);
 }
 
@@ -51,12 +51,21 @@ static const VMStateField cpu_state_fields[] = {
     VMSTATE_SKIP(CPUState, as, "wiring"),
     VMSTATE_SKIP(CPUState, cc, "wiring"),
     VMSTATE_SKIP(CPUState, tlb, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_mask, "cache geometry: host tuning"),
     VMSTATE_SKIP(CPUState, tlb_victim, "cache: flushed on load"),
     VMSTATE_SKIP(CPUState, tlb_victim_next, "cache: flushed on load"),
+    VMSTATE_SKIP(CPUState, tlb_use, "cache geometry: host tuning"),
     VMSTATE_SKIP(CPUState, jmp_cache, "cache: cleared on load"),
+    VMSTATE_SKIP(CPUState, jmp_cache_epoch, "cache: cleared on load"),
     VMSTATE_SKIP(CPUState, tb_translated, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_misses, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_hits_slow, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_tlb_lookups, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_tlb_slow, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_chain_exits, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_chain_taken, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_jc_lookups, "host statistics"),
+    VMSTATE_SKIP(CPUState, jit_jc_hits, "host statistics"),
     VMSTATE_END,
 };
 

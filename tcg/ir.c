@@ -17,9 +17,10 @@ void ir_init(IRFunc *f)
     f->overflow = false;
     f->zero_global = -1;
     f->sink_global = -1;
-    f->fetch_mmu_idx = -1;
     f->tb = NULL;
     f->n_insns = 0;
+    f->count_stats = false;
+    f->mmu_idx = -1;
 }
 
 int ir_new_temp(IRFunc *f)
@@ -151,6 +152,48 @@ void ir_fpop(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in)
     op->insn = in;
 }
 
+/* An op on f-register freg with no operands yet (b unused, kept constant). */
+static IROp *ir_fop(IRFunc *f, IROpc opc, unsigned freg)
+{
+    IROp *op = ir_emit(f, opc);
+
+    op->cond = (uint8_t)freg;
+    op->a = ir_c(0);
+    op->b = ir_c(0);
+    return op;
+}
+
+void ir_getf(IRFunc *f, int d, unsigned freg)
+{
+    ir_fop(f, IR_GETF, freg)->d = d;
+}
+
+void ir_setf(IRFunc *f, unsigned freg, IRArg a)
+{
+    ir_fop(f, IR_SETF, freg)->a = a;
+}
+
+static void ir_fmem(IRFunc *f, IROpc opc, unsigned freg, IRArg addr, int64_t off,
+                    unsigned size, const TBInsn *in)
+{
+    IROp *op = ir_fop(f, opc, freg);
+
+    op->a = addr;
+    op->imm = off;
+    op->size = (uint8_t)size;
+    op->insn = in;
+}
+
+void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in)
+{
+    ir_fmem(f, IR_LDF, freg, addr, off, size, in);
+}
+
+void ir_stf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in)
+{
+    ir_fmem(f, IR_STF, freg, addr, off, size, in);
+}
+
 bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b)
 {
     switch (cond) {
@@ -268,6 +311,7 @@ static const char *const ir_names[] = {
     [IR_EXT32S] = "ext32s", [IR_EXT32U] = "ext32u", [IR_LD] = "ld", [IR_ST] = "st",
     [IR_BRCOND] = "brcond", [IR_LABEL] = "label", [IR_CALL_INSN] = "call_insn",
     [IR_EXIT] = "exit", [IR_FPOP] = "fpop",
+    [IR_GETF] = "getf", [IR_SETF] = "setf", [IR_LDF] = "ldf", [IR_STF] = "stf",
     [IR_MULH] = "mulh", [IR_MULHU] = "mulhu", [IR_MULHSU] = "mulhsu",
     [IR_DIV] = "div", [IR_DIVU] = "divu", [IR_REM] = "rem", [IR_REMU] = "remu",
     [IR_ROTL] = "rotl", [IR_ROTR] = "rotr", [IR_MIN] = "min", [IR_MAX] = "max",

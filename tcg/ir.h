@@ -57,6 +57,14 @@ typedef enum IROpc {
     IR_CLZ, IR_CTZ, IR_CPOP,        /* count of 0 is the width; need ir_host_has() */
     IR_EXT8S, IR_EXT16S, IR_EXT16U,
     IR_BSWAP,
+    /*
+     * Raw f-register access (cond: the f-register number; FP state
+     * offsets in IRFunc).  IR_GETF: d = f[cond].  IR_SETF: f[cond] = a.
+     * IR_LDF: f[cond] = guest load [a + imm] of size 4 (NaN-boxed) or 8.
+     * IR_STF: guest store of f[cond]'s low size bytes to [a + imm].
+     * Writes to an f-register set the fs_dirty bits.
+     */
+    IR_GETF, IR_SETF, IR_LDF, IR_STF,
     IR_NB_OPS
 } IROpc;
 
@@ -64,6 +72,7 @@ typedef enum IROpc {
 typedef enum IRFpOp {
     IR_FP_ADD, IR_FP_SUB, IR_FP_MUL, IR_FP_DIV, IR_FP_SQRT,    /* fd = rs1 op rs2 */
     IR_FP_EQ, IR_FP_LT, IR_FP_LE,                              /* xd = rs1 cmp rs2 */
+    IR_FP_CVT_W, IR_FP_CVT_L,   /* xd = rs1 truncated to int32 (sign-extended) / int64: RTZ only */
 } IRFpOp;
 
 typedef enum IRCond { IR_EQ, IR_NE, IR_LT, IR_GE, IR_LTU, IR_GEU } IRCond;
@@ -95,11 +104,7 @@ typedef struct IRFunc {
     bool overflow;                      /* too many ops/temps: do not compile */
     uint32_t global_off[IR_NB_GLOBALS]; /* byte offset of each guest register in the CPU */
     uint32_t mmu_idx_off;               /* byte offset of the int data MMU index */
-    /*
-     * The fetch MMU index of the TB's code (fixed by its flags), or -1:
-     * computed exits then look their target up in cpu->jmp_cache inline.
-     */
-    int fetch_mmu_idx;
+    int mmu_idx;                        /* that index when fixed for the TB, else -1 */
     int zero_global;                    /* a global that always reads 0 (x0), or -1 */
     int sink_global;                    /* a global whose writes are dead (x0 sink), or -1 */
     /*
@@ -109,6 +114,7 @@ typedef struct IRFunc {
      */
     const struct TranslationBlock *tb;
     uint32_t n_insns;
+    bool count_stats;   /* emit the CPUState jit_* counter increments (--jit-stats) */
     /*
      * IR_FPOP: byte offsets of the f-registers (64-bit each), the accrued
      * flags (32-bit, RISC-V fflags bit order), the dynamic rounding mode
@@ -138,6 +144,10 @@ void ir_label(IRFunc *f, int label);
 void ir_call_insn(IRFunc *f, const TBInsn *in);
 void ir_exit(IRFunc *f, IRArg pc);
 void ir_fpop(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in);
+void ir_getf(IRFunc *f, int d, unsigned freg);
+void ir_setf(IRFunc *f, unsigned freg, IRArg a);
+void ir_ldf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in);
+void ir_stf(IRFunc *f, unsigned freg, IRArg addr, int64_t off, unsigned size, const TBInsn *in);
 
 /* Ops that read only a (besides IR_LD and IR_EXIT). */
 static inline bool ir_op_unary(int opc)
@@ -168,9 +178,11 @@ bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);
 bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out);
 
 /*
- * tcg/opt.c: constant folding and propagation, copy propagation of
- * temporaries, dead-code elimination of temporaries and of writes to the
- * sink global.  Keeps the semantics exactly, including fault points.
+ * tcg/opt.c: constant folding and propagation, dead-code elimination of
+ * temporaries and of writes to the sink global.  Keeps the semantics
+ * exactly, including fault points.  Copies are not propagated (yet);
+ * redundant guest-register loads and stores within a TB are removed by
+ * the back end's register cache.
  */
 void ir_optimize(IRFunc *f);
 

@@ -7,6 +7,7 @@
 #include "tcg/jit.h"
 #include "tcg/ir.h"
 #include "tcg/tlb.h"
+#include "hw/core/machine.h"
 #include "util/trace.h"
 
 /* Room reserved per TB: 64 instructions need a few KiB; the back end checks. */
@@ -21,6 +22,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     void *exec;
     uint8_t *code;
     size_t len;
+    JITExits exits;
     unsigned before, after = 0;
 
     if (!cpu->cc->translate || !cpu->cc->translate(cpu, tb, f)) {
@@ -30,6 +32,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     }
     f->tb = tb;
     f->n_insns = tb->n_insns;
+    f->count_stats = cpu->machine && cpu->machine->cfg && cpu->machine->cfg->jit_stats;
     before = f->n_ops;
     ir_optimize(f);
     for (unsigned i = 0; i < f->n_ops; i++) {
@@ -39,7 +42,7 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     if (!code) {
         return JIT_FULL;
     }
-    len = jit_backend_emit(f, code, JIT_TB_ROOM);
+    len = jit_backend_emit(f, code, JIT_TB_ROOM, &exits);
     jit_buffer_commit(len);
     if (len == 0) {
         tb->jit_failed = true;
@@ -47,6 +50,10 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
         return JIT_UNSUPPORTED;
     }
     tb->jit_code = exec;
+    for (unsigned i = 0; i < exits.n; i++) {
+        tb->jmp_off[i] = exits.off[i];
+        tb->jmp_pc[i] = exits.pc[i];
+    }
     jit_stats.code_bytes += len;
     jit_stats.ir_ops += before;
     jit_stats.ir_ops_removed += before - after;
@@ -62,6 +69,55 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     return JIT_OK;
 }
 
+/* Take src's jump `slot` out of its destination's incoming list. */
+static void jmp_list_remove(TranslationBlock *src, int slot)
+{
+    uintptr_t me = (uintptr_t)src | (uintptr_t)slot;
+    uintptr_t *p = &src->jmp_dest[slot]->jmp_incoming;
+
+    while (*p) {
+        TranslationBlock *t = (TranslationBlock *)(*p & ~(uintptr_t)1);
+        if (*p == me) {
+            *p = src->jmp_next[slot];
+            return;
+        }
+        p = &t->jmp_next[*p & 1];
+    }
+}
+
+void jit_link(TranslationBlock *src, TranslationBlock *dst)
+{
+    _Static_assert(_Alignof(TranslationBlock) >= 2, "slot in the pointer's low bit");
+
+    for (int s = 0; s < 2; s++) {
+        if (src->jmp_off[s] && src->jmp_pc[s] == dst->pc && src->jmp_dest[s] != dst) {
+            if (src->jmp_dest[s]) {
+                jmp_list_remove(src, s);
+            }
+            jit_backend_patch_jump(src, s, dst);
+            src->jmp_dest[s] = dst;
+            src->jmp_next[s] = dst->jmp_incoming;
+            dst->jmp_incoming = (uintptr_t)src | (uintptr_t)s;
+        }
+    }
+}
+
+void jit_unlink_incoming(TranslationBlock *tb)
+{
+    uintptr_t p = tb->jmp_incoming;
+
+    tb->jmp_incoming = 0;
+    while (p) {
+        TranslationBlock *src = (TranslationBlock *)(p & ~(uintptr_t)1);
+        int s = (int)(p & 1);
+        p = src->jmp_next[s];
+        if (src->jmp_dest[s] == tb) {
+            jit_backend_patch_jump(src, s, NULL);
+            src->jmp_dest[s] = NULL;
+        }
+    }
+}
+
 void jit_flush(void)
 {
     if (jit_buffer_used()) {
@@ -70,9 +126,27 @@ void jit_flush(void)
     jit_buffer_reset();
 }
 
+/* Percentage of part in whole (0 when whole is 0). */
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
 void jit_print_stats(CPUState *cpu, FILE *fp)
 {
     uint64_t misses = cpu ? cpu->tlb_misses : 0;
+    CPUState sum = { 0 };
+    Machine *m = cpu ? cpu->machine : NULL;
+
+    for (unsigned i = 0; m && i < m->nr_cpus; i++) {
+        const CPUState *c = m->cpus[i];
+        sum.jit_tlb_lookups += c->jit_tlb_lookups;
+        sum.jit_tlb_slow += c->jit_tlb_slow;
+        sum.jit_chain_exits += c->jit_chain_exits;
+        sum.jit_chain_taken += c->jit_chain_taken;
+        sum.jit_jc_lookups += c->jit_jc_lookups;
+        sum.jit_jc_hits += c->jit_jc_hits;
+    }
 
     fprintf(fp, "jit-stats: TBs translated: %" PRIu64 " (tier 1), %" PRIu64 " compiled at "
             "first run, %" PRIu64 " compiled hot, %" PRIu64 " left to tier 1\n",
@@ -86,6 +160,23 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
             tb_stats.hash_lookups);
     fprintf(fp, "jit-stats: TLB misses (hart 0): %" PRIu64 ", slow-path hits: %" PRIu64 "\n",
             misses, cpu ? cpu->tlb_hits_slow : 0);
+    if (cpu) {
+        fprintf(fp, "jit-stats: TLB entries per MMU mode (hart 0):");
+        for (int i = 0; i < NB_MMU_MODES; i++) {
+            fprintf(fp, " %zu", tlb_size(cpu, i));
+        }
+        fprintf(fp, "\n");
+    }
+    fprintf(fp, "jit-stats: inline TLB (all harts): %" PRIu64 " lookups, %" PRIu64
+            " hits (%.1f%%), %" PRIu64 " to the slow path\n", sum.jit_tlb_lookups,
+            sum.jit_tlb_lookups - sum.jit_tlb_slow,
+            pct(sum.jit_tlb_lookups - sum.jit_tlb_slow, sum.jit_tlb_lookups), sum.jit_tlb_slow);
+    fprintf(fp, "jit-stats: compiled exits (all harts): %" PRIu64 " direct, %" PRIu64
+            " chained (%.1f%%); %" PRIu64 " computed or to another page, %" PRIu64
+            " jump cache hits (%.1f%%)\n",
+            sum.jit_chain_exits, sum.jit_chain_taken,
+            pct(sum.jit_chain_taken, sum.jit_chain_exits), sum.jit_jc_lookups, sum.jit_jc_hits,
+            pct(sum.jit_jc_hits, sum.jit_jc_lookups));
     fprintf(fp, "jit-stats: flushes: %" PRIu64 " TB cache, %" PRIu64 " code buffer; "
             "invalidated TBs: %" PRIu64 "\n", tb_stats.flushes, jit_stats.flushes,
             tb_stats.invalidated);

@@ -68,14 +68,35 @@ static inline TranslationBlock *jit_exec(CPUState *cpu, TranslationBlock *tb)
 /* Print the --jit-stats summary (TB, code buffer, chaining and TLB counters). */
 void jit_print_stats(CPUState *cpu, FILE *fp);
 
+/*
+ * Direct chaining: make src's compiled constant exit to dst->pc jump
+ * straight into dst's code (both compiled, dst on src's page with src's
+ * flags: the caller checks), and remember it in dst's incoming list.
+ */
+void jit_link(TranslationBlock *src, TranslationBlock *dst);
+/* Send every compiled jump into tb back to the dispatcher (tb is invalidated). */
+void jit_unlink_incoming(TranslationBlock *tb);
+
 /* --- Back end contract (tcg/x86_64/) ------------------------------------ */
 
 struct IRFunc;
+/* The patchable direct jumps of one TB's code: byte offsets of their rel32 and targets. */
+typedef struct JITExits {
+    unsigned n;
+    uint32_t off[2];
+    gva_t pc[2];
+} JITExits;
 /*
  * Emit host code for f at code (writable view), at most `room` bytes.
- * Returns the number of bytes written, or 0 when it did not fit.
+ * Returns the number of bytes written, or 0 when it did not fit.  With
+ * f->tb set, the first two constant exits become patchable jumps,
+ * reported in *exits (may be NULL: no chaining).
  */
-size_t jit_backend_emit(const struct IRFunc *f, uint8_t *code, size_t room);
+size_t jit_backend_emit(const struct IRFunc *f, uint8_t *code, size_t room, JITExits *exits);
+/* Point src's jump `slot` at dst's code, or back at the dispatcher when dst is NULL. */
+void jit_backend_patch_jump(TranslationBlock *src, int slot, const TranslationBlock *dst);
+/* Overwrite 4 bytes of emitted code at its executable address (through the writable view). */
+void jit_buffer_write4(void *exec_at, uint32_t v);
 /*
  * The code buffer: a writable and an executable view of the same pages.
  * jit_buffer_alloc returns the writable address for `room` bytes and sets

@@ -35,7 +35,7 @@ static void opt_forget_globals(OptState *s)
 
 static bool op_defines(const IROp *op)
 {
-    return ir_op_alu(op->opc) || op->opc == IR_LD;
+    return ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_GETF;
 }
 
 static void opt_propagate(IRFunc *f, OptState *s)

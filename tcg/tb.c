@@ -16,10 +16,11 @@
 #include "util/error.h"
 #include "util/trace.h"
 
-#define TB_HASH_BITS 16
+#define TB_HASH_BITS 20
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define TB_ARENA_SIZE (64u << 20)
-#define TB_MAX_BYTES (sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn))
+#define TB_ARENA_SIZE (256u << 20)
+/* A TB with its instructions, and room for a two-page TB's alias. */
+#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + 32)
 
 /* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
 static TranslationBlock *tb_hash[TB_HASH_SIZE];
@@ -48,11 +49,6 @@ void tb_jmp_cache_clear(CPUState *cpu)
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
-static PageDesc *tb_page(TranslationBlock *tb)
-{
-    return &tb->mr->pages[(tb->phys_pc - tb->mr->base) >> PAGE_BITS];
-}
-
 static void tb_hash_remove(TranslationBlock *tb)
 {
     TranslationBlock **p = &tb_hash[tb_hash_index(tb->phys_pc, tb->pc, tb->flags)];
@@ -68,17 +64,23 @@ static void tb_hash_remove(TranslationBlock *tb)
 void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr)
 {
     PageDesc *pd = &mr->pages[(page_addr - mr->base) >> PAGE_BITS];
-    TranslationBlock *tb = pd->first_tb;
+    TranslationBlock *entry = pd->first_tb, *next;
     Machine *m = machine_from_as(as);
 
     pd->first_tb = NULL;
-    for (; tb; tb = tb->page_next) {
+    for (; entry; entry = next) {
+        TranslationBlock *tb = entry->alias_of ? entry->alias_of : entry;
+        next = entry->page_next;
+        if (tb->invalid) {
+            continue;           /* already dropped through its other page */
+        }
         tb->invalid = true;
         tb_hash_remove(tb);
+        jit_unlink_incoming(tb);
         for (unsigned i = 0; i < m->nr_cpus; i++) {
-            TranslationBlock **slot = &m->cpus[i]->jmp_cache[tb_jmp_cache_index(tb->pc)];
-            if (*slot == tb) {
-                *slot = NULL;
+            CPUState *c = m->cpus[i];
+            if (c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb == tb) {
+                c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb = NULL;
             }
         }
         tb_stats.invalidated++;
@@ -111,8 +113,11 @@ static int tb_fallthrough(CPUState *cpu, const TBInsn *in)
     return 1;
 }
 
-/* Host bytes of a 32-bit instruction whose upper half is on the next page. */
-static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t buf[4])
+/*
+ * Host bytes of a 32-bit instruction whose upper half is on the next
+ * page; returns that page's guest-physical address.
+ */
+static gpa_t fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t buf[4])
 {
     gpa_t phys2 = tlb_translate_code(cpu, pc + 2);
     const uint8_t *hi = memory_host_ptr(cpu->as, phys2, 2);
@@ -122,6 +127,22 @@ static void fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_t
     }
     memcpy(buf, lo, 2);
     memcpy(buf + 2, hi, 2);
+    return phys2 & PAGE_MASK;
+}
+
+/* Put tb on the TB list of the physical page at paddr (in mr), write-protecting it. */
+static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr)
+{
+    PageDesc *pd = &mr->pages[(paddr - mr->base) >> PAGE_BITS];
+
+    if (!pd->first_tb) {
+        Machine *m = cpu->machine;
+        for (unsigned i = 0; i < m->nr_cpus; i++) {
+            tlb_set_notdirty(m->cpus[i], paddr & PAGE_MASK);
+        }
+    }
+    tb->page_next = pd->first_tb;
+    pd->first_tb = tb;
 }
 
 /*
@@ -171,9 +192,9 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
                 break;          /* the next instruction straddles: a TB of its own */
             }
             uint8_t buf[4];
-            fetch_straddling(cpu, pc, host, buf);
+            tb->phys_pc2 = fetch_straddling(cpu, pc, host, buf);
+            tb->two_pages = true;
             len = cpu->cc->decode(cpu, in, buf, 4, pc, flags);
-            tb->cacheable = false;
         }
         n++;
         off += len;
@@ -195,7 +216,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         n++;
         tb->jit_failed = true;  /* tier 2 knows nothing of the stop entry */
     } else {
-        tb->chainable = tb->cacheable &&
+        tb->chainable = tb->cacheable && !tb->two_pages &&
                         (tb->insns[n - 1].flags & (TBI_END | TBI_JUMP)) != TBI_END;
     }
     if (!bp_stop && !(tb->insns[n - 1].flags & TBI_END)) {
@@ -211,16 +232,17 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     cpu->tb_translated++;
 
     if (tb->cacheable) {
-        PageDesc *pd = tb_page(tb);
         unsigned h = tb_hash_index(phys_pc, pc, flags);
-        if (!pd->first_tb) {
-            Machine *m = cpu->machine;
-            for (unsigned i = 0; i < m->nr_cpus; i++) {
-                tlb_set_notdirty(m->cpus[i], phys_pc & PAGE_MASK);
-            }
+        MemoryRegion *mr2 = tb->two_pages ? memory_find(cpu->as, tb->phys_pc2) : NULL;
+        tb_page_add(cpu, tb, mr, phys_pc);
+        if (mr2 && mr2->host) {
+            TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
+            tb_arena_used += (sizeof(*alias) + 15) & ~(size_t)15;
+            memset(alias, 0, sizeof(*alias));
+            alias->alias_of = tb;
+            alias->invalid = true;
+            tb_page_add(cpu, alias, mr2, tb->phys_pc2);
         }
-        tb->page_next = pd->first_tb;
-        pd->first_tb = tb;
         tb->hash_next = tb_hash[h];
         tb_hash[h] = tb;
     }
@@ -231,31 +253,39 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     return tb;
 }
 
+/* The code at pc is still on tb's physical page(s): translate (may raise) and compare. */
+static bool tb_still_mapped(CPUState *cpu, const TranslationBlock *tb, gpa_t phys_pc)
+{
+    return phys_pc == tb->phys_pc &&
+           (!tb->two_pages || (tlb_translate_code(cpu, tb->pc + 2) & PAGE_MASK) == tb->phys_pc2);
+}
+
 TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
     uint32_t flags = cpu->cc->tb_flags(cpu);
-    TranslationBlock **slot = &cpu->jmp_cache[tb_jmp_cache_index(pc)];
-    TranslationBlock *tb = *slot;
+    unsigned idx = tb_jmp_cache_index(pc);
+    TranslationBlock *tb = cpu->jmp_cache[idx].tb;
     gpa_t phys_pc;
 
     if (unlikely(cpu->machine->debug_single_step)) {
         return tb_gen_code(cpu, pc, tlb_translate_code(cpu, pc), flags, true);
     }
     /*
-     * A hit must still be mapped the same way: the code TLB entry for pc
-     * (flushed by satp writes, sfence.vma and PMP changes) must point at
-     * the TB's physical page.  So no mapping change needs a jump cache flush.
+     * A current entry is still mapped the same way: every TLB flush
+     * (satp writes, sfence.vma, PMP changes) makes the entries stale, as
+     * the mapping may only change for this hart after one.  A stale
+     * entry is checked against the mapping and made current again.
      */
     if (likely(tb && tb->pc == pc && tb->flags == flags)) {
-        TLBEntry *e = tlb_entry(cpu, cpu->cc->fetch_mmu_idx(cpu), pc);
-        if (likely(e->addr_code == (pc & PAGE_MASK) && e->paddr == (tb->phys_pc & PAGE_MASK))) {
+        if (likely(cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch)) {
             tb_stats.jmp_cache_hits++;
             return tb;
         }
-        /* The entry was evicted (or is in the victim TLB): translate and recheck. */
         phys_pc = tlb_translate_code(cpu, pc);
-        if (phys_pc == tb->phys_pc) {
+        if (tb_still_mapped(cpu, tb, phys_pc)) {
+            cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
+            tb_stats.jmp_cache_hits++;
             return tb;
         }
     } else {
@@ -263,14 +293,16 @@ TranslationBlock *tb_find(CPUState *cpu)
     }
     tb_stats.hash_lookups++;
     for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
-        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags) {
-            *slot = tb;
-            return tb;
+        if (tb->pc == pc && tb->flags == flags && tb_still_mapped(cpu, tb, phys_pc)) {
+            break;
         }
     }
-    tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
+    if (!tb) {
+        tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
+    }
     if (tb->cacheable) {
-        *slot = tb;
+        cpu->jmp_cache[idx].tb = tb;
+        cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
     }
     return tb;
 }
@@ -285,16 +317,22 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
             tb = prev->chain[i];
             if (prev->chain_pc[i] == pc && tb && !tb->invalid) {
                 tb_stats.chain_hits++;
+                if (prev->jit_code && tb->jit_code) {
+                    jit_link(prev, tb);
+                }
                 return tb;
             }
         }
     }
     tb = tb_find(cpu);
-    if (prev && prev->chainable && !prev->invalid && tb->cacheable &&
+    if (prev && prev->chainable && !prev->invalid && tb->cacheable && !tb->two_pages &&
         tb->flags == prev->flags && ((tb->pc ^ prev->pc) & PAGE_MASK) == 0) {
         int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
         prev->chain[slot] = tb;
         prev->chain_pc[slot] = pc;
+        if (prev->jit_code && tb->jit_code) {
+            jit_link(prev, tb);
+        }
     }
     return tb;
 }

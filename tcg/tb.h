@@ -3,9 +3,9 @@
  * Translation blocks (DESIGN.md §3): a straight-line run of guest
  * instructions, pre-decoded for tier 1.  A TB is keyed by its
  * guest-physical pc, its guest-virtual pc and the ISA's translation
- * flags; found through the per-vCPU jump cache (validated against the
- * code TLB, so it needs no flush when mappings change), then a global
- * hash table; and linked into the page descriptor of the physical page its
+ * flags; found through the per-vCPU jump cache (keyed by virtual pc; a
+ * TLB flush makes its entries stale, and tb_find checks a stale one
+ * against the code mapping), then a global hash table; and linked into the page descriptor of the physical page its
  * code lives on, so a store to that page can invalidate it.
  */
 #ifndef VM_TCG_TB_H
@@ -22,7 +22,16 @@ typedef struct TranslationBlock {
     uint32_t n_insns;               /* guest instructions (the final TBInsn may be synthetic) */
     uint32_t size;                  /* guest code bytes */
     bool invalid;                   /* unlinked: never entered again */
-    bool cacheable;                 /* false: spans two pages, run once and dropped */
+    bool cacheable;                 /* false: a debugger single step, run once and dropped */
+    /*
+     * One instruction straddling into the next virtual page, whose
+     * physical page is phys_pc2: found only while that page still maps
+     * there, never a chaining target, and listed on that page too
+     * through an alias entry (alias_of: the real TB).
+     */
+    bool two_pages;
+    gpa_t phys_pc2;
+    struct TranslationBlock *alias_of;
     bool chainable;                 /* ends in a jump or falls through: successors may be linked */
     /*
      * Tier-1 chaining: up to two successors on the same guest-virtual
@@ -34,6 +43,18 @@ typedef struct TranslationBlock {
     unsigned chain_next;            /* which slot to replace when both are taken */
     uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
     void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
+    /*
+     * Tier-2 direct jumps (tcg/jit.h): constant exit `slot` to
+     * guest-virtual jmp_pc[slot] is a jmp rel32 at byte jmp_off[slot] of
+     * jit_code (0: none), leading to jmp_dest[slot]'s code (NULL: to the
+     * dispatcher).  jmp_incoming lists the (TB | slot) jumping here,
+     * chained through their jmp_next[slot].
+     */
+    uint32_t jmp_off[2];
+    gva_t jmp_pc[2];
+    struct TranslationBlock *jmp_dest[2];
+    uintptr_t jmp_next[2];
+    uintptr_t jmp_incoming;
     bool jit_failed;                /* tier 2 cannot compile it: stay in tier 1 */
     struct TranslationBlock *hash_next;
     struct TranslationBlock *page_next;

@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Softmmu TLB slow paths, refill and flushes (DESIGN.md §3).  The main
- * table is direct-mapped per MMU mode; entries it evicts go to a small
- * fully associative victim table, so two pages that collide on the
- * index do not evict each other on every access.  Accesses to MMIO,
+ * Softmmu TLB slow paths, refill, flushes and resizing (DESIGN.md §3).
+ * The main table is direct-mapped per MMU mode and sized at each flush
+ * for the working set seen since (QEMU's policy, see tlb_flush in
+ * tcg/tlb.h); entries it evicts go to a small fully associative victim
+ * table, so two pages that collide on the index do not evict each other
+ * on every access.  Accesses to MMIO,
  * to pages holding translated code and across page boundaries come
  * here and go through the guest physical memory map.
  */
 #include "tcg/tlb.h"
 #include "tcg/tb.h"
+#include <stdlib.h>
+
 #include "hw/core/machine.h"
+#include "hw/core/clock.h"
 #include "gdbstub/gdbstub.h"
+#include "util/error.h"
+
+/* A table under 30% filled for this long shrinks (host ns). */
+#define TLB_WINDOW_NS 100000000
 
 /*
  * Read/write tag flag of pages holding a gdb watchpoint: their accesses
@@ -33,6 +42,78 @@ static inline bool tag_matches(gva_t tag, gva_t page)
 static const TLBEntry invalid_entry = {
     .addr_read = ~0ull, .addr_write = ~0ull, .addr_code = ~0ull,
 };
+
+static bool entry_valid(const TLBEntry *e)
+{
+    return !(e->addr_read & e->addr_write & e->addr_code & TLB_INVALID);
+}
+
+/* A table of `size` invalid entries, or NULL. */
+static TLBEntry *tlb_table_new(size_t size)
+{
+    TLBEntry *t = malloc(size * sizeof(*t));
+
+    for (size_t i = 0; t && i < size; i++) {
+        t[i] = invalid_entry;
+    }
+    return t;
+}
+
+void tlb_init(CPUState *cpu)
+{
+    int64_t now = clock_host_ns();
+
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        cpu->tlb[m] = tlb_table_new(1u << TLB_DEFAULT_BITS);
+        if (!cpu->tlb[m]) {
+            error_exit("out of memory for the TLB");
+        }
+        cpu->tlb_mask[m] = (1u << TLB_DEFAULT_BITS) - 1;
+        cpu->tlb_use[m] = (struct TLBUse){ .window_start = now };
+    }
+    tlb_flush(cpu);
+}
+
+/*
+ * Size mmu_idx's table for its use since the last flush (QEMU's
+ * tlb_mmu_resize_locked policy).  The table is refilled empty by the
+ * caller; on allocation failure the old one stays.
+ */
+static void tlb_resize(CPUState *cpu, int mmu_idx, int64_t now)
+{
+    struct TLBUse *u = &cpu->tlb_use[mmu_idx];
+    size_t size = tlb_size(cpu, mmu_idx), new_size = size, rate;
+    bool window_over = now - u->window_start > TLB_WINDOW_NS;
+    TLBEntry *t;
+
+    if (u->used > u->window_max) {
+        u->window_max = u->used;
+    }
+    rate = u->window_max * 100 / size;
+    if (rate > 70 && size < (1u << TLB_MAX_BITS)) {
+        new_size = size * 2;
+    } else if (rate < 30 && window_over) {
+        new_size = 1u << TLB_MIN_BITS;
+        while (new_size < u->window_max) {
+            new_size *= 2;
+        }
+        if (u->window_max * 100 / new_size > 70 && new_size < (1u << TLB_MAX_BITS)) {
+            new_size *= 2;
+        }
+    }
+    if (new_size == size || !(t = tlb_table_new(new_size))) {
+        if (window_over) {
+            u->window_start = now;
+            u->window_max = u->used;
+        }
+        return;
+    }
+    free(cpu->tlb[mmu_idx]);
+    cpu->tlb[mmu_idx] = t;
+    cpu->tlb_mask[mmu_idx] = new_size - 1;
+    u->window_start = now;
+    u->window_max = 0;
+}
 
 /* Find a valid entry for the page of addr: main table, then victim (swapped in). */
 static TLBEntry *tlb_lookup(CPUState *cpu, int mmu_idx, gva_t addr, AccessType access)
@@ -62,9 +143,11 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     Machine *m = cpu->machine;
     gva_t flags = 0, wflags = 0, dflags = 0;
 
-    if (!(e->addr_read & e->addr_write & e->addr_code & TLB_INVALID)) {
+    if (entry_valid(e)) {
         unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
         cpu->tlb_victim[mmu_idx][slot] = *e;
+    } else {
+        cpu->tlb_use[mmu_idx].used++;
     }
     *e = invalid_entry;
     e->paddr = paddr;
@@ -211,13 +294,18 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
 
 void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
 {
+    int64_t now = clock_host_ns();
+
+    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         if (!(mmu_idx_mask & (1u << m))) {
             continue;
         }
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
+        tlb_resize(cpu, m, now);
+        for (size_t i = 0; i < tlb_size(cpu, m); i++) {
             cpu->tlb[m][i] = invalid_entry;
         }
+        cpu->tlb_use[m].used = 0;
         for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
             cpu->tlb_victim[m][i] = invalid_entry;
         }
@@ -233,11 +321,13 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
 {
     gva_t page = vaddr & PAGE_MASK;
 
+    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||
             tag_matches(e->addr_code, page)) {
             *e = invalid_entry;
+            cpu->tlb_use[m].used -= cpu->tlb_use[m].used > 0;
         }
         for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
             TLBEntry *v = &cpu->tlb_victim[m][i];
@@ -253,8 +343,9 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
 static void tlb_set_notdirty_range(CPUState *cpu, gpa_t start, uint64_t len)
 {
     for (int m = 0; m < NB_MMU_MODES; m++) {
-        for (unsigned i = 0; i < TLB_SIZE + TLB_VICTIM_SIZE; i++) {
-            TLBEntry *e = i < TLB_SIZE ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - TLB_SIZE];
+        size_t size = tlb_size(cpu, m);
+        for (size_t i = 0; i < size + TLB_VICTIM_SIZE; i++) {
+            TLBEntry *e = i < size ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - size];
             if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) && e->paddr - start < len) {
                 e->addr_write |= TLB_NOTDIRTY;
             }

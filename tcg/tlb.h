@@ -17,7 +17,7 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
 
 static inline TLBEntry *tlb_entry(CPUState *cpu, int mmu_idx, gva_t addr)
 {
-    return &cpu->tlb[mmu_idx][(addr >> PAGE_BITS) & (TLB_SIZE - 1)];
+    return &cpu->tlb[mmu_idx][(addr >> PAGE_BITS) & cpu->tlb_mask[mmu_idx]];
 }
 
 /* True when [addr, addr+size) lies in one page. */
@@ -81,7 +81,18 @@ gpa_t tlb_translate_code(CPUState *cpu, gva_t addr);
  */
 void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned prot);
 
-/* Drop every entry of every MMU mode (satp write, global sfence.vma). */
+/*
+ * Allocate cpu's tables at the default size, all entries invalid
+ * (vCPU creation).  Exits on allocation failure.
+ */
+void tlb_init(CPUState *cpu);
+/*
+ * Drop every entry of every MMU mode (satp write, global sfence.vma).
+ * Flushes also resize each table to its working set, as QEMU does: a
+ * table more than 70% filled between two flushes doubles (up to
+ * 2^TLB_MAX_BITS entries); one under 30% filled for a whole 100 ms
+ * window shrinks to fit the most it held in that window.
+ */
 void tlb_flush(CPUState *cpu);
 /* Drop the entries for one guest-virtual page in every MMU mode. */
 void tlb_flush_page(CPUState *cpu, gva_t vaddr);

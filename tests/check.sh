@@ -71,6 +71,9 @@ if [ "$only" = all ]; then
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
     run_suite iso bash tests/boot/iso.sh "$vm" "$build/tests/iso"
     run_suite snapshot-installer bash tests/snapshot/installer.sh "$vm" "$build/tests/snapshot-installer"
+    run_suite installer-jit bash tests/boot/installer.sh "$vm" "$build/tests/installer-jit" \
+        --accel tier=jit
+    run_suite cpubench bash tests/boot/cpubench.sh "$vm" "$build/tests"
     run_suite display bash tests/display/run.sh "$vm" "$build/tests/display"
 fi
 

@@ -27,6 +27,8 @@ static uint32_t riscv_tb_flags(CPUState *cs)
     if (cpu->mstatus & MSTATUS_FS) {
         flags |= TB_FLAG_FS_ON;
     }
+    /* Every write of what it depends on (CSRs, traps, xRET) ends the TB. */
+    flags |= (uint32_t)cpu->data_mmu_idx << TB_FLAG_MMU_SHIFT;
     return flags;
 }
 

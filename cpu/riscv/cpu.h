@@ -27,6 +27,7 @@ enum {
 /* Translation-state flags in TB keys (CPUClass.tb_flags). */
 #define TB_FLAG_PRIV_MASK 0x3   /* current privilege level */
 #define TB_FLAG_FS_ON     0x4   /* mstatus.FS != Off: F/D instructions legal */
+#define TB_FLAG_MMU_SHIFT 3     /* data_mmu_idx (2 bits): compiled loads and stores use it */
 
 typedef struct RISCVCPU {
     CPUState parent;            /* must be first */

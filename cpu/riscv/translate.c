@@ -133,6 +133,29 @@ static bool tr_fp(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in)
     return true;
 }
 
+/*
+ * fsgnj.d / fsgnjn.d / fsgnjx.d (unpriv §12.6): rs1's bits but the sign,
+ * which comes from rs2 (inverted for n, xored with rs1's for x).  Doubles
+ * only: singles must check NaN-boxing, which the handler does.
+ */
+static void tr_fsgnj_d(IRFunc *f, const TBInsn *in)
+{
+    const int64_t sign = INT64_MIN;
+    int a = ir_new_temp(f), b = ir_new_temp(f);
+
+    ir_getf(f, a, in->rs1);
+    ir_getf(f, b, in->rs2);
+    if (in->op == RISCV_OP_fsgnjn_d) {
+        ir_binop(f, IR_XOR, false, b, ir_v(b), ir_c(-1));
+    }
+    ir_binop(f, IR_AND, false, b, ir_v(b), ir_c(sign));
+    if (in->op != RISCV_OP_fsgnjx_d) {
+        ir_binop(f, IR_AND, false, a, ir_v(a), ir_c(~sign));
+    }
+    ir_binop(f, in->op == RISCV_OP_fsgnjx_d ? IR_XOR : IR_OR, false, a, ir_v(a), ir_v(b));
+    ir_setf(f, in->rd, ir_v(a));
+}
+
 /* Lower one instruction; returns true when it ended the TB's code path. */
 static bool tr_insn(IRFunc *f, const TBInsn *in)
 {
@@ -279,7 +302,28 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     case RISCV_OP_bclri: ir_binop(f, IR_AND, false, in->rd, G(in->rs1), ir_c((int64_t)~(1ull << (in->imm & 63)))); return false;
     case RISCV_OP_binvi: ir_binop(f, IR_XOR, false, in->rd, G(in->rs1), ir_c((int64_t)(1ull << (in->imm & 63)))); return false;
     case RISCV_OP_bexti: tr_bext(f, ir_c(in->imm & 63), in); return false;
-    /* F and D */
+    /* F and D: loads, stores, moves and sign injection as raw bits */
+    case RISCV_OP_flw: ir_ldf(f, in->rd, G(in->rs1), in->imm, 4, in); return false;
+    case RISCV_OP_fld: ir_ldf(f, in->rd, G(in->rs1), in->imm, 8, in); return false;
+    case RISCV_OP_fsw: ir_stf(f, in->rs2, G(in->rs1), in->imm, 4, in); return false;
+    case RISCV_OP_fsd: ir_stf(f, in->rs2, G(in->rs1), in->imm, 8, in); return false;
+    case RISCV_OP_fmv_x_d: ir_getf(f, in->rd, in->rs1); return false;
+    case RISCV_OP_fmv_d_x: ir_setf(f, in->rd, G(in->rs1)); return false;
+    case RISCV_OP_fmv_x_w: {
+        int t = ir_new_temp(f);
+        ir_getf(f, t, in->rs1);
+        ir_unop(f, IR_EXT32S, in->rd, ir_v(t));
+        return false;
+    }
+    case RISCV_OP_fmv_w_x: {
+        int t = ir_new_temp(f);
+        ir_binop(f, IR_OR, false, t, G(in->rs1), ir_c((int64_t)0xffffffff00000000ull));
+        ir_setf(f, in->rd, ir_v(t));
+        return false;
+    }
+    case RISCV_OP_fsgnj_d: case RISCV_OP_fsgnjn_d: case RISCV_OP_fsgnjx_d:
+        tr_fsgnj_d(f, in);
+        return false;
 #define FP_CASE(name, fop) \
     case RISCV_OP_##name##_s: if (tr_fp(f, fop, true, in)) { return false; } break; \
     case RISCV_OP_##name##_d: if (tr_fp(f, fop, false, in)) { return false; } break;
@@ -292,6 +336,14 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     FP_CASE(flt, IR_FP_LT)
     FP_CASE(fle, IR_FP_LE)
 #undef FP_CASE
+    case RISCV_OP_fcvt_w_s: case RISCV_OP_fcvt_l_s: case RISCV_OP_fcvt_w_d: case RISCV_OP_fcvt_l_d:
+        if (in->rm != FPU_RTZ) {
+            break;
+        }
+        ir_fpop(f, in->op == RISCV_OP_fcvt_w_s || in->op == RISCV_OP_fcvt_w_d ? IR_FP_CVT_W
+                                                                            : IR_FP_CVT_L,
+                in->op == RISCV_OP_fcvt_w_s || in->op == RISCV_OP_fcvt_l_s, in);
+        return false;
     default:
         break;
     }
@@ -314,6 +366,7 @@ bool riscv_translate(CPUState *cs, TranslationBlock *tb, IRFunc *f)
         f->global_off[i] = offsetof(RISCVCPU, gpr) + i * sizeof(uint64_t);
     }
     f->mmu_idx_off = offsetof(RISCVCPU, data_mmu_idx);
+    f->mmu_idx = (tb->flags >> TB_FLAG_MMU_SHIFT) & 3;
     f->zero_global = 0;
     f->sink_global = 32;
     f->fpr_off = offsetof(RISCVCPU, fpr);
@@ -321,12 +374,6 @@ bool riscv_translate(CPUState *cs, TranslationBlock *tb, IRFunc *f)
     f->frm_off = offsetof(RISCVCPU, frm);
     f->fs_off = offsetof(RISCVCPU, mstatus);
     f->fs_dirty = MSTATUS_FS_DIRTY | MSTATUS_SD;
-    /* As riscv_fetch_mmu_idx: the privilege level is part of the TB flags. */
-    switch (tb->flags & TB_FLAG_PRIV_MASK) {
-    case PRV_M: f->fetch_mmu_idx = MMU_IDX_M; break;
-    case PRV_S: f->fetch_mmu_idx = MMU_IDX_S; break;
-    default: f->fetch_mmu_idx = MMU_IDX_U; break;
-    }
     for (unsigned i = 0; i < n; i++) {
         if (tr_insn(f, &tb->insns[i])) {
             return !f->overflow;

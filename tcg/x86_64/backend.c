@@ -71,6 +71,7 @@ typedef struct Emitter {
     bool reg_dirty[NCACHE];
     unsigned reg_use[NCACHE], tick;
     int8_t val_reg[IR_TEMP_BASE + IR_MAX_TEMPS];
+    bool fs_dirty_done;     /* the FS-dirty bits are set on this straight-line path */
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -128,11 +129,13 @@ static void modrm_mem(Emitter *e, int reg, int base, int32_t disp)
     b4(e, (uint32_t)disp);
 }
 
-/* ModRM + SIB for [base + index + disp32]. */
-static void modrm_sib(Emitter *e, int reg, int base, int index, int32_t disp)
+/* op reg, [base + index*8 + disp32] (64-bit). */
+static void op_rm_idx8(Emitter *e, uint8_t opc, int reg, int base, int index, int32_t disp)
 {
+    rex(e, true, reg, index, base, false);
+    b1(e, opc);
     b1(e, 0x84 | ((reg & 7) << 3));
-    b1(e, ((index & 7) << 3) | (base & 7));
+    b1(e, (3 << 6) | ((index & 7) << 3) | (base & 7));
     b4(e, (uint32_t)disp);
 }
 
@@ -212,6 +215,7 @@ static void cache_reset(Emitter *e)
     }
     memset(e->val_reg, -1, sizeof(e->val_reg));
     e->tick = 0;
+    e->fs_dirty_done = false;
 }
 
 static void cache_drop(Emitter *e, int k)
@@ -292,6 +296,19 @@ static int cache_slot_for_write(Emitter *e, int v)
     return cache_reg[k];
 }
 
+/* The cache register holding value v (loaded on a miss), marked recently used. */
+static int reg_of(Emitter *e, int v)
+{
+    int k = e->val_reg[v];
+
+    if (k < 0) {
+        k = cache_alloc(e, v);
+        mem_load(e, cache_reg[k], v);
+    }
+    e->reg_use[k] = ++e->tick;
+    return cache_reg[k];
+}
+
 static void store_val(Emitter *e, int v, int r)
 {
     op_rr(e, 0x89, true, cache_slot_for_write(e, v), r);    /* mov host, r */
@@ -327,6 +344,16 @@ static void call_abs(Emitter *e, const void *fn)
     b1(e, 0xd0);                                        /* call rax */
 }
 
+/* --jit-stats: inc qword [rbx + off] (a CPUState counter); nothing without the option. */
+static void emit_stat(Emitter *e, size_t off)
+{
+    if (e->f->count_stats) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0xff);
+        modrm_mem(e, 0, RBX, (int32_t)off);
+    }
+}
+
 static void set_cur_insn(Emitter *e, const TBInsn *in)
 {
     mov_ri(e, RAX, (int64_t)(uintptr_t)in);
@@ -339,17 +366,55 @@ static int cond_cc(IRCond c)
     return cc[c];
 }
 
-/* cmp rax, b (rax already holds a). */
-static void emit_cmp(Emitter *e, IRArg b)
+/* cmp a, b (64-bit): a in its cache register (or rax when constant). */
+static void emit_cmp_args(Emitter *e, IRArg a, IRArg b)
 {
-    if (b.is_const && fits32(b.c)) {
-        rex(e, true, 0, 0, RAX, false);
-        b1(e, 0x81);
-        modrm_rr(e, 7, RAX);
-        b4(e, (uint32_t)b.c);
+    int ra;
+
+    if (a.is_const) {
+        load_arg(e, RAX, a);
+        ra = RAX;
     } else {
+        ra = reg_of(e, a.v);
+    }
+    if (b.is_const && fits32(b.c)) {
+        rex(e, true, 0, 0, ra, false);
+        b1(e, 0x81);
+        modrm_rr(e, 7, ra);
+        b4(e, (uint32_t)b.c);                           /* cmp a, imm32 */
+    } else if (b.is_const) {
         load_arg(e, RCX, b);
-        op_rr(e, 0x39, true, RAX, RCX);
+        op_rr(e, 0x39, true, ra, RCX);
+    } else {
+        op_rr(e, 0x39, true, ra, reg_of(e, b.v));       /* cmp a, b */
+    }
+}
+
+/*
+ * d = the low `size` bytes of rax, sign- or zero-extended, straight into
+ * d's cache register.
+ */
+static void set_from_rax(Emitter *e, int d, unsigned size, bool sign)
+{
+    int rd = cache_slot_for_write(e, d);
+
+    switch (size) {
+    case 1: case 2:
+        rex(e, sign, rd, 0, RAX, false);
+        b1(e, 0x0f);
+        b1(e, (size == 1 ? 0xb6 : 0xb7) | (sign ? 8 : 0));
+        modrm_rr(e, rd, RAX);                           /* movzx/movsx d, al/ax */
+        break;
+    case 4:
+        if (sign) {
+            op_rr(e, 0x63, true, RAX, rd);              /* movsxd d, eax */
+        } else {
+            op_rr(e, 0x89, false, rd, RAX);             /* mov d32, eax */
+        }
+        break;
+    default:
+        op_rr(e, 0x89, true, rd, RAX);                  /* mov d, rax */
+        break;
     }
 }
 
@@ -363,7 +428,62 @@ static void emit_binop(Emitter *e, const IROp *op)
         [IR_ADD] = 0, [IR_SUB] = 5, [IR_AND] = 4, [IR_OR] = 1, [IR_XOR] = 6,
     };
     static const uint8_t shift_ext[] = { [IR_SHL] = 4, [IR_SHR] = 5, [IR_SAR] = 7 };
+    bool shift = op->opc == IR_SHL || op->opc == IR_SHR || op->opc == IR_SAR;
+    bool bimm = op->b.is_const && fits32(op->b.c);
 
+    /*
+     * Operands in cache registers: compute straight into d's register
+     * (LRU never evicts a or b for d: they were just used).  Shifts by a
+     * register need cl and keep the rax/rcx path below.
+     */
+    if (!op->a.is_const && (bimm || (!op->b.is_const && !shift))) {
+        int ra = reg_of(e, op->a.v), rb = bimm ? -1 : reg_of(e, op->b.v);
+        int rd = cache_slot_for_write(e, op->d);
+
+        if (rd == rb && rd != ra) {
+            if (op->opc == IR_SUB) {
+                op_rr(e, 0x89, true, RAX, ra);          /* mov rax, a */
+                op_rr(e, 0x29, w, RAX, rb);             /* sub rax, b */
+                op_rr(e, 0x89, true, rd, RAX);
+                rb = -2;                                /* done */
+            } else {
+                rb = ra;                                /* commutative: d = d op a */
+            }
+        } else if (op->opc == IR_MUL && bimm) {
+            rex(e, w, rd, 0, ra, false);
+            b1(e, 0x69);
+            modrm_rr(e, rd, ra);
+            b4(e, (uint32_t)op->b.c);                   /* imul d, a, imm32 */
+            rb = -2;
+        } else if (op->opc == IR_ADD && bimm && w && rd != ra) {
+            op_rm(e, 0x8d, true, rd, ra, (int32_t)op->b.c); /* lea d, [a + imm] */
+            rb = -2;
+        } else if (rd != ra) {
+            op_rr(e, 0x89, true, rd, ra);               /* mov d, a */
+        }
+        if (rb == -1 && shift) {
+            rex(e, w, 0, 0, rd, false);
+            b1(e, 0xc1);
+            modrm_rr(e, shift_ext[op->opc], rd);
+            b1(e, (uint8_t)(op->b.c & (w ? 63 : 31)));
+        } else if (rb == -1) {
+            rex(e, w, 0, 0, rd, false);
+            b1(e, 0x81);
+            modrm_rr(e, alu_ext[op->opc], rd);
+            b4(e, (uint32_t)op->b.c);
+        } else if (rb >= 0 && op->opc == IR_MUL) {
+            rex(e, w, rd, 0, rb, false);
+            b1(e, 0x0f);
+            b1(e, 0xaf);
+            modrm_rr(e, rd, rb);                        /* imul d, b */
+        } else if (rb >= 0) {
+            op_rr(e, alu_rr[op->opc], w, rd, rb);       /* op d, b */
+        }
+        if (!w) {
+            op_rr(e, 0x89, false, rd, rd);              /* mov d32, d32: zero-extend */
+        }
+        return;
+    }
     load_arg(e, RAX, op->a);
     switch (op->opc) {
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
@@ -599,6 +719,58 @@ static void fp_load(Emitter *e, int x, unsigned r, bool single, size_t *slow, in
  * to be written back (for the slow path, the tier-1 handler) and, for
  * compares, rd's entry dropped.
  */
+static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
+                         int epilogue);
+static void emit_fs_dirty(Emitter *e);
+
+/*
+ * fcvt.w/l.s/d with static RTZ (a C cast): cvtts{s,d}2si truncates
+ * whatever MXCSR says.  Its "integer indefinite" answer (NaN, out of
+ * range, or exactly the minimum) goes to the handler; otherwise the
+ * result is exact, or inexact (NX) when converting it back differs.
+ */
+static void emit_fcvt_rtz(Emitter *e, const IROp *op, int epilogue)
+{
+    const TBInsn *in = op->insn;
+    bool single = op->w32, wide = op->cond == IR_FP_CVT_L;
+    uint8_t pfx = single ? 0xf3 : 0xf2;
+    size_t slow[2], exact;
+    int n_slow = 0;
+
+    cache_flush(e, true);
+    if (e->val_reg[in->rd] >= 0) {
+        cache_drop(e, e->val_reg[in->rd]);
+    }
+    fp_load(e, 0, in->rs1, single, slow, &n_slow);
+    b1(e, pfx);
+    rex(e, wide, RAX, 0, 0, false);
+    b1(e, 0x0f);
+    b1(e, 0x2c);
+    modrm_rr(e, RAX, 0);                                /* cvtts?2si rax/eax, xmm0 */
+    mov_ri(e, RCX, wide ? INT64_MIN : (int64_t)0x80000000u);
+    op_rr(e, 0x39, wide, RAX, RCX);                     /* cmp rax, indefinite */
+    slow[n_slow++] = jcc32(e, CC_E);
+    b1(e, pfx);
+    rex(e, wide, 1, 0, RAX, false);
+    b1(e, 0x0f);
+    b1(e, 0x2a);
+    modrm_rr(e, 1, RAX);                                /* cvtsi2s? xmm1, rax/eax */
+    sse_rr(e, single ? 0 : 0x66, 0x2e, 0, 1);           /* ucomis? xmm0, xmm1 */
+    exact = jmp8(e, CC_E);
+    b1(e, 0x83);
+    modrm_mem(e, 1, RBX, (int32_t)e->f->fflags_off);
+    b1(e, 1);                                           /* or dword [fflags], NX */
+    e->fs_dirty_done = false;
+    emit_fs_dirty(e);
+    land8(e, exact);
+    e->fs_dirty_done = false;   /* set on one path only */
+    if (!wide) {
+        op_rr(e, 0x63, true, RAX, RAX);                 /* movsxd rax, eax */
+    }
+    op_rm(e, 0x89, true, RAX, RBX, (int32_t)e->f->global_off[in->rd]);
+    emit_fp_slow(e, in, slow, n_slow, epilogue);
+}
+
 static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
 {
     /*
@@ -613,9 +785,13 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     int kind = op->cond;
     bool single = op->w32, cmp = kind >= IR_FP_EQ;
     uint8_t pfx = single ? 0xf3 : 0xf2;
-    size_t slow[4], done, skip;
+    size_t slow[4], skip;
     int n_slow = 0;
 
+    if (kind >= IR_FP_CVT_W) {
+        emit_fcvt_rtz(e, op, epilogue);
+        return;
+    }
     cache_flush(e, true);
     if (cmp && e->val_reg[in->rd] >= 0) {
         cache_drop(e, e->val_reg[in->rd]);
@@ -722,8 +898,19 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     if (cmp) {
         land8(e, skip);
     }
-    done = jcc32(e, -1);
-    /* Slow path: the tier-1 handler (the cache is written back; it keeps callee-saved regs). */
+    emit_fp_slow(e, in, slow, n_slow, epilogue);
+}
+
+/*
+ * The end of an IR_FPOP's fast path and its slow path: the tier-1
+ * handler, reached from the n_slow jumps in slow[] (the cache is written
+ * back; the handler keeps callee-saved registers).
+ */
+static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n_slow,
+                         int epilogue)
+{
+    size_t done = jcc32(e, -1);
+
     for (int i = 0; i < n_slow; i++) {
         land32(e, slow[i]);
     }
@@ -822,29 +1009,27 @@ static void emit_extra(Emitter *e, const IROp *op)
  */
 static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
 {
-    int32_t tlb_off = offsetof(CPUState, tlb);
     int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
+    int idx = e->f->mmu_idx < NB_MMU_MODES ? e->f->mmu_idx : -1;
 
-    load_arg(e, RSI, op->a);
-    if (op->imm) {
-        rex(e, true, 0, 0, RSI, false);
-        b1(e, 0x81);
-        modrm_rr(e, 0, RSI);
-        b4(e, (uint32_t)op->imm);                       /* add rsi, imm32 */
+    if (!op->a.is_const) {
+        op_rm(e, 0x8d, true, RSI, reg_of(e, op->a.v), (int32_t)op->imm); /* lea rsi, [a+imm] */
+    } else {
+        mov_ri(e, RSI, op->a.c + op->imm);
     }
-    op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
-    rex(e, false, RAX, 0, RAX, false);
-    b1(e, 0x69);
-    modrm_rr(e, RAX, RAX);
-    b4(e, TLB_SIZE * sizeof(TLBEntry));                 /* imul eax, eax, table bytes */
+    if (idx < 0) {
+        op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
+    }
     op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
     rex(e, true, 0, 0, RCX, false);
     b1(e, 0xc1);
     modrm_rr(e, 5, RCX);
     b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
+    if (idx < 0) {
+        op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_mask)); /* and rcx, [mask] */
+    } else {
+        op_rm(e, 0x23, true, RCX, RBX, offsetof(CPUState, tlb_mask) + 8 * idx);
+    }
     _Static_assert(sizeof(TLBEntry) == 48, "TLBEntry index arithmetic");
     rex(e, true, RCX, RCX, RCX, false);
     b1(e, 0x8d);
@@ -854,16 +1039,19 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0xc1);
     modrm_rr(e, 4, RCX);
     b1(e, 4);                                           /* shl rcx, 4 */
-    op_rr(e, 0x01, true, RCX, RAX);                     /* add rcx, rax */
+    if (idx < 0) {
+        op_rm_idx8(e, 0x03, RCX, RBX, RAX, offsetof(CPUState, tlb)); /* add rcx, [table] */
+    } else {
+        op_rm(e, 0x03, true, RCX, RBX, offsetof(CPUState, tlb) + 8 * idx);
+    }
     /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
     op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);       /* lea rdi, [rsi + size-1] */
     rex(e, true, 0, 0, RDI, false);
     b1(e, 0x81);
     modrm_rr(e, 4, RDI);
     b4(e, (uint32_t)PAGE_MASK);                         /* and rdi, PAGE_MASK */
-    rex(e, true, RDI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RDI, RBX, RCX, tlb_off + tag_off);     /* cmp rdi, [rbx+rcx+tag] */
+    emit_stat(e, offsetof(CPUState, jit_tlb_lookups));
+    op_rm(e, 0x3b, true, RDI, RCX, tag_off);            /* cmp rdi, [rcx + tag] */
     if (e->n_stubs >= MAX_STUBS) {
         e->overflow = true;
         return;
@@ -877,9 +1065,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
         e->stub[e->n_stubs].dirty[k] = e->reg_dirty[k];
     }
     b4(e, 0);
-    rex(e, true, RAX, RCX, RBX, false);
-    b1(e, 0x8b);
-    modrm_sib(e, RAX, RBX, RCX, tlb_off + offsetof(TLBEntry, addend)); /* mov rax, addend */
+    op_rm(e, 0x8b, true, RAX, RCX, offsetof(TLBEntry, addend)); /* mov rax, [rcx + addend] */
     op_rr(e, 0x01, true, RAX, RSI);                     /* add rax, rsi */
 }
 
@@ -923,13 +1109,84 @@ static void emit_ld(Emitter *e, const IROp *op)
     }
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
-    emit_extend(e, op->size, op->sign);
-    store_val(e, op->d, RAX);
+    set_from_rax(e, op->d, op->size, op->sign);
 }
 
+/* Byte offset of f-register r in the CPU struct. */
+static int32_t freg_off(const Emitter *e, unsigned r)
+{
+    return (int32_t)(e->f->fpr_off + r * 8);
+}
+
+/*
+ * Set the FS-dirty bits in the status word (two `or dword` with
+ * immediates, no register), once per straight-line run: helper calls
+ * and labels forget it.
+ */
+static void emit_fs_dirty(Emitter *e)
+{
+    uint64_t bits = e->f->fs_dirty;
+
+    if (e->fs_dirty_done) {
+        return;
+    }
+    for (int half = 0; half < 2; half++) {
+        uint32_t v = (uint32_t)(bits >> (32 * half));
+        if (v) {
+            b1(e, 0x81);
+            modrm_mem(e, 1, RBX, (int32_t)(e->f->fs_off + 4 * half));
+            b4(e, v);                                   /* or dword [status], v */
+        }
+    }
+    e->fs_dirty_done = true;
+}
+
+/* IR_GETF / IR_SETF: raw moves between f-registers and IR values. */
+static void emit_getf_setf(Emitter *e, const IROp *op)
+{
+    int r;
+
+    if (op->opc == IR_GETF) {
+        op_rm(e, 0x8b, true, cache_slot_for_write(e, op->d), RBX, freg_off(e, op->cond));
+        return;
+    }
+    if (op->a.is_const) {
+        mov_ri(e, RAX, op->a.c);
+        r = RAX;
+    } else {
+        r = reg_of(e, op->a.v);
+    }
+    op_rm(e, 0x89, true, r, RBX, freg_off(e, op->cond));   /* mov [f], a */
+    emit_fs_dirty(e);
+}
+
+/* IR_LDF: the load's value in rax (zero-extended) goes to the f-register. */
+static void emit_ldf(Emitter *e, const IROp *op)
+{
+    emit_tlb_lookup(e, op, false);
+    if (op->size == 4) {
+        b1(e, 0x8b); b1(e, 0x00);                       /* mov eax, [rax] */
+    } else {
+        b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00);          /* mov rax, [rax] */
+    }
+    e->stub[e->n_stubs].done_pos = e->pos;
+    e->n_stubs++;
+    if (op->size == 4) {
+        mov_ri(e, RCX, (int64_t)0xffffffff00000000ull);
+        op_rr(e, 0x09, true, RAX, RCX);                 /* or rax, rcx: NaN-box */
+    }
+    op_rm(e, 0x89, true, RAX, RBX, freg_off(e, op->cond));
+    emit_fs_dirty(e);
+}
+
+/* IR_ST / IR_STF: the value in r9, then the access. */
 static void emit_st(Emitter *e, const IROp *op)
 {
-    load_arg(e, R9, op->b);
+    if (op->opc == IR_STF) {
+        op_rm(e, 0x8b, true, R9, RBX, freg_off(e, op->cond));
+    } else {
+        load_arg(e, R9, op->b);
+    }
     emit_tlb_lookup(e, op, true);
     switch (op->size) {
     case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x08); break;        /* mov [rax], r9b */
@@ -949,6 +1206,7 @@ static void emit_stubs(Emitter *e)
         const IROp *op = s->op;
 
         patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        emit_stat(e, offsetof(CPUState, jit_tlb_slow));
         for (int k = 0; k < NCACHE; k++) {
             if (s->val[k] >= 0 && s->dirty[k]) {
                 mem_store(e, s->val[k], cache_reg[k]);  /* precise state for faults */
@@ -956,7 +1214,7 @@ static void emit_stubs(Emitter *e)
         }
         set_cur_insn(e, op->insn);
         op_rr(e, 0x89, true, RDI, RBX);                 /* mov rdi, rbx */
-        if (op->opc == IR_LD) {
+        if (op->opc == IR_LD || op->opc == IR_LDF) {
             mov_ri(e, RDX, op->size);
             op_rm(e, 0x8b, false, RCX, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_load_slow);
@@ -988,48 +1246,20 @@ static void emit_count(Emitter *e)
 }
 
 /*
- * A constant exit to pc: count, then jump straight into the successor
- * tier 1 linked into this TB's chain[] (same page and flags, so still
- * mapped the same), when both TBs are valid, the successor is compiled,
- * the chain budget lasts and no exit is requested.  Else leave.
+ * A constant exit to pc (already in cpu->pc): count, then, unless an
+ * exit is requested or the chain budget is spent, a jmp rel32 that
+ * jit_link patches to the successor's body (tcg/jit.h JITExits); until
+ * then it falls through to the epilogue.  Only the first two constant
+ * exits get one; others always leave.
  */
-static void emit_chain(Emitter *e, int64_t pc, int epilogue)
+static void emit_chain(Emitter *e, int64_t pc, int epilogue, JITExits *x)
 {
-    size_t miss0, found;
-
     emit_count(e);
-    mov_ri(e, RAX, (int64_t)(uintptr_t)e->f->tb);
-    b1(e, 0x80);
-    modrm_mem(e, 7, RAX, offsetof(TranslationBlock, invalid));
-    b1(e, 0);                                           /* cmp byte [tb.invalid], 0 */
-    jmp_label(e, CC_NE, epilogue);
-    mov_ri(e, RCX, pc);
-    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[0]));
-    b1(e, 0x75);                                        /* jne miss0 (rel8) */
-    miss0 = e->pos;
-    b1(e, 0);
-    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[0]));
-    b1(e, 0xeb);                                        /* jmp found (rel8) */
-    found = e->pos;
-    b1(e, 0);
-    if (miss0 < e->room) {
-        e->buf[miss0] = (uint8_t)(e->pos - (miss0 + 1));
+    emit_stat(e, offsetof(CPUState, jit_chain_exits));
+    if (!x || x->n >= 2) {
+        jmp_label(e, -1, epilogue);
+        return;
     }
-    op_rm(e, 0x3b, true, RCX, RAX, offsetof(TranslationBlock, chain_pc[1]));
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RDX, RAX, offsetof(TranslationBlock, chain[1]));
-    if (found < e->room) {
-        e->buf[found] = (uint8_t)(e->pos - (found + 1));
-    }
-    op_rr(e, 0x85, true, RDX, RDX);                     /* test rdx, rdx */
-    jmp_label(e, CC_E, epilogue);
-    b1(e, 0x80);
-    modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
-    b1(e, 0);
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
-    op_rr(e, 0x85, true, RAX, RAX);
-    jmp_label(e, CC_E, epilogue);
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
     b1(e, 0);                                           /* cmp dword [exit_request], 0 */
@@ -1037,29 +1267,59 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue)
     b1(e, 0xff);
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
     jmp_label(e, CC_E, epilogue);
-    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
-    rex(e, true, 0, 0, RAX, false);
-    b1(e, 0x83);
-    modrm_rr(e, 0, RAX);
-    b1(e, PROLOGUE_LEN);                                /* add rax, PROLOGUE_LEN */
-    b1(e, 0xff);
-    b1(e, 0xe0);                                        /* jmp rax */
+    emit_stat(e, offsetof(CPUState, jit_chain_taken));
+    b1(e, 0xe9);
+    x->off[x->n] = (uint32_t)e->pos;
+    x->pc[x->n] = (gva_t)pc;
+    x->n++;
+    b4(e, 0);                                           /* jmp successor (unlinked: next) */
+    if (e->f->count_stats) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0xff);
+        modrm_mem(e, 1, RBX, offsetof(CPUState, jit_chain_taken)); /* not taken after all */
+    }
+    jmp_label(e, -1, epilogue);
+}
+
+void jit_backend_patch_jump(TranslationBlock *src, int slot, const TranslationBlock *dst)
+{
+    uint8_t *at = (uint8_t *)src->jit_code + src->jmp_off[slot];
+    const uint8_t *target = dst ? (const uint8_t *)dst->jit_code + PROLOGUE_LEN : at + 4;
+
+    jit_buffer_write4(at, (uint32_t)(target - (at + 4)));
+}
+
+/* shr/shl (ext 5/4) r64, imm8 */
+static void shift_ri(Emitter *e, int ext, int r, uint8_t n)
+{
+    rex(e, true, 0, 0, r, false);
+    b1(e, 0xc1);
+    modrm_rr(e, ext, r);
+    b1(e, n);
+}
+
+/* and r32, imm32 (zero-extends into r64) */
+static void and_ri32(Emitter *e, int r, uint32_t v)
+{
+    rex(e, false, 0, 0, r, false);
+    b1(e, 0x81);
+    modrm_rr(e, 4, r);
+    b4(e, v);
 }
 
 /*
  * A computed exit (rax = the new pc, already in cpu->pc): count, then
  * look the target up in cpu->jmp_cache and jump straight into it when it
- * is compiled, valid, has this TB's flags and its code page is still
- * mapped the same way (the code TLB check of tb_find), and the chain
- * budget lasts and no exit is requested.  Else leave.  The emitted code
- * computes tb_jmp_cache_index() (tcg/tb.h).
+ * is compiled, valid and has this TB's pc and flags, and the entry is
+ * current (no TLB flush since tb_find made it, so the mapping is the one
+ * it was found with), and the chain budget lasts and no exit is
+ * requested.  Else
+ * leave.  The emitted code computes tb_jmp_cache_index() (tcg/tb.h).
  */
 static void emit_lookup_goto(Emitter *e, int epilogue)
 {
-    int idx = e->f->fetch_mmu_idx;
-    int32_t ent = offsetof(CPUState, tlb) + idx * (int32_t)(TLB_SIZE * sizeof(TLBEntry));
-
     emit_count(e);
+    emit_stat(e, offsetof(CPUState, jit_jc_lookups));
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
     b1(e, 0);                                           /* cmp dword [exit_request], 0 */
@@ -1069,24 +1329,17 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     jmp_label(e, CC_E, epilogue);
     /* rcx = ((pc >> 1) ^ (pc >> 15)) & (TB_JMP_CACHE_SIZE - 1) */
     op_rr(e, 0x89, true, RCX, RAX);
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RCX);
-    b1(e, 1);                                           /* shr rcx, 1 */
+    shift_ri(e, 5, RCX, 1);
     op_rr(e, 0x89, true, RDX, RAX);
-    rex(e, true, 0, 0, RDX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RDX);
-    b1(e, 1 + TB_JMP_CACHE_BITS);                       /* shr rdx, 15 */
+    shift_ri(e, 5, RDX, 1 + TB_JMP_CACHE_BITS);
     op_rr(e, 0x31, true, RCX, RDX);                     /* xor rcx, rdx */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TB_JMP_CACHE_SIZE - 1);                       /* and ecx, size-1 */
-    rex(e, true, RDX, RCX, RBX, false);
-    b1(e, 0x8b);
-    b1(e, 0x84 | (RDX << 3));
-    b1(e, (3 << 6) | ((RCX & 7) << 3) | RBX);
-    b4(e, offsetof(CPUState, jmp_cache));               /* mov rdx, [rbx + rcx*8 + jc] */
+    and_ri32(e, RCX, TB_JMP_CACHE_SIZE - 1);
+    _Static_assert(sizeof(((CPUState *)0)->jmp_cache[0]) == 16, "jump cache entry size");
+    op_rr(e, 0x01, true, RCX, RCX);                     /* add rcx, rcx: entries of 2 words */
+    op_rm_idx8(e, 0x8b, RSI, RBX, RCX, offsetof(CPUState, jmp_cache[0].epoch));
+    op_rm(e, 0x3b, true, RSI, RBX, offsetof(CPUState, jmp_cache_epoch));
+    jmp_label(e, CC_NE, epilogue);                      /* a stale entry: tb_find checks it */
+    op_rm_idx8(e, 0x8b, RDX, RBX, RCX, offsetof(CPUState, jmp_cache[0].tb));
     op_rr(e, 0x85, true, RDX, RDX);
     jmp_label(e, CC_E, epilogue);
     op_rm(e, 0x3b, true, RAX, RDX, offsetof(TranslationBlock, pc));
@@ -1099,45 +1352,10 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
     b1(e, 0);
     jmp_label(e, CC_NE, epilogue);
-    /* Code TLB entry for pc: addr_code == page && paddr == tb's physical page. */
-    op_rr(e, 0x89, true, RCX, RAX);
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 5, RCX);
-    b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
-    b1(e, 0x81);
-    modrm_rr(e, 4, RCX);
-    b4(e, TLB_SIZE - 1);                                /* and ecx, TLB_SIZE-1 */
-    rex(e, true, RCX, RCX, RCX, false);
-    b1(e, 0x8d);
-    b1(e, 0x04 | (RCX << 3));
-    b1(e, (1 << 6) | (RCX << 3) | RCX);                 /* lea rcx, [rcx + rcx*2] */
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 4, RCX);
-    b1(e, 4);                                           /* shl rcx, 4 */
-    op_rr(e, 0x89, true, RSI, RAX);
-    rex(e, true, 0, 0, RSI, false);
-    b1(e, 0x81);
-    modrm_rr(e, 4, RSI);
-    b4(e, (uint32_t)PAGE_MASK);                         /* and rsi, PAGE_MASK */
-    rex(e, true, RSI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, addr_code));
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RSI, RDX, offsetof(TranslationBlock, phys_pc));
-    rex(e, true, 0, 0, RSI, false);
-    b1(e, 0x81);
-    modrm_rr(e, 4, RSI);
-    b4(e, (uint32_t)PAGE_MASK);
-    rex(e, true, RSI, RCX, RBX, false);
-    b1(e, 0x3b);
-    modrm_sib(e, RSI, RBX, RCX, ent + offsetof(TLBEntry, paddr));
-    jmp_label(e, CC_NE, epilogue);
     op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
     op_rr(e, 0x85, true, RAX, RAX);
     jmp_label(e, CC_E, epilogue);
-    op_rm(e, 0x89, true, RDX, RBX, offsetof(CPUState, cur_tb));
+    emit_stat(e, offsetof(CPUState, jit_jc_hits));
     rex(e, true, 0, 0, RAX, false);
     b1(e, 0x83);
     modrm_rr(e, 0, RAX);
@@ -1146,7 +1364,7 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0xe0);                                        /* jmp rax */
 }
 
-size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
+size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *exits)
 {
     static Emitter em;      /* large; compilation runs on the one vCPU thread */
     Emitter *e = &em;
@@ -1180,6 +1398,14 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
     if (e->pos != PROLOGUE_LEN) {
         return 0;
     }
+    /* The body (also entered by chained predecessors) starts by naming its TB. */
+    if (f->tb) {
+        mov_ri(e, RAX, (int64_t)(uintptr_t)f->tb);
+        op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_tb));
+    }
+    if (exits) {
+        exits->n = 0;
+    }
 
     for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
         const IROp *op = &f->ops[i];
@@ -1191,8 +1417,8 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             if (op->a.is_const) {
                 store_const(e, op->d, op->a.c);
             } else if (op->a.v != op->d) {
-                load_arg(e, RAX, op->a);
-                store_val(e, op->d, RAX);
+                int ra = reg_of(e, op->a.v);
+                op_rr(e, 0x89, true, cache_slot_for_write(e, op->d), ra);  /* mov d, a */
             }
             break;
         case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
@@ -1206,26 +1432,40 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             emit_extra(e, op);
             break;
         case IR_SETCOND:
-            load_arg(e, RAX, op->a);
-            emit_cmp(e, op->b);
+            emit_cmp_args(e, op->a, op->b);
             b1(e, 0x0f);
             b1(e, 0x90 | cond_cc(op->cond));
             modrm_rr(e, 0, RAX);                        /* setcc al */
-            b1(e, 0x0f);
-            b1(e, 0xb6);
-            modrm_rr(e, RAX, RAX);                      /* movzx eax, al */
-            store_val(e, op->d, RAX);
+            set_from_rax(e, op->d, 1, false);
             break;
-        case IR_EXT32S: case IR_EXT32U:
-            load_arg(e, RAX, op->a);
-            emit_extend(e, 4, op->opc == IR_EXT32S);
-            store_val(e, op->d, RAX);
+        case IR_EXT32S: case IR_EXT32U: {
+            int ra, rd;
+            if (op->a.is_const) {
+                load_arg(e, RAX, op->a);
+                emit_extend(e, 4, op->opc == IR_EXT32S);
+                store_val(e, op->d, RAX);
+                break;
+            }
+            ra = reg_of(e, op->a.v);
+            rd = cache_slot_for_write(e, op->d);
+            if (op->opc == IR_EXT32S) {
+                op_rr(e, 0x63, true, ra, rd);           /* movsxd d, a32 */
+            } else {
+                op_rr(e, 0x89, false, rd, ra);          /* mov d32, a32 */
+            }
             break;
+        }
         case IR_LD:
             emit_ld(e, op);
             break;
-        case IR_ST:
+        case IR_ST: case IR_STF:
             emit_st(e, op);
+            break;
+        case IR_LDF:
+            emit_ldf(e, op);
+            break;
+        case IR_GETF: case IR_SETF:
+            emit_getf_setf(e, op);
             break;
         case IR_BRCOND:
             cache_flush(e, true);   /* the target label starts with an empty cache */
@@ -1235,15 +1475,11 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
                 }
                 break;
             }
-            if (op->a.is_const) {
-                load_arg(e, RAX, op->a);
-            } else {
-                load_arg(e, RAX, op->a);
-            }
-            emit_cmp(e, op->b);
+            emit_cmp_args(e, op->a, op->b);
             jmp_label(e, cond_cc(op->cond), op->d);
             break;
         case IR_LABEL:
+            e->fs_dirty_done = false;
             cache_flush(e, true);
             for (int k = 0; k < NCACHE; k++) {
                 cache_drop(e, k);
@@ -1251,6 +1487,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             e->label_pos[op->d] = e->pos;
             break;
         case IR_CALL_INSN:
+            e->fs_dirty_done = false;
             /* The handler reads and writes guest registers in memory. */
             cache_flush(e, true);
             for (int k = 0; k < NCACHE; k++) {
@@ -1266,6 +1503,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
             jmp_label(e, CC_NE, epilogue + 1);
             break;
         case IR_FPOP:
+            e->fs_dirty_done = false;
             emit_fpop(e, op, epilogue);
             break;
         case IR_EXIT:
@@ -1280,10 +1518,13 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room)
                 cache_flush(e, false);  /* guest registers back in the CPU struct */
                 op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
             }
-            if (op->a.is_const && f->tb) {
-                emit_chain(e, op->a.c, epilogue);
-            } else if (!op->a.is_const && f->tb && f->fetch_mmu_idx >= 0 &&
-                       f->fetch_mmu_idx < NB_MMU_MODES) {
+            if (op->a.is_const && f->tb && !(((uint64_t)op->a.c ^ f->tb->pc) & PAGE_MASK)) {
+                emit_chain(e, op->a.c, epilogue, exits);
+            } else if (f->tb) {
+                /* Computed, or to another page (never chained): the jump cache. */
+                if (op->a.is_const) {
+                    mov_ri(e, RAX, op->a.c);
+                }
                 emit_lookup_goto(e, epilogue);
             } else {
                 jmp_label(e, -1, epilogue + 1);

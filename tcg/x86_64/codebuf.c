@@ -8,13 +8,14 @@
  * the executable one.  Without memfd, falls back to one mapping switched
  * with mprotect.
  */
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "tcg/jit.h"
 #include "util/error.h"
 
-#define JIT_BUFFER_SIZE (64u << 20)
+#define JIT_BUFFER_SIZE (256u << 20)
 
 /* Process-wide: one code cache for all vCPUs, as the TB cache. */
 static uint8_t *buf_rw, *buf_rx;
@@ -73,6 +74,19 @@ void jit_buffer_commit(size_t used)
 void jit_buffer_reset(void)
 {
     buf_used = 0;
+}
+
+void jit_buffer_write4(void *exec_at, uint32_t v)
+{
+    uint8_t *at = buf_rw + ((uint8_t *)exec_at - buf_rx);
+
+    if (buf_mprotect) {
+        mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_WRITE);
+    }
+    memcpy(at, &v, 4);
+    if (buf_mprotect) {
+        mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_EXEC);
+    }
 }
 
 size_t jit_buffer_used(void)

@@ -7,9 +7,17 @@
 # and waits for the next screen, "Select your location".  It reads the
 # rendered screen (tmux capture-pane), never elapsed time; the limits
 # below only stop a hung guest.
-#   tests/boot/installer.sh VM_CLI BUILD_DIR
+#   tests/boot/installer.sh VM_CLI BUILD_DIR [VM_CLI_ARGS...]
+# Extra arguments go to vm-cli (e.g. --accel tier=jit) and name the
+# suite (boot/tier=jit/...).
 set -u
 GUEST_VM=$1 out=$2 GUEST_SUITE=boot
+shift 2
+extra=
+if [ $# -gt 0 ]; then
+    extra=$(printf ' %q' "$@")
+    GUEST_SUITE="boot/$(echo "$*" | sed 's/--accel //; s/ /,/g')"
+fi
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 guest_images
@@ -33,7 +41,7 @@ trap finish EXIT
 
 tmux new-session -d -s "$session" -x 80 -y 25 \
     "'$vm' --arch riscv64 --kernel '$VM_INSTALLER_KERNEL' --initrd '$VM_INSTALLER_INITRD' \
-     --memory 1G 2>'$out/stderr'; echo VM-EXITED \$?; sleep 60"
+     --memory 1G$extra 2>'$out/stderr'; echo VM-EXITED \$?; sleep 60"
 
 if wait_screen "Select a language" 600; then
     guest_pass installer-select-a-language

@@ -92,5 +92,56 @@ if "$vm" --arch riscv64 --bios none --kernel "$elf" --trace insn 2>"$out/trace" 
    grep -q "sb *t2,0(t0)" "$out/trace"; then ok trace-insn-disassembles; else
     bad trace-insn-disassembles "$(head -3 "$out/trace")"; fi
 
+# --jit-stats on a loop of calls, loads and stores in tier=jit: every
+# counter line is there and the counts relate (hits never exceed lookups).
+# jit_stat LINE WORDS: the number before WORDS on the --jit-stats line naming LINE.
+jit_stat() { grep "$1" "$out/jit-stats.err" | sed -n "s/.* \([0-9][0-9]*\) $2.*/\1/p"; }
+if riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -Wl,--build-id=none \
+        -T tests/diff/link.ld -o "$out/jit-stats.elf" tests/cli/jit-stats.S &&
+   "$vm" --arch riscv64 --bios none --kernel "$out/jit-stats.elf" --accel tier=jit \
+        --jit-stats >/dev/null 2>"$out/jit-stats.err"; then
+    tlb_look=$(jit_stat "inline TLB" lookups) tlb_hit=$(jit_stat "inline TLB" hits)
+    direct=$(jit_stat "compiled exits" direct) chained=$(jit_stat "compiled exits" chained)
+    computed=$(jit_stat "compiled exits" computed)
+    jc_hit=$(jit_stat "compiled exits" "jump cache hits")
+    why=
+    for v in tlb_look tlb_hit direct chained computed jc_hit; do
+        [ -n "${!v}" ] || why="$why; no $v"
+    done
+    if [ -z "$why" ]; then
+        # 20000 iterations: a load and a store, a call, a ret, a taken branch each
+        [ "$tlb_look" -ge 40000 ] || why="$why; $tlb_look TLB lookups < 40000"
+        [ "$tlb_hit" -le "$tlb_look" ] || why="$why; TLB hits $tlb_hit > lookups $tlb_look"
+        [ "$tlb_hit" -ge $((tlb_look - 100)) ] || why="$why; only $tlb_hit TLB hits"
+        [ "$direct" -ge 40000 ] || why="$why; $direct direct exits < 40000"
+        [ "$chained" -le "$direct" ] || why="$why; chained $chained > direct $direct"
+        [ "$chained" -gt 0 ] || why="$why; nothing chained"
+        [ "$computed" -ge 20000 ] || why="$why; $computed computed exits < 20000"
+        [ "$jc_hit" -le "$computed" ] || why="$why; jump cache hits $jc_hit > $computed"
+        [ "$jc_hit" -gt 0 ] || why="$why; no jump cache hit"
+    fi
+    if [ -z "$why" ]; then ok jit-stats-counters-relate; else
+        bad jit-stats-counters-relate "${why#; }"; fi
+else
+    bad jit-stats-counters-relate "build or run failed: $(tail -1 "$out/jit-stats.err")"
+fi
+
+# A TB whose instruction straddles two pages is translated once, in every tier.
+if riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -Wl,--build-id=none \
+        -T tests/diff/link.ld -o "$out/straddle.elf" tests/cli/straddle.S; then
+    for tier in interp jit; do
+        if "$vm" --arch riscv64 --bios none --kernel "$out/straddle.elf" --accel "tier=$tier" \
+                --jit-stats >/dev/null 2>"$out/straddle.err"; then
+            n=$(sed -n 's/.*TBs translated: \([0-9]*\) .*/\1/p' "$out/straddle.err")
+            if [ -n "$n" ] && [ "$n" -lt 100 ]; then ok "straddling-tb-cached-$tier"; else
+                bad "straddling-tb-cached-$tier" "${n:-no} TBs translated for 20000 iterations"; fi
+        else
+            bad "straddling-tb-cached-$tier" "run failed: $(tail -1 "$out/straddle.err")"
+        fi
+    done
+else
+    bad straddling-tb-cached "build failed"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

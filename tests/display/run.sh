@@ -44,7 +44,7 @@ fi
 if tl_need_rebuild "$initrd" "$here/guest.sh" "$evread" "$here/../../scripts/make-initramfs.sh"
 then
     "$here/../../scripts/make-initramfs.sh" "$initrd" "$here/guest.sh" \
-        --add-modules "virtio_gpu virtio_input evdev" --add-file "$evread" /bin/evread ||
+        --add-modules "virtio_gpu virtio_input evdev" --add "$evread:/bin/evread" ||
         tl_die "cannot build the initramfs"
 fi
 

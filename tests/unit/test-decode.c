@@ -17,6 +17,7 @@
 
 #include "cpu/riscv/insn.h"
 #include "cpu/riscv/fpu.h"
+#include "tcg/tlb.h"
 
 #define FS_ON (TB_FLAG_FS_ON | PRV_M)
 #define FS_OFF (PRV_M)
@@ -576,17 +577,8 @@ static Hart *hart_new(void)
     h->cpu.reservation = ~0ull;
     h->page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
     memset(h->page, 0, PAGE_SIZE);
-    for (int i = 0; i < NB_MMU_MODES; i++) {
-        for (unsigned j = 0; j < TLB_SIZE; j++) {
-            cs->tlb[i][j].addr_read = cs->tlb[i][j].addr_write = TLB_INVALID;
-            cs->tlb[i][j].addr_code = TLB_INVALID;
-        }
-        for (unsigned j = 0; j < TLB_VICTIM_SIZE; j++) {
-            cs->tlb_victim[i][j].addr_read = cs->tlb_victim[i][j].addr_write = TLB_INVALID;
-            cs->tlb_victim[i][j].addr_code = TLB_INVALID;
-        }
-    }
-    TLBEntry *e = &cs->tlb[MMU_IDX_M][(GUEST_PAGE >> PAGE_BITS) & (TLB_SIZE - 1)];
+    tlb_init(cs);
+    TLBEntry *e = tlb_entry(cs, MMU_IDX_M, GUEST_PAGE);
     e->addr_read = e->addr_write = GUEST_PAGE;
     e->addend = (uintptr_t)h->page - GUEST_PAGE;
     e->paddr = GUEST_PAGE;

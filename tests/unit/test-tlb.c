@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the softmmu TLB's sizing (tcg/tlb.c, DESIGN.md §3): a
+ * table grows when more than 70% of it fills between two flushes and
+ * shrinks to fit when under 30% is used for a 100 ms window, within
+ * 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries; translations installed after
+ * a resize are found at the new index.  Pages are installed with
+ * tlb_set_page on a hart over a real RAM region.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "cpu/riscv/cpu.h"
+#include "hw/core/machine.h"
+#include "tcg/tlb.h"
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE (16ull << 20)
+#define ALIAS 64                /* virtual page i maps RAM page i % ALIAS */
+#define VBASE 0x4000000000ull   /* guest-virtual base of the test mappings */
+#define RWX ((1u << ACCESS_READ) | (1u << ACCESS_WRITE) | (1u << ACCESS_FETCH))
+
+static Machine *m;
+static RISCVCPU *cpu;
+
+static int setup(void **state)
+{
+    m = calloc(1, sizeof(*m));
+    cpu = calloc(1, sizeof(*cpu));
+    assert_non_null(memory_add_ram(&m->as, "ram", RAM_BASE, RAM_SIZE, false));
+    riscv_cpu_init(cpu, m, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    memory_destroy(&m->as);
+    free(cpu);
+    free(m);
+    return 0;
+}
+
+/* Map n consecutive virtual pages from VBASE onto the first ALIAS RAM pages in mode M. */
+static void fill_pages(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        tlb_set_page(&cpu->parent, MMU_IDX_M, VBASE + ((gva_t)i << PAGE_BITS),
+                     RAM_BASE + ((gpa_t)(i % ALIAS) << PAGE_BITS), RWX);
+    }
+}
+
+/* Wait past the resizing window (not a timing assertion: a pause). */
+static void wait_window(void)
+{
+    struct timespec ts = { 0, 150 * 1000 * 1000 };
+
+    nanosleep(&ts, NULL);
+}
+
+static void test_tlb_starts_at_the_default_size(void **state)
+{
+    for (int i = 0; i < NB_MMU_MODES; i++) {
+        assert_int_equal(tlb_size(&cpu->parent, i), 1u << TLB_DEFAULT_BITS);
+    }
+}
+
+static void test_tlb_grows_when_over_70_percent_fills(void **state)
+{
+    size_t size = tlb_size(&cpu->parent, MMU_IDX_M);
+
+    fill_pages(size * 3 / 4);
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), size * 2);
+    /* other modes saw no use: they keep their size until a window passes */
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_U), size);
+}
+
+static void test_tlb_growth_stops_at_the_maximum(void **state)
+{
+    for (int i = 0; i < 2 * (TLB_MAX_BITS - TLB_DEFAULT_BITS) + 2; i++) {
+        fill_pages(tlb_size(&cpu->parent, MMU_IDX_M));
+        tlb_flush(&cpu->parent);
+    }
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 1u << TLB_MAX_BITS);
+}
+
+static void test_tlb_shrinks_after_a_quiet_window(void **state)
+{
+    fill_pages(tlb_size(&cpu->parent, MMU_IDX_M));
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 2u << TLB_DEFAULT_BITS);
+    /* a flush within the window keeps the size the window's peak needed */
+    fill_pages(10);
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 2u << TLB_DEFAULT_BITS);
+    wait_window();
+    fill_pages(10);
+    tlb_flush(&cpu->parent);
+    wait_window();
+    fill_pages(10);
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 1u << TLB_MIN_BITS);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_U), 1u << TLB_MIN_BITS);
+}
+
+static void test_tlb_shrinks_to_fit_the_window_peak(void **state)
+{
+    wait_window();
+    fill_pages(600);            /* 600 of 1024 used: between 30% and 70%, no change */
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 1u << TLB_DEFAULT_BITS);
+    wait_window();
+    fill_pages(200);            /* 200 of 1024: shrink to 256 would be 78% full, so 512 */
+    tlb_flush(&cpu->parent);
+    wait_window();
+    fill_pages(200);
+    tlb_flush(&cpu->parent);
+    assert_int_equal(tlb_size(&cpu->parent, MMU_IDX_M), 512);
+}
+
+static void test_tlb_translates_after_a_resize(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    unsigned n = tlb_size(cs, MMU_IDX_M);
+
+    assert_int_equal(memory_write(&m->as, RAM_BASE + 5 * PAGE_SIZE + 8, 8, 0x1122334455667788ull),
+                     0);
+    fill_pages(n);
+    tlb_flush(cs);
+    assert_true(tlb_size(cs, MMU_IDX_M) > n);
+    fill_pages(2 * n);
+    assert_int_equal(cpu_load(cs, VBASE + 5 * PAGE_SIZE + 8, 8, MMU_IDX_M), 0x1122334455667788ull);
+    cpu_store(cs, VBASE + (ALIAS + 5) * PAGE_SIZE + 8, 0xabcdull, 2, MMU_IDX_M);
+    assert_int_equal(cpu_load(cs, VBASE + 5 * PAGE_SIZE + 8, 8, MMU_IDX_M), 0x112233445566abcdull);
+    /* every page filled since the flush is still in the table */
+    for (unsigned i = 0; i < 2 * n; i++) {
+        gva_t va = VBASE + ((gva_t)i << PAGE_BITS);
+        assert_int_equal(tlb_entry(cs, MMU_IDX_M, va)->addr_read, va);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tlb_starts_at_the_default_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_grows_when_over_70_percent_fills, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_growth_stops_at_the_maximum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_shrinks_after_a_quiet_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_shrinks_to_fit_the_window_peak, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_translates_after_a_resize, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
