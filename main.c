@@ -22,6 +22,8 @@
 #include "net/net.h"
 #include "tcg/jit.h"
 #include "tcg/tb.h"
+#include "tcg/tlb.h"
+#include "ui/sdl.h"
 #include "util/error.h"
 #include "util/trace.h"
 
@@ -30,7 +32,7 @@ enum {
     OPT_DRIVE, OPT_CDROM, OPT_NETDEV, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_SERIAL, OPT_MONITOR,
     OPT_LOADVM, OPT_SNAPSHOT, OPT_ACCEL, OPT_GDB, OPT_GDB_S, OPT_STOPPED, OPT_HELP,
     OPT_VERSION, OPT_TRACE, OPT_TRACE_FILE, OPT_DUMP_DTB, OPT_JIT_STATS,
-    OPT_BOOT, OPT_STATE_FILE,
+    OPT_BOOT, OPT_STATE_FILE, OPT_DEVICE,
 };
 
 static const struct option options[] = {
@@ -45,6 +47,7 @@ static const struct option options[] = {
     { "drive", required_argument, NULL, OPT_DRIVE },
     { "cdrom", required_argument, NULL, OPT_CDROM },
     { "boot", required_argument, NULL, OPT_BOOT },
+    { "device", required_argument, NULL, OPT_DEVICE },
     { "netdev", required_argument, NULL, OPT_NETDEV },
     { "display", required_argument, NULL, OPT_DISPLAY },
     { "nographic", no_argument, NULL, OPT_NOGRAPHIC },
@@ -94,6 +97,10 @@ static void usage(FILE *f)
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
         "  --jit-stats               print JIT and TB cache counters at exit\n"
+        "  --display sdl|none        the SDL window (default when $DISPLAY or\n"
+        "                            $WAYLAND_DISPLAY is set) or none\n"
+        "  --device virtio-gpu|virtio-keyboard|virtio-tablet|ramfb  a display device\n"
+        "                            (-device; --display sdl adds all four)\n"
         "  --nographic               no display; serial on stdio\n"
         "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
         "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
@@ -103,14 +110,7 @@ static void usage(FILE *f)
         "  --loadvm NAME             start from snapshot NAME (savevm in the monitor)\n"
         "  --state-file PATH         savevm/loadvm use this file instead of a qcow2 drive\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
-        "  --help, --version\n"
-        "Not built yet: --display sdl\n");
-}
-
-/* Options parsed for their subsystem but refused until it exists. */
-static NORETURN void not_built(const char *opt, const char *what)
-{
-    error_exit("%s: %s is not built yet", opt, what);
+        "  --help, --version\n");
 }
 
 static uint64_t host_ram_bytes(void)
@@ -251,6 +251,28 @@ static void parse_netdev(MachineConfig *cfg, char *arg)
     cfg->nr_netdevs++;
 }
 
+/* --device NAME: a display device by QEMU's name ("-device" suffix as virtio-mmio has it). */
+static void parse_device(MachineConfig *cfg, const char *arg)
+{
+    static const struct { const char *name; unsigned bit; } devs[] = {
+        { "ramfb", DISPLAY_DEV_RAMFB }, { "virtio-gpu", DISPLAY_DEV_GPU },
+        { "virtio-keyboard", DISPLAY_DEV_KEYBOARD }, { "virtio-tablet", DISPLAY_DEV_TABLET },
+    };
+    size_t len = strlen(arg);
+
+    if (len > 7 && !strcmp(arg + len - 7, "-device")) {
+        len -= 7;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+        if (strlen(devs[i].name) == len && !strncmp(arg, devs[i].name, len)) {
+            cfg->display_devices |= devs[i].bit;
+            return;
+        }
+    }
+    error_exit("--device: '%s' is not one of virtio-gpu, virtio-keyboard, virtio-tablet, "
+               "ramfb", arg);
+}
+
 static void parse_accel(MachineConfig *cfg, const char *arg)
 {
     if (!strcmp(arg, "tier=auto") || !strcmp(arg, "tcg")) {
@@ -301,13 +323,15 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_DRIVE: parse_drive(cfg, optarg); break;
         case OPT_CDROM: parse_cdrom(cfg, optarg); break;
         case OPT_BOOT: parse_boot(cfg, optarg); break;
+        case OPT_DEVICE: parse_device(cfg, optarg); break;
         case OPT_NETDEV: parse_netdev(cfg, optarg); break;
         case OPT_DISPLAY:
-            if (strcmp(optarg, "none")) {
-                not_built("--display", "the SDL display");
+            if (strcmp(optarg, "none") && strcmp(optarg, "sdl")) {
+                error_exit("--display: '%s' is not one of sdl, none", optarg);
             }
+            cfg->display = optarg;
             break;
-        case OPT_NOGRAPHIC: break;
+        case OPT_NOGRAPHIC: cfg->display = "none"; break;
         case OPT_SERIAL: cfg->serial = optarg; break;
         case OPT_MONITOR: {
             MonitorSpec spec;
@@ -375,6 +399,31 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     }
 }
 
+/*
+ * --display: sdl needs a window system; without --display, sdl when one
+ * is reachable, else none (the note is printed once the machine is built,
+ * so a bad option still gets exactly one line).  Returns the note or NULL.
+ */
+static const char *resolve_display(MachineConfig *cfg, char *note, size_t len)
+{
+    char err[200];
+
+    if (cfg->display && !strcmp(cfg->display, "none")) {
+        return NULL;
+    }
+    if (sdl_display_probe(err, sizeof(err)) == 0) {
+        cfg->display = "sdl";
+        cfg->display_devices = DISPLAY_DEV_ALL;
+        return NULL;
+    }
+    if (cfg->display) {
+        error_exit("--display sdl: %s", err);
+    }
+    cfg->display = "none";
+    snprintf(note, len, "vm-cli: note: no display (%s): running with --display none", err);
+    return note;
+}
+
 int main(int argc, char **argv)
 {
     static Machine machine;
@@ -386,12 +435,16 @@ int main(int argc, char **argv)
         .boot_delay = -1,
     };
     Machine *m = &machine;
+    char note_buf[300];
+    const char *note;
 
     error_set_progname("vm-cli");
     parse_args(argc, argv, &cfg);
+    note = resolve_display(&cfg, note_buf, sizeof(note_buf));
 
     m->cfg = &cfg;
     m->as.invalidate_code = tb_invalidate_phys_page;
+    m->as.reset_dirty = tlb_reset_dirty;
     m->timers.start_ns = clock_host_ns();
     tb_init();
     virt_machine_init(m);
@@ -421,6 +474,11 @@ int main(int argc, char **argv)
         }
     }
 
+    if (!strcmp(cfg.display, "sdl")) {
+        sdl_display_init(m);
+    } else if (note) {
+        fprintf(stderr, "%s\n", note);
+    }
     cpu_loop_run(m);
     fflush(stdout);
     if (cfg.jit_stats) {

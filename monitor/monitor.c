@@ -35,6 +35,7 @@
 #include "tcg/jit.h"
 #include "tcg/tb.h"
 #include "ui/console.h"
+#include "ui/display.h"
 
 #define MON_LINE_MAX 1024  /* bytes of one socket command line */
 
@@ -671,6 +672,37 @@ static void cmd_info(MonCtx *c, const char *cmd, char *args)
     fprintf(c->out, "info: unknown subcommand '%s' (try 'info')\n", sub);
 }
 
+/* screendump FILE.png: the display's active surface (ui/display.h). */
+static void cmd_screendump(MonCtx *c, const char *cmd, char *args)
+{
+    char err[300];
+
+    if (!*args || strchr(args, ' ')) {
+        fprintf(c->out, "screendump: usage: screendump FILE.png\n");
+    } else if (display_screendump(c->m, args, err, sizeof(err)) < 0) {
+        fprintf(c->out, "%s\n", err);
+    }
+}
+
+/* sendkey KEYS [HOLD_MS]: QEMU key names joined by '-', held 100 ms by default. */
+static void cmd_sendkey(MonCtx *c, const char *cmd, char *args)
+{
+    char err[300], *hold = strchr(args, ' '), *end;
+    unsigned long ms = 100;
+
+    if (hold) {
+        *hold++ = '\0';
+        ms = strtoul(skip_ws(hold), &end, 10);
+        if (*skip_ws(hold) == '\0' || *skip_ws(end) || ms > 10000) {
+            fprintf(c->out, "sendkey: '%s' is not a hold time in ms (0..10000)\n", hold);
+            return;
+        }
+    }
+    if (input_sendkey(c->m, args, (unsigned)ms, err, sizeof(err)) < 0) {
+        fprintf(c->out, "%s\n", err);
+    }
+}
+
 static void cmd_help(MonCtx *c, const char *cmd, char *args);
 
 static const MonCmd cmd_table[] = {
@@ -692,6 +724,9 @@ static const MonCmd cmd_table[] = {
       "a snapshot in the first writable qcow2 drive or the --state-file", cmd_savevm },
     { "loadvm", "name", "restore the machine from a snapshot", cmd_loadvm_delvm },
     { "delvm", "name", "delete a snapshot", cmd_loadvm_delvm },
+    { "screendump", "FILE.png", "save the screen as PNG", cmd_screendump },
+    { "sendkey", "keys [hold_ms]", "press keys (QEMU names: ctrl-alt-delete, ret, a)",
+      cmd_sendkey },
 };
 
 static void cmd_help(MonCtx *c, const char *cmd, char *args)

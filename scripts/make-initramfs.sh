@@ -3,6 +3,7 @@
 # Build a busybox initramfs for guest tests (DESIGN.md §8).
 #
 #   scripts/make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none] [--add FILE:PATH]...
+#                             [--add-modules "M..."]
 #
 # The image holds Debian's static riscv64 busybox (VM_BUSYBOX) as
 # /bin/busybox, the mount points /dev /proc /sys /tmp, SCRIPT as /test.sh,
@@ -10,7 +11,9 @@
 # modules.dep that busybox modprobe reads) and an /init that mounts
 # proc, sysfs and devtmpfs, installs the applet links, runs
 # `sh /test.sh` and then `poweroff -f`.  Each --add copies FILE (e.g. a
-# static test program) to PATH in the image, mode kept.  The modules come from DIR, else
+# static test program) to PATH in the image, mode kept.  --add-modules
+# names more modules to copy with their dependencies (e.g. "virtio_gpu
+# virtio_input evdev" for the display tests).  The modules come from DIR, else
 # from VM_KERNEL_MODULES; "none" leaves them out.  VM_BUSYBOX and
 # VM_KERNEL_MODULES are taken from the environment, else from the
 # images.env that scripts/fetch-guest-images.sh writes.
@@ -26,11 +29,13 @@ die() { echo "make-initramfs.sh: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: make-initramfs.sh OUT.cpio.gz SCRIPT [--modules DIR|none]"
 out=$1 script=$2
 shift 2
-moddir=
+moddir= extra_modules=
 adds=()
 while [ $# -gt 0 ]; do
     case $1 in
     --modules) [ $# -ge 2 ] || die "--modules needs a directory"; moddir=$2; shift 2 ;;
+    --add-modules) [ $# -ge 2 ] || die "--add-modules needs module names"
+        extra_modules=$2; shift 2 ;;
     --add)
         [ $# -ge 2 ] && [[ $2 == ?*:/?* ]] || die "--add needs FILE:/PATH"
         [ -f "${2%%:*}" ] || die "--add: ${2%%:*}: no such file"
@@ -98,7 +103,8 @@ if [ "$moddir" != none ]; then
         echo "${f%.xz}"
     }
     declare -A seen=() deps=()
-    queue=(virtio_mmio virtio_blk virtio_net ext4 crc32c_generic isofs)
+    # shellcheck disable=SC2206
+    queue=(virtio_mmio virtio_blk virtio_net ext4 crc32c_generic isofs $extra_modules)
     while [ ${#queue[@]} -gt 0 ]; do
         m=${queue[0]}; queue=("${queue[@]:1}")
         [ -z "${seen[$m]:-}" ] || continue
@@ -117,7 +123,9 @@ if [ "$moddir" != none ]; then
         done
         for x in $s; do queue+=("$x"); done
     done
-    # modules.dep lists every (transitive) dependency, as depmod does.
+    # modules.dep lists every (transitive) dependency, as depmod does: each
+    # before its own dependencies (modprobe loads the list from the end),
+    # so of the pre-order walk's repeats the last one is kept.
     closure() {
         local p=$1 x
         for x in ${deps[$p]}; do
@@ -126,7 +134,7 @@ if [ "$moddir" != none ]; then
         done
     }
     for p in $(printf '%s\n' "${!deps[@]}" | LC_ALL=C sort); do
-        echo "$p:$(closure "$p" | awk '!s[$0]++' | tr '\n' ' ' | sed 's/ $//;s/^./ &/')"
+        echo "$p:$(closure "$p" | tac | awk '!s[$0]++' | tac | tr '\n' ' ' | sed 's/ $//;s/^./ &/')"
     done >"$mroot/modules.dep"
     : >"$mroot/modules.alias"
     : >"$mroot/modules.symbols"

@@ -36,7 +36,7 @@ typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
 #define TLB_VICTIM_SIZE 8
 #define TLB_INVALID  (1ull << 0)  /* never matches a page-aligned address */
 #define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
-#define TLB_NOTDIRTY (1ull << 2)  /* write tag only: page holds translated code */
+#define TLB_NOTDIRTY (1ull << 2)  /* write tag only: page holds code or is a clean tracked page */
 
 typedef struct TLBEntry {
     gva_t addr_read;    /* page | flags, or TLB_INVALID if not readable */

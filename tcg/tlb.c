@@ -156,7 +156,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
         e->addend = (uintptr_t)(mr->host + (paddr - mr->base)) - vaddr;
         if (mr->readonly) {
             wflags = TLB_MMIO;
-        } else if (mr->pages[(paddr - mr->base) >> PAGE_BITS].first_tb) {
+        } else if (memory_page_write_slow(mr, (paddr - mr->base) >> PAGE_BITS)) {
             wflags = TLB_NOTDIRTY;
         }
     } else {
@@ -304,9 +304,9 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
     }
     phys_write(cpu, addr, gpa, val, size);
     if (e && (e->addr_write & TLB_NOTDIRTY)) {
-        /* The write invalidated the page's TBs: later writes may go fast. */
+        /* The write invalidated the page's TBs and/or dirtied it: later writes may go fast. */
         MemoryRegion *mr = memory_find(cpu->as, gpa);
-        if (mr && mr->host && !mr->pages[(gpa - mr->base) >> PAGE_BITS].first_tb) {
+        if (mr && mr->host && !memory_page_write_slow(mr, (gpa - mr->base) >> PAGE_BITS)) {
             e->addr_write &= ~TLB_NOTDIRTY;
         }
     }
@@ -360,16 +360,30 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
     }
 }
 
-/* Make every write entry that maps physical page `paddr` take the slow path. */
-void tlb_set_notdirty(CPUState *cpu, gpa_t paddr)
+/* Make cpu's write entries for guest-physical [start, start + len) take the slow path. */
+static void tlb_set_notdirty_range(CPUState *cpu, gpa_t start, uint64_t len)
 {
     for (int m = 0; m < NB_MMU_MODES; m++) {
         size_t size = tlb_size(cpu, m);
         for (size_t i = 0; i < size + TLB_VICTIM_SIZE; i++) {
             TLBEntry *e = i < size ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - size];
-            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) && e->paddr == paddr) {
+            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) && e->paddr - start < len) {
                 e->addr_write |= TLB_NOTDIRTY;
             }
         }
+    }
+}
+
+void tlb_set_notdirty(CPUState *cpu, gpa_t paddr)
+{
+    tlb_set_notdirty_range(cpu, paddr, PAGE_SIZE);
+}
+
+void tlb_reset_dirty(AddressSpace *as, MemoryRegion *mr)
+{
+    Machine *m = machine_from_as(as);
+
+    for (unsigned c = 0; c < m->nr_cpus; c++) {
+        tlb_set_notdirty_range(m->cpus[c], mr->base, mr->size);
     }
 }

@@ -101,4 +101,10 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask);
 /* Make writes to guest-physical page paddr take the slow path (it now holds code). */
 void tlb_set_notdirty(CPUState *cpu, gpa_t paddr);
 
+/*
+ * The dirty flags of region mr were cleared (AddressSpace.reset_dirty):
+ * make every hart's next write to any of its pages take the slow path.
+ */
+void tlb_reset_dirty(AddressSpace *as, MemoryRegion *mr);
+
 #endif /* VM_TCG_TLB_H */

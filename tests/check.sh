@@ -75,6 +75,7 @@ if [ "$only" = all ]; then
     run_suite installer-jit bash tests/boot/installer.sh "$vm" "$build/tests/installer-jit" \
         --accel tier=jit
     run_suite cpubench bash tests/boot/cpubench.sh "$vm" "$build/tests"
+    run_suite display bash tests/display/run.sh "$vm" "$build/tests/display"
 fi
 
 echo "$total_pass passed, $total_fail failed"

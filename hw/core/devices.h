@@ -22,6 +22,7 @@ typedef struct Console Console; /* ui/console.h */
 typedef struct VirtIOMMIO VirtIOMMIO;
 typedef struct VirtIODevice VirtIODevice;         /* hw/virtio/virtio.h */
 typedef struct BlockDriverState BlockDriverState; /* block/block.h */
+typedef struct FwFramebuffer FwFramebuffer;
 
 /* sifive_test finisher: 0x5555 powers off (status 0), (code << 16) | 0x3333 fails. */
 SifiveTest *sifive_test_create(Machine *m, gpa_t base);
@@ -91,5 +92,31 @@ void virtio_mmio_reset(VirtIOMMIO *s);
 VirtIODevice *virtio_blk_new(Machine *m, BlockDriverState *bs, bool read_only);
 /* Set the GET_ID serial (at most 20 bytes used; default "vm-disk-0"). */
 void virtio_blk_set_serial(VirtIODevice *vdev, const char *serial);
+
+/*
+ * The firmware framebuffer (hw/display/framebuffer.c): width x height
+ * pixels of 4 bytes ("a8r8g8b8"), in memory of its own at `base` (size
+ * rounded up to pages), described by a "simple-framebuffer" node in
+ * m->fdt, and a scanout source of the display (ui/display.h).  NULL when
+ * the region overlaps another one, the picture is larger than 1024x768
+ * (the snapshot's copy), or out of memory.
+ */
+FwFramebuffer *fwfb_create(Machine *m, gpa_t base, uint32_t width, uint32_t height);
+
+/*
+ * virtio-gpu 2D (virtio 1.2 §5.7, hw/display/virtio-gpu.c): one scanout,
+ * a display source; resources live in host memory (at most 256 MiB in
+ * all).  NULL when out of memory.
+ */
+VirtIODevice *virtio_gpu_new(Machine *m);
+
+/*
+ * virtio-input (virtio 1.2 §5.8, hw/input/virtio-input.c): a keyboard
+ * (every Linux key code below 256) or an absolute-pointer tablet
+ * (ABS_X/ABS_Y 0..32767, left/right/middle buttons), registered as an
+ * input handler of the display.  NULL when out of memory.
+ */
+VirtIODevice *virtio_keyboard_new(Machine *m);
+VirtIODevice *virtio_tablet_new(Machine *m);
 
 #endif /* VM_HW_CORE_DEVICES_H */

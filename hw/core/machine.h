@@ -45,6 +45,15 @@ typedef struct NetdevConfig {
     uint8_t mac[6];         /* mac=, else 52:54:00:12:34:56 + index */
 } NetdevConfig;
 
+/* Display devices (--device, QEMU's names), bits of MachineConfig.display_devices. */
+enum {
+    DISPLAY_DEV_RAMFB = 1 << 0,     /* "ramfb": the firmware framebuffer */
+    DISPLAY_DEV_GPU = 1 << 1,       /* "virtio-gpu" */
+    DISPLAY_DEV_KEYBOARD = 1 << 2,  /* "virtio-keyboard" */
+    DISPLAY_DEV_TABLET = 1 << 3,    /* "virtio-tablet" */
+    DISPLAY_DEV_ALL = (1 << 4) - 1,
+};
+
 /* Everything the command line says about the machine; strings are borrowed from argv. */
 typedef struct MachineConfig {
     const char *arch;       /* "riscv64" */
@@ -66,6 +75,8 @@ typedef struct MachineConfig {
     const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
     bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
     const char *monitor;    /* --monitor stdio | unix:PATH,server[,nowait], or NULL */
+    const char *display;    /* --display sdl|none, or NULL: sdl when a display is available */
+    unsigned display_devices; /* DISPLAY_DEV_* from --device; all of them with --display sdl */
     /* --boot menu=on|off[,splash-time=MS]: seconds the firmware (U-Boot) waits for a
      * key before booting; -1: the firmware's own default. */
     int boot_delay;
@@ -112,6 +123,7 @@ typedef struct Machine {
     int debug_step;                    /* 1 + hart to single-step when resuming, or 0 */
     bool debug_single_step;            /* tb_find: one-instruction TBs, no breakpoints */
     bool debug_watch;                  /* watchpoints set: their pages take the slow path */
+    struct DisplayState *display;      /* scanouts and input devices (ui/display.h), or NULL */
     /* Described state of every device and hart, in registration order (migration/vmstate.h). */
     struct VMStateEntry *vmstate;
     /* The open image of each --drive, in order (owned by its virtio-blk device). */

@@ -102,6 +102,35 @@ void *memory_host_ptr(AddressSpace *as, gpa_t addr, uint64_t len)
     return r->host + (addr - r->base);
 }
 
+/* Mark the pages of bytes [off, off + len) of r dirty. */
+static void memory_set_dirty(MemoryRegion *r, uint64_t off, uint64_t len)
+{
+    for (uint64_t p = off >> PAGE_BITS; p <= (off + len - 1) >> PAGE_BITS; p++) {
+        r->dirty[p] = 1;
+    }
+    r->any_dirty = true;
+}
+
+int memory_enable_dirty_tracking(MemoryRegion *mr)
+{
+    mr->dirty = calloc(mr->size >> PAGE_BITS, 1);
+    return mr->dirty ? 0 : -ENOMEM;
+}
+
+bool memory_dirty_get_and_clear(AddressSpace *as, MemoryRegion *mr, uint8_t *out)
+{
+    if (!mr->any_dirty) {
+        return false;
+    }
+    memcpy(out, mr->dirty, mr->size >> PAGE_BITS);
+    memset(mr->dirty, 0, mr->size >> PAGE_BITS);
+    mr->any_dirty = false;
+    if (as->reset_dirty) {
+        as->reset_dirty(as, mr);
+    }
+    return true;
+}
+
 int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val)
 {
     MemoryRegion *r = memory_find(as, addr);
@@ -140,6 +169,9 @@ int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val)
                 as->invalidate_code(as, r, r->base + p);
             }
         }
+        if (r->dirty) {
+            memory_set_dirty(r, off, size);
+        }
         memcpy(r->host + off, &val, size);
     } else if (r->ops->write) {
         r->ops->write(r->opaque, off, val, size);
@@ -154,6 +186,7 @@ void memory_destroy(AddressSpace *as)
         if (r->host) {
             munmap(r->host, r->size);
             free(r->pages);
+            free(r->dirty);
         }
     }
     as->nr_regions = 0;

@@ -41,6 +41,12 @@ typedef struct MemoryRegion {
     const MemoryRegionOps *ops; /* MMIO only */
     void *opaque;
     PageDesc *pages;      /* host-backed only: size / PAGE_SIZE entries */
+    /*
+     * Dirty-tracked regions only (a framebuffer), else NULL: one flag per
+     * page, set by every guest write; memory_dirty_get_and_clear() reads them.
+     */
+    uint8_t *dirty;
+    bool any_dirty;       /* some dirty[] flag is set */
 } MemoryRegion;
 
 #define MEMORY_MAX_REGIONS 64
@@ -53,6 +59,11 @@ typedef struct AddressSpace {
      * page whose PageDesc has translated code: the engine drops those TBs.
      */
     void (*invalidate_code)(struct AddressSpace *as, MemoryRegion *mr, gpa_t page_addr);
+    /*
+     * Called when dirty flags of `mr` were cleared: the engine makes the
+     * next CPU write to each of its pages take the slow path again.
+     */
+    void (*reset_dirty)(struct AddressSpace *as, MemoryRegion *mr);
 } AddressSpace;
 
 /*
@@ -86,6 +97,31 @@ void *memory_host_ptr(AddressSpace *as, gpa_t addr, uint64_t len);
  */
 int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val);
 int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val);
+
+/*
+ * Track writes to the pages of host-backed region mr (a framebuffer): CPU
+ * stores reach a clean page through the slow path, which marks it dirty
+ * and lets later stores to it go fast again until the flags are cleared.
+ * Returns 0 or -ENOMEM.
+ */
+int memory_enable_dirty_tracking(MemoryRegion *mr);
+
+/*
+ * Copy mr's dirty flags (size / PAGE_SIZE bytes) into `out`, clear them
+ * and re-arm the slow path; returns whether any page was dirty (when
+ * none was, this costs one test and `out` is left alone).
+ */
+bool memory_dirty_get_and_clear(AddressSpace *as, MemoryRegion *mr, uint8_t *out);
+
+/*
+ * Whether a CPU write to page `index` of host-backed region mr must take
+ * the slow path: the page holds translated code, or it is a clean page
+ * of a dirty-tracked region.
+ */
+static inline bool memory_page_write_slow(const MemoryRegion *mr, uint64_t index)
+{
+    return mr->pages[index].first_tb || (mr->dirty && !mr->dirty[index]);
+}
 
 /* Free every region's host memory. */
 void memory_destroy(AddressSpace *as);

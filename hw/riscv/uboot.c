@@ -47,9 +47,23 @@ const char *uboot_find_smode(char *cached, size_t len)
 
 void uboot_fdt_config(Machine *m)
 {
-    char cmd[256];
+    char cmd[384], screen[160] = "";
     int node = fdt_add_subnode(m->fdt, 0, "config");
 
+    /*
+     * With a framebuffer, the OS's console is the screen, as on a PC: U-Boot
+     * needs /chosen/stdout-path for its own serial console, but before it
+     * boots anything it points the path (in place: same length, so no
+     * node moves under U-Boot's feet) at a node that does not exist.  The
+     * OS then prefers no serial port and Linux's console is the EFI
+     * framebuffer (efifb + fbcon), where the installer's first screen
+     * appears with the disc's own kernel line.
+     */
+    if (m->cfg->display_devices & DISPLAY_DEV_RAMFB) {
+        snprintf(screen, sizeof(screen), "fdt addr ${fdtcontroladdr}; "
+                 "fdt set /chosen stdout-path /soc/screen@%" PRIx64 "; ",
+                 (uint64_t)VIRT_UART0_BASE);      /* "screen" and "serial": same length */
+    }
     /*
      * "run distro_bootcmd" is the build's own bootcmd (Debian's
      * u-boot-qemu): each of boot_targets in turn, EFI loaders first.  It
@@ -59,9 +73,9 @@ void uboot_fdt_config(Machine *m)
      * no one may send.  A key during the countdown still gives the prompt.
      */
     snprintf(cmd, sizeof(cmd),
-             "run distro_bootcmd; echo U-Boot: no boot target could be started, "
+             "%srun distro_bootcmd; echo U-Boot: no boot target could be started, "
              "powering off (vm-cli exit status 1); mw.l 0x%" PRIx64 " 0x%x",
-             (uint64_t)VIRT_TEST_BASE, (1u << 16) | 0x3333);
+             screen, (uint64_t)VIRT_TEST_BASE, (1u << 16) | 0x3333);
     fdt_check(node, "/config");
     fdt_check(fdt_setprop_string(m->fdt, node, "bootcmd", cmd), "/config");
     if (m->cfg->boot_delay >= 0) {

@@ -23,7 +23,9 @@ const char *uboot_find_smode(char *buf, size_t len);
  * "The /config node") to m's device tree: the boot delay (longer with
  * --boot menu=on) and a boot command that runs U-Boot's own distro boot
  * and, when every boot target has failed, says so and ends the machine
- * through the sifive_test finisher with status 1.
+ * through the sifive_test finisher with status 1.  With a framebuffer
+ * (--display sdl, --device ramfb) the command first takes the UART out
+ * of the OS's /chosen/stdout-path, so the OS's console is the screen.
  */
 void uboot_fdt_config(Machine *m);
 

@@ -29,6 +29,10 @@
 #define VIRT_VIRTIO_BASE 0x10001000ull
 #define VIRT_VIRTIO_COUNT 8
 #define VIRT_VIRTIO_IRQ 1   /* slot n uses PLIC source 1 + n */
+/* The firmware framebuffer: in QEMU virt's PCIe MMIO window, which this board leaves free. */
+#define VIRT_FB_BASE 0x40000000ull
+#define VIRT_FB_WIDTH 1024
+#define VIRT_FB_HEIGHT 768
 
 /* Board state beyond Machine: the devices a reset must reach. */
 typedef struct VirtBoard {
@@ -329,6 +333,35 @@ static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
 }
 
 /*
+ * The display devices m->cfg->display_devices asks for: the firmware
+ * framebuffer, and virtio-gpu, a keyboard and a tablet in the `free`
+ * virtio slots from `slot` on.
+ */
+static void virt_add_display(Machine *m, VirtIODevice **slot, unsigned free)
+{
+    unsigned devs = m->cfg->display_devices, n = 0;
+
+    if (devs & DISPLAY_DEV_RAMFB &&
+        !fwfb_create(m, VIRT_FB_BASE, VIRT_FB_WIDTH, VIRT_FB_HEIGHT)) {
+        error_exit("--display: out of memory for the framebuffer");
+    }
+    for (unsigned bit = DISPLAY_DEV_GPU; bit <= DISPLAY_DEV_TABLET; bit <<= 1) {
+        if (!(devs & bit)) {
+            continue;
+        }
+        if (n == free) {
+            error_exit("--display/--device: virtio-gpu, keyboard and tablet need a virtio "
+                       "slot each, %u are left after the drives and netdevs", free);
+        }
+        slot[n] = bit == DISPLAY_DEV_GPU ? virtio_gpu_new(m) :
+                  bit == DISPLAY_DEV_KEYBOARD ? virtio_keyboard_new(m) : virtio_tablet_new(m);
+        if (!slot[n++]) {
+            error_exit("--display: out of memory");
+        }
+    }
+}
+
+/*
  * Eight virtio-mmio slots as on QEMU's virt; --drive n fills slot n with a
  * virtio-blk disk, then --netdev k fills slot nr_drives + k with a virtio-net NIC.
  */
@@ -352,6 +385,10 @@ static void virt_add_virtio(Machine *m, VirtBoard *b, Plic *plic)
         if (!nics[cfg->nr_drives + k]) {
             error_exit("--netdev: out of memory");
         }
+    }
+    if (cfg->display_devices) {
+        unsigned used = cfg->nr_drives + cfg->nr_netdevs;
+        virt_add_display(m, nics + used, VIRT_VIRTIO_COUNT - used);
     }
 
     /* libfdt puts each node first: creating slot 7 first lists slot 0 first (vda). */

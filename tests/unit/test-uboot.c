@@ -60,6 +60,28 @@ static void test_uboot_bootcmd_runs_distro_boot_then_fails_with_status_1(void **
     assert_true(strstr(cmd, "run distro_bootcmd") < strstr(cmd, "mw.l"));
 }
 
+/*
+ * A framebuffer (--display sdl, --device ramfb): before booting, U-Boot repoints /chosen/stdout-path (in
+ * place, same length) away from the UART, so the OS's console is the screen.
+ */
+static void test_uboot_display_takes_uart_out_of_stdout_path(void **state)
+{
+    const char *cmd, *set = "fdt set /chosen stdout-path ", *p, *end;
+
+    cfg.display_devices = DISPLAY_DEV_RAMFB;
+    uboot_fdt_config(m);
+    cmd = config_string("bootcmd");
+    assert_true(!strncmp(cmd, "fdt addr ${fdtcontroladdr}; ", 28));
+    p = strstr(cmd, set);
+    assert_non_null(p);
+    p += strlen(set);
+    end = strchr(p, ';');
+    assert_non_null(end);
+    assert_int_equal(end - p, strlen("/soc/serial@10000000"));
+    assert_true(strncmp(p, "/soc/serial@10000000", end - p) != 0);
+    assert_true(p < strstr(cmd, "run distro_bootcmd"));
+}
+
 static void test_uboot_default_delay_left_to_uboot(void **state)
 {
     int node;
@@ -135,6 +157,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_uboot_bootcmd_runs_distro_boot_then_fails_with_status_1),
+        T(test_uboot_display_takes_uart_out_of_stdout_path),
         T(test_uboot_default_delay_left_to_uboot),
         T(test_uboot_boot_menu_sets_bootdelay),
         T(test_uboot_boot_menu_off_is_zero_delay),

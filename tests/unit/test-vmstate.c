@@ -44,6 +44,7 @@ static int setup(void **state)
     cfg = (MachineConfig){
         .arch = "riscv64", .bios = "default", .ram_size = 64ull << 20, .smp = 2,
         .tier = TIER_INTERP, .serial = "file:/dev/null", .nr_drives = 1,
+        .display_devices = DISPLAY_DEV_ALL,     /* no window: the devices alone */
     };
     cfg.drives[0] = (DriveConfig){ .file = disk_path, .format = "qcow2" };
     assert_int_equal(net_parse_netdev(netdev_arg, &cfg.netdevs[0], err, sizeof(err)), 0);
@@ -198,7 +199,8 @@ static void test_vmstate_every_device_and_hart_registers(void **state)
     static const char *const ids[] = {
         "clock", "hart0", "hart1", "sifive_test", "aclint", "plic", "ns16550a",
         "goldfish_rtc", "virtio-blk", "virtio-net", "virtio-mmio@10001000",
-        "virtio-mmio@10008000",
+        "virtio-mmio@10008000", "framebuffer", "virtio-gpu", "virtio-keyboard",
+        "virtio-tablet",
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
@@ -218,7 +220,8 @@ static void test_vmstate_every_description_covers_its_struct(void **state)
             fail_msg("%s: %s", e->id, err);
         }
     }
-    assert_true(n >= 18);  /* clock, 2 harts, 5 devices, 8 transports, disk, NIC */
+    /* clock, 2 harts, 5 devices, 8 transports, disk, NIC, framebuffer, gpu, keyboard, tablet */
+    assert_true(n >= 22);
 }
 
 /* A struct with a member its description forgets: the check must say so. */

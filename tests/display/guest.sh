@@ -1,0 +1,18 @@
+# Guest side of tests/display/run.sh (the initramfs's /test.sh): load
+# the display drivers, write a line on the framebuffer console, then
+# print the key events the virtio keyboard delivers.
+modprobe virtio_mmio
+modprobe virtio_gpu
+modprobe virtio_input
+modprobe evdev
+i=0
+while [ ! -e /dev/fb0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kbd=
+for d in /sys/class/input/event*; do
+    grep -q Keyboard "$d/device/name" 2>/dev/null && kbd=/dev/input/${d##*/}
+done
+printf '\033[2J\033[H' >/dev/tty0
+echo "VIRTIO GPU CONSOLE WORKS" >/dev/tty0
+echo "GUEST-READY fb0=$(cat /sys/class/graphics/fb0/name 2>/dev/null) kbd=$kbd"
+/bin/evread "$kbd" 2
+echo GUEST-DONE
