@@ -14,6 +14,9 @@ total_pass=0 total_fail=0
 # Devices live as long as the process, so a sanitizer build's leak report
 # on a unit test's devices is no failure.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+# Guests talk on the serial console here; the display suite starts its own
+# Xvfb.  On a desktop, vm-cli would otherwise open windows (--display sdl).
+unset DISPLAY WAYLAND_DISPLAY
 log=$build/check-logs
 mkdir -p "$log"
 
