@@ -18,37 +18,26 @@
 #include "hw/core/machine.h"
 #include "tcg/tlb.h"
 
-#define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1ull << 20)
+#include "hart-fixture.h"
 #define FB_BASE 0x40000000ull
 #define FB_PAGES 8
 
-static Machine *m;
-static RISCVCPU *cpu;
 static MemoryRegion *fb;
 
+/* One hart, its RAM and a dirty-tracked framebuffer region. */
 static int setup(void **state)
 {
-    m = calloc(1, sizeof(*m));
-    cpu = calloc(1, sizeof(*cpu));
-    assert_non_null(memory_add_ram(&m->as, "ram", RAM_BASE, RAM_SIZE, false));
+    hart_setup(state);
     fb = memory_add_ram(&m->as, "framebuffer", FB_BASE, FB_PAGES * PAGE_SIZE, false);
     assert_non_null(fb);
     assert_int_equal(memory_enable_dirty_tracking(fb), 0);
     m->as.reset_dirty = tlb_reset_dirty;
-    riscv_cpu_init(cpu, m, 0);
     m->cpus[0] = &cpu->parent;
     m->nr_cpus = 1;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    memory_destroy(&m->as);
-    free(cpu);
-    free(m);
-    return 0;
-}
 
 static gva_t write_tag(gva_t addr)
 {
@@ -108,5 +97,5 @@ int main(void)
         cmocka_unit_test(test_dirty_refill_of_clean_page_is_slow),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, hart_teardown);
 }

@@ -12,12 +12,10 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "cpu/riscv/cpu.h"
-#include "hw/core/machine.h"
 #include "tcg/tlb.h"
 
-#define RAM_BASE 0x80000000ull
 #define RAM_SIZE (16ull << 20)
+#include "hart-fixture.h"
 #define NO_FAULT (~0ull)
 
 /* Page-table pages (physical). */
@@ -30,25 +28,6 @@
 
 #define PTE_LEAF_RWX (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
 
-static Machine *m;
-static RISCVCPU *cpu;
-
-static int setup(void **state)
-{
-    m = calloc(1, sizeof(*m));
-    cpu = calloc(1, sizeof(*cpu));
-    assert_non_null(memory_add_ram(&m->as, "ram", RAM_BASE, RAM_SIZE, false));
-    riscv_cpu_init(cpu, m, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    memory_destroy(&m->as);
-    free(cpu);
-    free(m);
-    return 0;
-}
 
 static void wr64(gpa_t pa, uint64_t v)
 {
@@ -443,7 +422,7 @@ static void test_pmp_partly_covered_page_is_not_cached(void **state)
     assert_int_equal(tlb_entry(&cpu->parent, MMU_IDX_S, 0x80001200)->addr_read, 0x80001000);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 
 int main(void)
 {

@@ -16,35 +16,14 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "cpu/riscv/cpu.h"
-#include "hw/core/machine.h"
 #include "tcg/tlb.h"
 
-#define RAM_BASE 0x80000000ull
 #define RAM_SIZE (16ull << 20)
+#include "hart-fixture.h"
 #define ALIAS 64                /* virtual page i maps RAM page i % ALIAS */
 #define VBASE 0x4000000000ull   /* guest-virtual base of the test mappings */
 #define RWX ((1u << ACCESS_READ) | (1u << ACCESS_WRITE) | (1u << ACCESS_FETCH))
 
-static Machine *m;
-static RISCVCPU *cpu;
-
-static int setup(void **state)
-{
-    m = calloc(1, sizeof(*m));
-    cpu = calloc(1, sizeof(*cpu));
-    assert_non_null(memory_add_ram(&m->as, "ram", RAM_BASE, RAM_SIZE, false));
-    riscv_cpu_init(cpu, m, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    memory_destroy(&m->as);
-    free(cpu);
-    free(m);
-    return 0;
-}
 
 /* Map n consecutive virtual pages from VBASE onto the first ALIAS RAM pages in mode M. */
 static void fill_pages(unsigned n)
@@ -166,18 +145,17 @@ static void test_tlb_grows_when_fills_thrash(void **state)
     assert_int_equal(tlb_size(cs, MMU_IDX_U), 1u << TLB_DEFAULT_BITS);
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tlb_starts_at_the_default_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_grows_when_over_70_percent_fills, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_growth_stops_at_the_maximum, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_shrinks_after_a_quiet_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_shrinks_to_fit_the_window_peak, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_translates_after_a_resize, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tlb_grows_when_fills_thrash, setup, teardown),
+        T(test_tlb_starts_at_the_default_size),
+        T(test_tlb_grows_when_over_70_percent_fills),
+        T(test_tlb_growth_stops_at_the_maximum),
+        T(test_tlb_shrinks_after_a_quiet_window),
+        T(test_tlb_shrinks_to_fit_the_window_peak),
+        T(test_tlb_translates_after_a_resize),
+        T(test_tlb_grows_when_fills_thrash),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
