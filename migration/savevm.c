@@ -34,8 +34,10 @@
 #include "tcg/tb.h"
 
 #define SAVEVM_MAGIC "VMSTATE1"
-#define SAVEVM_VERSION 1
+#define SAVEVM_VERSION 2                    /* 2: records carry a variable-length part */
 #define SAVEVM_HEADER_SIZE 4096
+/* Device section bytes: records plus virtio-gpu resources (256 MiB at most). */
+#define SAVEVM_DEV_MAX (320u << 20)
 #define SAVEVM_NAME_OFF 80
 #define SAVEVM_NAME_MAX 256
 #define SAVEVM_RUN_PAGES 64                 /* 256 KiB of RAM per chunk */
@@ -92,7 +94,7 @@ static int header_decode(SaveHeader *h, const uint8_t *b, uint64_t stream_size)
     h->vm_clock_ns = ld_le64(b + 64);
     memcpy(h->name, b + SAVEVM_NAME_OFF, SAVEVM_NAME_MAX);
     h->name[SAVEVM_NAME_MAX - 1] = '\0';
-    if (h->dev_off < SAVEVM_HEADER_SIZE || h->dev_len > (64u << 20) ||
+    if (h->dev_off < SAVEVM_HEADER_SIZE || h->dev_len > SAVEVM_DEV_MAX ||
         h->dev_off + h->dev_len > h->ram_off || h->ram_off > stream_size ||
         h->ram_len > stream_size - h->ram_off) {
         return -EINVAL;

@@ -144,40 +144,68 @@ int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t err
 
 int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
 {
-    size_t len = 4, pos = 0;
-    uint32_t count = 0;
-    uint8_t *buf;
+    size_t len = 4, pos = 0, count = 0, i = 0;
+    uint8_t *buf = NULL, **extra;
+    size_t *extra_len;
+    int ret = 0;
 
     for (VMStateEntry *e = m->vmstate; e; e = e->next) {
+        count++;
+    }
+    extra = calloc(count + 1, sizeof(*extra));
+    extra_len = calloc(count + 1, sizeof(*extra_len));
+    for (VMStateEntry *e = m->vmstate; e && extra && extra_len && ret == 0; e = e->next, i++) {
         if (e->vmsd->pre_save) {
             e->vmsd->pre_save(e->opaque);
         }
-        len += 2 + strlen(e->id) + 8 + vmstate_size(e->vmsd);
-        count++;
+        if (e->vmsd->save_extra) {
+            ret = e->vmsd->save_extra(e->opaque, &extra[i], &extra_len[i]);
+        }
+        len += 2 + strlen(e->id) + 8 + vmstate_size(e->vmsd) + 8 + extra_len[i];
     }
-    buf = malloc(len);
+    if (extra && extra_len && ret == 0) {
+        buf = malloc(len);
+    }
+    if (buf) {
+        st_le32(buf, (uint32_t)count);
+        pos = 4;
+        i = 0;
+        for (VMStateEntry *e = m->vmstate; e; e = e->next, i++) {
+            size_t idlen = strlen(e->id), size = vmstate_size(e->vmsd);
+            st_le16(buf + pos, (uint16_t)idlen);
+            memcpy(buf + pos + 2, e->id, idlen);
+            pos += 2 + idlen;
+            st_le32(buf + pos, e->vmsd->version);
+            st_le32(buf + pos + 4, (uint32_t)size);
+            pos += 8;
+            vmstate_save(e->vmsd, e->opaque, buf + pos);
+            pos += size;
+            st_le64(buf + pos, extra_len[i]);
+            memcpy(buf + pos + 8, extra[i], extra_len[i]);
+            pos += 8 + extra_len[i];
+        }
+    }
+    for (i = 0; extra && i < count; i++) {
+        free(extra[i]);
+    }
+    free(extra);
+    free(extra_len);
     if (!buf) {
         return -ENOMEM;
-    }
-    st_le32(buf, count);
-    pos = 4;
-    for (VMStateEntry *e = m->vmstate; e; e = e->next) {
-        size_t idlen = strlen(e->id), size = vmstate_size(e->vmsd);
-        st_le16(buf + pos, (uint16_t)idlen);
-        memcpy(buf + pos + 2, e->id, idlen);
-        pos += 2 + idlen;
-        st_le32(buf + pos, e->vmsd->version);
-        st_le32(buf + pos + 4, (uint32_t)size);
-        pos += 8;
-        vmstate_save(e->vmsd, e->opaque, buf + pos);
-        pos += size;
     }
     *out = buf;
     *out_len = len;
     return 0;
 }
 
-int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+/*
+ * Walk a device section against m's registry; for each record call
+ * visit(e, record data, extra part, its length) unless visit is NULL.
+ */
+static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen,
+                        int (*visit)(VMStateEntry *e, const uint8_t *data, const uint8_t *extra,
+                                     size_t extra_len, void *ctx),
+                        void *ctx)
 {
     uint32_t count, i = 0;
     size_t pos = 4;
@@ -191,7 +219,9 @@ int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, siz
     /* The section must describe exactly this machine's devices, in order. */
     for (e = m->vmstate; e || i < count; e = e ? e->next : NULL, i++) {
         size_t idlen, size;
+        uint64_t extra_len;
         uint32_t version;
+        const uint8_t *data;
 
         if (i == count) {
             snprintf(err, errlen, "this machine has device '%s', the snapshot does not", e->id);
@@ -221,29 +251,106 @@ int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, siz
                      vmstate_size(e->vmsd));
             return -EINVAL;
         }
-        if (pos + size > len) {
+        if (size + 8 > len - pos || (extra_len = ld_le64(buf + pos + size)) >
+            len - pos - size - 8) {
             snprintf(err, errlen, "device state is truncated in '%s'", e->id);
             return -EINVAL;
         }
-        pos += size;
+        if (extra_len && !e->vmsd->parse_extra) {
+            snprintf(err, errlen, "device '%s' has %" PRIu64 " bytes of extra state, this "
+                     "build reads none", e->id, extra_len);
+            return -EINVAL;
+        }
+        data = buf + pos;
+        pos += size + 8;
+        if (visit) {
+            int ret = visit(e, data, buf + pos, extra_len, ctx);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        pos += extra_len;
+    }
+    return 0;
+}
+
+typedef struct LoadCtx {
+    void **staged;                 /* one per registered entry; NULL: only check */
+    size_t i;
+    char *err;
+    size_t errlen;
+} LoadCtx;
+
+/* Check, or stage, one record's variable-length part (visit of vmstate_walk). */
+static int stage_extra(VMStateEntry *e, const uint8_t *data, const uint8_t *extra,
+                       size_t extra_len, void *opaque)
+{
+    LoadCtx *c = opaque;
+    void **staged = c->staged ? &c->staged[c->i++] : NULL;
+    char why[200];
+
+    if (!e->vmsd->parse_extra) {
+        return 0;
+    }
+    if (e->vmsd->parse_extra(e->opaque, extra, extra_len, staged, why, sizeof(why)) < 0) {
+        snprintf(c->err, c->errlen, "device '%s': %s", e->id, why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    LoadCtx c = { .err = err, .errlen = errlen };
+
+    return vmstate_walk(m, buf, len, err, errlen, stage_extra, &c);
+}
+
+/* Load one record and commit its staged extra state. */
+static int load_record(VMStateEntry *e, const uint8_t *data, const uint8_t *extra,
+                       size_t extra_len, void *opaque)
+{
+    LoadCtx *c = opaque;
+    void *staged = c->staged[c->i];
+
+    c->staged[c->i++] = NULL;
+    vmstate_load(e->vmsd, e->opaque, data);
+    if (e->vmsd->commit_extra) {
+        e->vmsd->commit_extra(e->opaque, staged);
     }
     return 0;
 }
 
 int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
-    size_t pos = 4;
+    LoadCtx c = { .err = err, .errlen = errlen };
+    size_t count = 0, i = 0;
     VMStateEntry *e;
+    int ret;
 
-    if (vmstate_check_all(m, buf, len, err, errlen) < 0) {
-        return -EINVAL;
-    }
-    /* Load, then let every device re-arm and re-drive its outputs. */
     for (e = m->vmstate; e; e = e->next) {
-        pos += 2 + ld_le16(buf + pos) + 8;
-        vmstate_load(e->vmsd, e->opaque, buf + pos);
-        pos += vmstate_size(e->vmsd);
+        count++;
     }
+    c.staged = calloc(count + 1, sizeof(*c.staged));
+    if (!c.staged) {
+        snprintf(err, errlen, "out of memory loading the device state");
+        return -ENOMEM;
+    }
+    /* Check everything and build the variable-length parts: only then change the machine. */
+    ret = vmstate_walk(m, buf, len, err, errlen, stage_extra, &c);
+    if (ret < 0) {
+        for (e = m->vmstate; e; e = e->next, i++) {
+            if (c.staged[i]) {
+                e->vmsd->free_extra(c.staged[i]);
+            }
+        }
+        free(c.staged);
+        return ret;
+    }
+    c.i = 0;
+    vmstate_walk(m, buf, len, err, errlen, load_record, &c);
+    free(c.staged);
+    /* Let every device re-arm and re-drive its outputs. */
     for (e = m->vmstate; e; e = e->next) {
         if (e->vmsd->post_load) {
             e->vmsd->post_load(e->opaque);

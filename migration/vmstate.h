@@ -12,6 +12,8 @@
  *
  * Encoding: a record is the fields' bytes in table order, elements
  * little-endian (the host's order; x86-64 only), nested structs inline.
+ * A description may add one variable-length part (state held in host
+ * memory, such as virtio-gpu's resources) through the *_extra hooks.
  */
 #ifndef VM_MIGRATION_VMSTATE_H
 #define VM_MIGRATION_VMSTATE_H
@@ -56,6 +58,25 @@ struct VMStateDescription {
     const VMStateField *fields;    /* ends with VMSTATE_END */
     void (*pre_save)(void *opaque);
     void (*post_load)(void *opaque);
+    /*
+     * The optional variable-length part, saved after the record.
+     * save_extra: *buf gets a malloc'd blob (the caller frees it) and
+     * *len its bytes; returns 0 or -ENOMEM.
+     * parse_extra: check a blob from a snapshot as untrusted input and
+     * build the state it describes, without touching opaque's device;
+     * with staged NULL it only checks (what it built is freed), else
+     * *staged gets that state.  Returns 0, or -EINVAL / -ENOMEM with one
+     * line in err.
+     * commit_extra: install a staged state into opaque (never fails);
+     * runs after the records are loaded, before post_load.
+     * free_extra: drop a staged state that will not be committed.
+     * All four or none.
+     */
+    int (*save_extra)(void *opaque, uint8_t **buf, size_t *len);
+    int (*parse_extra)(void *opaque, const uint8_t *buf, size_t len, void **staged, char *err,
+                       size_t errlen);
+    void (*commit_extra)(void *opaque, void *staged);
+    void (*free_extra)(void *staged);
 };
 
 #define VMSTATE_MEMBER(T, m) (((T *)0)->m)
@@ -115,20 +136,23 @@ int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t err
 
 /*
  * The device section of a snapshot: every registered record of m, each
- * as le16 id length, id, le32 version, le32 size, data.  *buf is malloc'd
- * (the caller frees it); returns 0 or -ENOMEM.
+ * as le16 id length, id, le32 version, le32 size, data, le64 length of
+ * the variable-length part and its bytes (0 without save_extra).  *buf is
+ * malloc'd (the caller frees it); returns 0 or -ENOMEM.
  */
 int vmstate_save_all(Machine *m, uint8_t **buf, size_t *len);
 
 /*
  * Check a device section against m's registry: same ids in the same
- * order, same versions and sizes.  Returns 0, or -EINVAL with one line in
+ * order, same versions and sizes, every variable-length part accepted by
+ * its parse_extra.  Returns 0, or -EINVAL (-ENOMEM) with one line in
  * err when the section belongs to another configuration or is damaged.
  */
 int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /*
- * vmstate_check_all, and only then load every record and run the
+ * vmstate_check_all (building the variable-length parts), and only then
+ * load every record, commit those parts and run the
  * post_load hooks.  On failure nothing was changed.
  */
 int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);

@@ -48,6 +48,7 @@ typedef struct GPUResource {
     DisplayFormat format;
     uint8_t *data;                    /* height * stride bytes */
     struct iovec *backing;            /* guest RAM, checked at attach time */
+    gpa_t *backing_gpa;               /* guest-physical start of each entry */
     unsigned nr_backing;
     uint64_t backing_len;             /* bytes */
     struct GPUResource *next;
@@ -126,9 +127,18 @@ static void gpu_update_scanout(VirtIOGPU *g)
 static void gpu_detach(GPUResource *r)
 {
     free(r->backing);
+    free(r->backing_gpa);
     r->backing = NULL;
+    r->backing_gpa = NULL;
     r->nr_backing = 0;
     r->backing_len = 0;
+}
+
+static void gpu_free_resource(GPUResource *r)
+{
+    gpu_detach(r);
+    free(r->data);
+    free(r);
 }
 
 static void gpu_destroy(VirtIOGPU *g, GPUResource *r)
@@ -144,9 +154,7 @@ static void gpu_destroy(VirtIOGPU *g, GPUResource *r)
     }
     *p = r->next;
     g->hostmem -= (uint64_t)r->stride * r->height;
-    gpu_detach(r);
-    free(r->data);
-    free(r);
+    gpu_free_resource(r);
 }
 
 static uint32_t gpu_resource_create_2d(VirtIOGPU *g, const uint8_t *req, size_t len)
@@ -197,11 +205,43 @@ static uint32_t gpu_resource_unref(VirtIOGPU *g, const uint8_t *req, size_t len)
     return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
+/*
+ * Point each of the n entries (gpa[i], iov[i].iov_len bytes) at guest
+ * RAM: iov[i].iov_base gets the host address, *total the bytes.  An
+ * entry that is empty or not wholly in guest RAM fails: -EINVAL, and one
+ * line in err (or a guest_error when err is NULL, for the driver's
+ * commands).
+ */
+static int gpu_map_backing(VirtIOGPU *g, struct iovec *iov, const gpa_t *gpa, uint32_t n,
+                           uint64_t *total, char *err, size_t errlen)
+{
+    *total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t elen = iov[i].iov_len;
+        void *p = elen ? memory_host_ptr(&g->vdev.machine->as, gpa[i], elen) : NULL;
+
+        if (!p) {
+            if (err) {
+                snprintf(err, errlen, "backing entry %u (0x%" PRIx64 ", %zu bytes) is not in "
+                         "guest RAM", i, gpa[i], elen);
+            } else {
+                guest_error("virtio-gpu: attach_backing: entry %u (0x%" PRIx64 ", %zu bytes) "
+                            "is not in guest RAM", i, gpa[i], elen);
+            }
+            return -EINVAL;
+        }
+        iov[i].iov_base = p;
+        *total += elen;
+    }
+    return 0;
+}
+
 static uint32_t gpu_attach_backing(VirtIOGPU *g, const uint8_t *req, size_t len)
 {
     GPUResource *r = gpu_find(g, ld_le32(req + 24));
     uint32_t n = ld_le32(req + 28);
     struct iovec *iov;
+    gpa_t *gpa;
     uint64_t total = 0;
 
     if (!r) {
@@ -216,25 +256,25 @@ static uint32_t gpu_attach_backing(VirtIOGPU *g, const uint8_t *req, size_t len)
         return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
     }
     iov = calloc(n, sizeof(*iov));
-    if (!iov) {
+    gpa = calloc(n, sizeof(*gpa));
+    if (!iov || !gpa) {
+        free(iov);
+        free(gpa);
         return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
     }
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = req + 32 + 16 * i;
-        gpa_t addr = ld_le64(e);
-        uint32_t elen = ld_le32(e + 8);
-        void *p = elen ? memory_host_ptr(&g->vdev.machine->as, addr, elen) : NULL;
 
-        if (!p) {
-            guest_error("virtio-gpu: attach_backing: entry %u (0x%" PRIx64 ", %u bytes) "
-                        "is not in guest RAM", i, addr, elen);
-            free(iov);
-            return VIRTIO_GPU_RESP_ERR_UNSPEC;
-        }
-        iov[i] = (struct iovec){ p, elen };
-        total += elen;
+        gpa[i] = ld_le64(e);
+        iov[i].iov_len = ld_le32(e + 8);
+    }
+    if (gpu_map_backing(g, iov, gpa, n, &total, NULL, 0) < 0) {
+        free(iov);
+        free(gpa);
+        return VIRTIO_GPU_RESP_ERR_UNSPEC;
     }
     r->backing = iov;
+    r->backing_gpa = gpa;
     r->nr_backing = n;
     r->backing_len = total;
     return VIRTIO_GPU_RESP_OK_NODATA;
@@ -462,46 +502,234 @@ static void virtio_gpu_reset(VirtIODevice *vdev)
 }
 
 /*
- * After loadvm: the resources live in host memory and are not part of
- * the snapshot, so the device comes back without any (the scanout shows
- * nothing until the driver creates and sets one again).
+ * The variable-length part of the vmstate: the scanout and every
+ * resource, little-endian.  le32 scanout resource, le32 x, y, w, h of its
+ * rectangle, le32 resource count; per resource le32 id, width, height,
+ * stride (bytes), DisplayFormat, backing entries; per entry le64
+ * guest-physical address, le32 bytes; then height * stride pixel bytes.
  */
+#define GPU_BLOB_HEAD 24
+#define GPU_BLOB_RES 24
+#define GPU_BLOB_ENTRY 12
+
+static int virtio_gpu_save_extra(void *opaque, uint8_t **out, size_t *out_len)
+{
+    VirtIOGPU *g = opaque;
+    size_t len = GPU_BLOB_HEAD, pos = GPU_BLOB_HEAD;
+    uint32_t count = 0;
+    uint8_t *b;
+
+    for (GPUResource *r = g->resources; r; r = r->next) {
+        len += GPU_BLOB_RES + (size_t)r->nr_backing * GPU_BLOB_ENTRY +
+               (size_t)r->height * r->stride;
+        count++;
+    }
+    b = malloc(len);
+    if (!b) {
+        return -ENOMEM;
+    }
+    st_le32(b, g->scanout_res);
+    st_le32(b + 4, g->scanout_rect.x);
+    st_le32(b + 8, g->scanout_rect.y);
+    st_le32(b + 12, g->scanout_rect.w);
+    st_le32(b + 16, g->scanout_rect.h);
+    st_le32(b + 20, count);
+    for (GPUResource *r = g->resources; r; r = r->next) {
+        size_t bytes = (size_t)r->height * r->stride;
+        st_le32(b + pos, r->id);
+        st_le32(b + pos + 4, r->width);
+        st_le32(b + pos + 8, r->height);
+        st_le32(b + pos + 12, r->stride);
+        st_le32(b + pos + 16, r->format);
+        st_le32(b + pos + 20, r->nr_backing);
+        pos += GPU_BLOB_RES;
+        for (unsigned i = 0; i < r->nr_backing; i++, pos += GPU_BLOB_ENTRY) {
+            st_le64(b + pos, r->backing_gpa[i]);
+            st_le32(b + pos + 8, (uint32_t)r->backing[i].iov_len);
+        }
+        memcpy(b + pos, r->data, bytes);
+        pos += bytes;
+    }
+    *out = b;
+    *out_len = len;
+    return 0;
+}
+
+/* Resources and scanout rebuilt from a snapshot, not yet installed. */
+typedef struct GPUStaged {
+    GPUResource *resources;
+    uint64_t hostmem;                 /* bytes */
+    uint32_t scanout_res;
+    DisplayRect scanout_rect;
+} GPUStaged;
+
+static void gpu_free_list(GPUResource *r)
+{
+    while (r) {
+        GPUResource *next = r->next;
+        gpu_free_resource(r);
+        r = next;
+    }
+}
+
+static void virtio_gpu_free_extra(void *staged)
+{
+    GPUStaged *st = staged;
+
+    gpu_free_list(st->resources);
+    free(st);
+}
+
+/* Rebuild one resource from b (left bytes); returns its bytes in the blob, or 0. */
+static size_t gpu_parse_resource(VirtIOGPU *g, GPUStaged *st, const uint8_t *b, size_t left,
+                                 GPUResource **out, char *err, size_t errlen)
+{
+    uint32_t id, w, h, stride, fmt, n;
+    uint64_t bytes, total;
+    size_t pos = GPU_BLOB_RES;
+    GPUResource *r;
+
+    if (left < GPU_BLOB_RES) {
+        snprintf(err, errlen, "resource list is truncated");
+        return 0;
+    }
+    id = ld_le32(b), w = ld_le32(b + 4), h = ld_le32(b + 8), stride = ld_le32(b + 12);
+    fmt = ld_le32(b + 16), n = ld_le32(b + 20);
+    if (id == 0 || w == 0 || h == 0 || w > VIRTIO_GPU_MAX_RES_SIDE ||
+        h > VIRTIO_GPU_MAX_RES_SIDE || stride != w * VIRTIO_GPU_BPP || fmt > DISPLAY_XBGR ||
+        n > VIRTIO_GPU_MAX_BACKING_ENTRIES) {
+        snprintf(err, errlen, "resource %u: bad size %ux%u, stride %u, format %u or %u "
+                 "backing entries", id, w, h, stride, fmt, n);
+        return 0;
+    }
+    for (GPUResource *o = st->resources; o; o = o->next) {
+        if (o->id == id) {
+            snprintf(err, errlen, "resource id %u appears twice", id);
+            return 0;
+        }
+    }
+    bytes = (uint64_t)h * stride;
+    if (bytes > VIRTIO_GPU_MAX_HOSTMEM - st->hostmem) {
+        snprintf(err, errlen, "resource %u: more than %llu bytes of resources", id,
+                 VIRTIO_GPU_MAX_HOSTMEM);
+        return 0;
+    }
+    if ((left - pos) / GPU_BLOB_ENTRY < n || bytes > left - pos - n * GPU_BLOB_ENTRY) {
+        snprintf(err, errlen, "resource %u is truncated", id);
+        return 0;
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r || !(r->data = malloc(bytes)) ||
+        (n && (!(r->backing = calloc(n, sizeof(*r->backing))) ||
+               !(r->backing_gpa = calloc(n, sizeof(*r->backing_gpa)))))) {
+        snprintf(err, errlen, "resource %u: out of memory", id);
+        if (r) {
+            gpu_free_resource(r);
+        }
+        return 0;
+    }
+    *r = (GPUResource){ .id = id, .width = w, .height = h, .stride = stride,
+                        .format = (DisplayFormat)fmt, .data = r->data, .backing = r->backing,
+                        .backing_gpa = r->backing_gpa, .nr_backing = n };
+    for (uint32_t i = 0; i < n; i++, pos += GPU_BLOB_ENTRY) {
+        r->backing_gpa[i] = ld_le64(b + pos);
+        r->backing[i].iov_len = ld_le32(b + pos + 8);
+    }
+    if (gpu_map_backing(g, r->backing, r->backing_gpa, n, &total, err, errlen) < 0) {
+        gpu_free_resource(r);
+        return 0;
+    }
+    r->backing_len = total;
+    memcpy(r->data, b + pos, bytes);
+    st->hostmem += bytes;
+    *out = r;
+    return pos + bytes;
+}
+
+static int virtio_gpu_parse_extra(void *opaque, const uint8_t *b, size_t len, void **staged,
+                                  char *err, size_t errlen)
+{
+    VirtIOGPU *g = opaque;
+    GPUStaged *st = calloc(1, sizeof(*st));
+    GPUResource **tail, *shown = NULL;
+    size_t pos = GPU_BLOB_HEAD;
+    uint32_t count;
+
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    tail = &st->resources;
+    if (len < GPU_BLOB_HEAD) {
+        snprintf(err, errlen, "resource state is truncated");
+        goto fail;
+    }
+    st->scanout_res = ld_le32(b);
+    st->scanout_rect = ld_rect(b + 4);
+    count = ld_le32(b + 20);
+    for (uint32_t i = 0; i < count; i++) {
+        size_t used = gpu_parse_resource(g, st, b + pos, len - pos, tail, err, errlen);
+        if (!used) {
+            goto fail;
+        }
+        if ((*tail)->id == st->scanout_res) {
+            shown = *tail;
+        }
+        pos += used;
+        tail = &(*tail)->next;
+    }
+    if (pos != len) {
+        snprintf(err, errlen, "%zu bytes after the last resource", len - pos);
+        goto fail;
+    }
+    if (st->scanout_res && (!shown || st->scanout_rect.w == 0 || st->scanout_rect.h == 0 ||
+                            !rect_inside(&st->scanout_rect, shown->width, shown->height))) {
+        snprintf(err, errlen, "scanout shows %ux%u+%u+%u of resource %u, which does not have "
+                 "it", st->scanout_rect.w, st->scanout_rect.h, st->scanout_rect.x,
+                 st->scanout_rect.y, st->scanout_res);
+        goto fail;
+    }
+    if (staged) {
+        *staged = st;
+    } else {
+        virtio_gpu_free_extra(st);
+    }
+    return 0;
+fail:
+    virtio_gpu_free_extra(st);
+    return -EINVAL;
+}
+
+/* Install checked resources in place of the current ones (the record is loaded). */
+static void virtio_gpu_commit_extra(void *opaque, void *staged)
+{
+    VirtIOGPU *g = opaque;
+    GPUStaged *st = staged;
+
+    gpu_free_list(g->resources);
+    g->resources = st->resources;
+    g->hostmem = st->hostmem;
+    g->scanout_res = st->scanout_res;
+    g->scanout_rect = st->scanout_rect;
+    free(st);
+}
+
+/* After loadvm: show the restored scanout. */
 static void virtio_gpu_post_load(void *opaque)
 {
     VirtIOGPU *g = opaque;
-    uint32_t shown = g->scanout_res;
 
-    g->scanout_res = 0;         /* the loaded id names no resource of this process */
-    while (g->resources) {
-        gpu_destroy(g, g->resources);
-    }
-    if (shown) {
-        guest_error("virtio-gpu: loadvm: resource %u (scanout 0) was not saved", shown);
-    }
     gpu_update_scanout(g);
     virtio_post_load(&g->vdev);
 }
 
-static const VMStateField display_rect_fields[] = {
-    VMSTATE_SCALAR(DisplayRect, x),
-    VMSTATE_SCALAR(DisplayRect, y),
-    VMSTATE_SCALAR(DisplayRect, w),
-    VMSTATE_SCALAR(DisplayRect, h),
-    VMSTATE_END,
-};
-
-static const VMStateDescription vmstate_display_rect = {
-    .name = "display-rect", .version = 1, .size = sizeof(DisplayRect),
-    .fields = display_rect_fields,
-};
-
 static const VMStateField virtio_gpu_fields[] = {
     VMSTATE_STRUCT(VirtIOGPU, vdev, vmstate_virtio_device),
     VMSTATE_SKIP(VirtIOGPU, src, "display wiring: set again from the scanout by post_load"),
-    VMSTATE_SKIP(VirtIOGPU, resources, "host memory, not saved: post_load starts with none"),
+    VMSTATE_SKIP(VirtIOGPU, resources, "host memory: saved by save_extra"),
     VMSTATE_SKIP(VirtIOGPU, hostmem, "follows the resources"),
-    VMSTATE_SCALAR(VirtIOGPU, scanout_res),
-    VMSTATE_STRUCT(VirtIOGPU, scanout_rect, vmstate_display_rect),
+    VMSTATE_SKIP(VirtIOGPU, scanout_res, "saved by save_extra, checked with the resources"),
+    VMSTATE_SKIP(VirtIOGPU, scanout_rect, "saved by save_extra, checked with the resources"),
     VMSTATE_SCALAR(VirtIOGPU, events_read),
     VMSTATE_SKIP(VirtIOGPU, elem, "commands run within one notify: none in flight"),
     VMSTATE_SKIP(VirtIOGPU, req, "scratch of one command"),
@@ -509,8 +737,10 @@ static const VMStateField virtio_gpu_fields[] = {
 };
 
 static const VMStateDescription vmstate_virtio_gpu = {
-    .name = "virtio-gpu", .version = 1, .size = sizeof(VirtIOGPU),
+    .name = "virtio-gpu", .version = 2, .size = sizeof(VirtIOGPU),
     .fields = virtio_gpu_fields, .post_load = virtio_gpu_post_load,
+    .save_extra = virtio_gpu_save_extra, .parse_extra = virtio_gpu_parse_extra,
+    .commit_extra = virtio_gpu_commit_extra, .free_extra = virtio_gpu_free_extra,
 };
 
 static const VirtIODeviceOps virtio_gpu_ops = {

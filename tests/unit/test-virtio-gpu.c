@@ -5,8 +5,11 @@
  * rectangles outside the resource, backing outside guest RAM, offsets
  * past the backing) gets its error response; a well-formed create,
  * attach, transfer, set_scanout and flush puts the guest's pixels on the
- * display; unref takes the scanout down; fences are echoed.
+ * display; unref takes the scanout down; fences are echoed.  The
+ * resources, their backing and the scanout survive a vmstate save and
+ * load, and a damaged resource blob is refused with nothing changed.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +19,7 @@
 
 #include "hw/core/devices.h"
 #include "hw/display/virtio-gpu.h"
+#include "migration/vmstate.h"
 #include "ui/display.h"
 
 #define RAM_BASE 0x80000000ull
@@ -186,30 +190,45 @@ static void test_gpu_transfer_rejects_rects_and_offsets_out_of_range(void **stat
     assert_int_equal(unref(5), VIRTIO_GPU_RESP_OK_NODATA);
 }
 
-static void test_gpu_scanout_shows_transferred_pixels(void **state)
+/* Resource id: 8x4 pixels base + i (i = y * 8 + x), from guest RAM at PIX_GPA. */
+static void upload_8x4(uint32_t id, uint32_t fmt, uint32_t base)
 {
     uint8_t *ram = memory_host_ptr(&m->as, PIX_GPA, 8 * 4 * 4);
-    uint8_t req[48];
-    DisplaySurface *s;
-    DisplayRect r;
-    bool changed;
 
     for (unsigned i = 0; i < 32; i++) {
-        st_le32(ram + 4 * i, 0x00102030 + i);
+        st_le32(ram + 4 * i, base + i);
     }
-    assert_int_equal(create(7, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 8, 4), VIRTIO_GPU_RESP_OK_NODATA);
-    assert_int_equal(attach(7, PIX_GPA, 8 * 4 * 4), VIRTIO_GPU_RESP_OK_NODATA);
-    assert_int_equal(transfer(7, 0, 0, 8, 4, 0), VIRTIO_GPU_RESP_OK_NODATA);
-    assert_int_equal(set_scanout(1, 7, 8, 4), VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID);
-    assert_int_equal(set_scanout(0, 8, 8, 4), VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
-    assert_int_equal(set_scanout(0, 7, 9, 4), VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-    assert_int_equal(set_scanout(0, 7, 8, 4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(create(id, fmt, 8, 4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(attach(id, PIX_GPA, 8 * 4 * 4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(transfer(id, 0, 0, 8, 4, 0), VIRTIO_GPU_RESP_OK_NODATA);
+}
+
+/* The display shows an 8x4 upload_8x4 picture of `base` in format fmt. */
+static DisplaySurface *shown_8x4(DisplayFormat fmt, uint32_t base)
+{
+    DisplaySurface *s;
+
     assert_non_null(m->display->active);
     s = &m->display->active->surface;
     assert_int_equal(s->width, 8);
     assert_int_equal(s->height, 4);
-    assert_int_equal(s->format, DISPLAY_BGRX);
-    assert_int_equal(ld_le32(s->data + 3 * s->stride + 4 * 5), 0x00102030 + 3 * 8 + 5);
+    assert_int_equal(s->format, fmt);
+    assert_int_equal(ld_le32(s->data + 3 * s->stride + 4 * 5), base + 3 * 8 + 5);
+    return s;
+}
+
+static void test_gpu_scanout_shows_transferred_pixels(void **state)
+{
+    uint8_t req[48];
+    DisplayRect r;
+    bool changed;
+
+    upload_8x4(7, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 0x00102030);
+    assert_int_equal(set_scanout(1, 7, 8, 4), VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID);
+    assert_int_equal(set_scanout(0, 8, 8, 4), VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+    assert_int_equal(set_scanout(0, 7, 9, 4), VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_int_equal(set_scanout(0, 7, 8, 4), VIRTIO_GPU_RESP_OK_NODATA);
+    shown_8x4(DISPLAY_BGRX, 0x00102030);
     display_take_dirty(m->display, &r, &changed);
     req_build(req, 48, VIRTIO_GPU_CMD_RESOURCE_FLUSH, 5, 2, 1, 3, 2, 7);
     assert_int_equal(run(req, sizeof(req)), VIRTIO_GPU_RESP_OK_NODATA);
@@ -237,6 +256,81 @@ static void test_gpu_echoes_fences(void **state)
     assert_int_equal(ld_le64(resp + 8), 0x1234567890ull);
 }
 
+/* Offset of the virtio-gpu record's variable-length part in a device section. */
+static size_t gpu_blob_offset(const uint8_t *dev, size_t len)
+{
+    size_t idlen = ld_le16(dev + 4), size;
+
+    assert_int_equal(ld_le32(dev), 1);          /* the gpu is the only record */
+    size = ld_le32(dev + 6 + idlen + 4);
+    assert_int_equal(ld_le64(dev + 6 + idlen + 8 + size), len - (6 + idlen + 16 + size));
+    return 6 + idlen + 16 + size;
+}
+
+/* Load a copy of dev with the le32 at blob byte `at` set to val: it must be refused. */
+static void load_refused(const uint8_t *dev, size_t len, size_t at, uint64_t val, bool wide)
+{
+    uint8_t *bad = malloc(len);
+    char err[256] = "";
+    size_t blob = gpu_blob_offset(dev, len);
+
+    memcpy(bad, dev, len);
+    if (wide) {
+        st_le64(bad + blob + at, val);
+    } else {
+        st_le32(bad + blob + at, (uint32_t)val);
+    }
+    assert_int_equal(vmstate_load_all(m, bad, len, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "virtio-gpu"));
+    free(bad);
+}
+
+static void test_gpu_resources_survive_vmstate_save_and_load(void **state)
+{
+    uint8_t *ram = memory_host_ptr(&m->as, PIX_GPA, 8 * 4 * 4), *dev;
+    size_t len;
+    char err[256];
+    DisplaySurface *s;
+
+    upload_8x4(3, VIRTIO_GPU_FORMAT_X8R8G8B8_UNORM, 0x00405060);
+    assert_int_equal(set_scanout(0, 3, 8, 4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(create(4, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 2, 2), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(attach(4, PIX_GPA + 4096, 16), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(vmstate_save_all(m, &dev, &len), 0);
+
+    /* Change everything the snapshot holds. */
+    assert_int_equal(unref(3), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_null(m->display->active);
+    assert_int_equal(create(5, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 4, 4), VIRTIO_GPU_RESP_OK_NODATA);
+
+    /* Damaged blobs (resource 4 comes first: the newest is saved first). */
+    load_refused(dev, len, 24 + 4, 20000, false);          /* width beyond the limit */
+    load_refused(dev, len, 24 + 12, 7, false);             /* stride not width * 4 */
+    load_refused(dev, len, 24 + 24, 0x1000, true);         /* backing outside guest RAM */
+    load_refused(dev, len, 24 + 24, PIX_GPA + RAM_SIZE - 8, true);  /* across its end */
+    load_refused(dev, len, 20, 3, false);                  /* more resources than bytes */
+    load_refused(dev, len, 0, 9, false);                   /* scanout of no resource */
+    load_refused(dev, len, 12, 9, false);                  /* scanout wider than 3 */
+    assert_null(m->display->active);
+    assert_int_equal(create(5, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 4, 4),
+                     VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);      /* still there */
+    assert_int_equal(transfer(3, 0, 0, 8, 4, 0), VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+
+    assert_int_equal(vmstate_load_all(m, dev, len, err, sizeof(err)), 0);
+    free(dev);
+    s = shown_8x4(DISPLAY_XRGB, 0x00405060);
+    /* Resource 5 is gone, 4 is back with its backing, 3 still reads guest RAM. */
+    assert_int_equal(create(5, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, 4, 4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(attach(4, PIX_GPA, 16), VIRTIO_GPU_RESP_ERR_UNSPEC);
+    assert_int_equal(transfer(4, 0, 0, 2, 2, 0), VIRTIO_GPU_RESP_OK_NODATA);
+    st_le32(ram + 4 * 9, 0x00abcdef);
+    assert_int_equal(transfer(3, 0, 0, 8, 4, 0), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(ld_le32(s->data + 1 * s->stride + 4 * 1), 0x00abcdef);
+    assert_int_equal(unref(3), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(unref(4), VIRTIO_GPU_RESP_OK_NODATA);
+    assert_int_equal(unref(5), VIRTIO_GPU_RESP_OK_NODATA);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_gpu_transfer_rejects_rects_and_offsets_out_of_range),
         cmocka_unit_test(test_gpu_scanout_shows_transferred_pixels),
         cmocka_unit_test(test_gpu_echoes_fences),
+        cmocka_unit_test(test_gpu_resources_survive_vmstate_save_and_load),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
