@@ -6,6 +6,7 @@
   drive.py linux VM_CLI OUTDIR KERNEL INITRD
   drive.py iso VM_CLI OUTDIR INSTALLER_ISO
   drive.py headless VM_CLI OUTDIR KERNEL INITRD
+  drive.py gpu-loadvm VM_CLI OUTDIR KERNEL INITRD
 
 Prints one line per check: "PASS display/NAME" or "FAIL display/NAME: why".
 Checks assert on the pictures (screendump PNG, the window captured with
@@ -339,6 +340,21 @@ def check_text_and_key(v, png, prefix):
           "exit status %s" % rc)
 
 
+def ocr_until(v, png, word, tries=30):
+    """Screendump to png until tesseract reads `word` (the guest's fbdev
+    flushes its damage a little later); returns the text last read."""
+    text = ""
+    for _ in range(tries):
+        out = v.monitor().cmd("screendump " + png).strip()
+        if out:
+            raise RuntimeError("screendump said: " + out)
+        text = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True).stdout
+        if word in text:
+            break
+        time.sleep(1)
+    return text
+
+
 def run_headless(vm, outdir, kernel, initrd):
     """No window: --display none with virtio-gpu and a keyboard from --device
     (QEMU's names); screendump and sendkey work the same."""
@@ -351,18 +367,56 @@ def run_headless(vm, outdir, kernel, initrd):
             check("headless-guest-ready", False, "no EVREAD-READY: " + v.output()[-500:])
             return
         png = os.path.join(outdir, "headless.png")
-        for _ in range(30):     # the guest's fbdev flushes its damage a little later
-            out = v.monitor().cmd("screendump " + png).strip()
-            if out:
-                raise RuntimeError("screendump said: " + out)
-            if "WORKS" in subprocess.run(["tesseract", png, "-"], capture_output=True,
-                                         text=True).stdout:
-                break
-            time.sleep(1)
+        ocr_until(v, png, "WORKS")
         check_text_and_key(v, png, "headless-")
     finally:
         if v.p.poll() is None:
             v.p.kill()
+
+
+def run_gpu_loadvm(vm, outdir, kernel, initrd):
+    """virtio-gpu's resources survive savevm/loadvm: text A shown, savevm,
+    text B, loadvm: the screendump reads A again, and the guest's next
+    text C reaches the screen through the restored resources."""
+    state = os.path.join(outdir, "gpu-loadvm.state")
+    if os.path.exists(state):
+        os.unlink(state)
+    v = VM(vm, outdir, "gpu-loadvm", ["--kernel", kernel, "--initrd", initrd, "--memory", "512M",
+                                      "--append", "console=ttyS0 quiet vmtest.gpu-loadvm",
+                                      "--state-file", state],
+           stdin=True, display=("--display", "none", "--device", "virtio-gpu"))
+
+    def show(text):
+        v.p.stdin.write(text.encode() + b"\n")
+        v.p.stdin.flush()
+        return v.wait_for("^SHOWN " + text, 120)
+
+    try:
+        if not v.wait_for(r"^GPU-LOADVM-READY", 600):
+            check("gpu-loadvm-guest-ready", False, "no GPU-LOADVM-READY: " + v.output()[-500:])
+            return
+        png = os.path.join(outdir, "gpu-loadvm-%s.png")
+        ok = show("ALPHA SAVED TEXT")
+        text = ocr_until(v, png % "a", "ALPHA")
+        check("gpu-loadvm-text-a-shown", ok and "ALPHA" in text, "tesseract read %r" % text)
+        out = v.monitor().cmd("savevm gpu").strip()
+        ok = show("BRAVO LATER TEXT")
+        text = ocr_until(v, png % "b", "BRAVO")
+        check("gpu-loadvm-text-b-shown", ok and "BRAVO" in text and "ALPHA" not in text,
+              "savevm said %r, tesseract read %r" % (out, text))
+        out += v.monitor().cmd("loadvm gpu").strip()
+        text = ocr_until(v, png % "loadvm", "ALPHA", tries=1)
+        check("gpu-loadvm-restores-text-a", not out and "ALPHA" in text and "BRAVO" not in text,
+              "monitor said %r, tesseract read %r" % (out, text))
+        ok = show("CHARLIE AFTER LOADVM")
+        text = ocr_until(v, png % "c", "CHARLIE")
+        check("gpu-loadvm-guest-draws-after", ok and "CHARLIE" in text and
+              "virtio-gpu:" not in v.output(),
+              "tesseract read %r; console: %s" % (text, v.output()[-300:]))
+    finally:
+        if v.p.poll() is None:
+            v.p.kill()
+            v.p.wait()
 
 
 def run_iso(vm, outdir, iso):
@@ -416,6 +470,8 @@ def main():
             run_fb(vm, outdir, sys.argv[4])
         elif mode == "iso":
             run_iso(vm, outdir, sys.argv[4])
+        elif mode == "gpu-loadvm":
+            run_gpu_loadvm(vm, outdir, sys.argv[4], sys.argv[5])
         elif mode == "headless":
             run_headless(vm, outdir, sys.argv[4], sys.argv[5])
         else:

@@ -8,7 +8,9 @@
 # screendump, `sendkey a` read as KEY_A from /dev/input/event*, the
 # window equal to the screendump, vm-cli's CPU share while the guest
 # idles with the window open; the same screendump and sendkey with no
-# window (--display none, --device virtio-gpu/virtio-keyboard); and Debian's installer disc booted through
+# window (--display none, --device virtio-gpu/virtio-keyboard); virtio-gpu
+# across savevm/loadvm (text shown before savevm read back after loadvm,
+# text drawn after it read too); and Debian's installer disc booted through
 # OpenSBI, U-Boot and GRUB with its own kernel line (no console=ttyS0),
 # its language screen read by tesseract from the screendump, and `sendkey
 # ret` taking it to the next screen.  Timeouts only guard against hangs.
@@ -114,6 +116,7 @@ while read -r line; do
 done < <(python3 "$here/drive.py" fb "$GUEST_VM" "$out" "$fbdraw" 2>&1;
          python3 "$here/drive.py" linux "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
          python3 "$here/drive.py" headless "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
+         python3 "$here/drive.py" gpu-loadvm "$GUEST_VM" "$out" "$VM_KERNEL" "$initrd" 2>&1
          # The installer disc (scripts/make-installer-iso.sh, cached).
          [ -n "${VM_UBOOT_SMODE:-}" ] && export VM_UBOOT_SMODE
          if iso=$("$here/../../scripts/make-installer-iso.sh" --cached 2>"$out/iso.err"); then
