@@ -178,11 +178,12 @@ bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);
 bool ir_fold(IROpc opc, bool w32, uint64_t a, uint64_t b, uint64_t *out);
 
 /*
- * tcg/opt.c: constant folding and propagation, dead-code elimination of
- * temporaries and of writes to the sink global.  Keeps the semantics
- * exactly, including fault points.  Copies are not propagated (yet);
- * redundant guest-register loads and stores within a TB are removed by
- * the back end's register cache.
+ * tcg/opt.c: constant folding and propagation, copy propagation (a use
+ * of d after d = mov s reads s while neither is redefined), dead-code
+ * elimination of temporaries and of writes to the sink global.  Keeps the
+ * semantics exactly, including fault points; redundant guest-register
+ * loads and stores within a TB are removed by the back end's register
+ * cache.
  */
 void ir_optimize(IRFunc *f);
 

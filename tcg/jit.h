@@ -93,6 +93,12 @@ typedef struct JITExits {
  * reported in *exits (may be NULL: no chaining).
  */
 size_t jit_backend_emit(const struct IRFunc *f, uint8_t *code, size_t room, JITExits *exits);
+/*
+ * Whether the back end emits BMI2 (shlx/shrx/sarx, rorx; CPUID.7.0:EBX
+ * bit 8): on by default when the host has it.  on = false forces the
+ * legacy encodings (tests cover both); returns the setting now in effect.
+ */
+bool jit_backend_use_bmi2(bool on);
 /* Point src's jump `slot` at dst's code, or back at the dispatcher when dst is NULL. */
 void jit_backend_patch_jump(TranslationBlock *src, int slot, const TranslationBlock *dst);
 /* Overwrite 4 bytes of emitted code at its executable address (through the writable view). */

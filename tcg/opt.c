@@ -1,23 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The tier-2 IR optimizer (DESIGN.md §3): one forward pass of constant
- * propagation and folding (values known at a point are dropped at labels,
- * the only merge points, and guest registers after helper calls, which
- * may write any of them), then one backward pass of dead-code
- * elimination of temporaries and of writes to the x0 sink.  Loads stay
- * even when dead: they may fault.
+ * and copy propagation and folding (values known at a point are dropped
+ * at labels, the only merge points, and guest registers after helper
+ * calls, which may write any of them), then one backward pass of
+ * dead-code elimination of temporaries and of writes to the x0 sink.
+ * Loads stay even when dead: they may fault.
  */
 #include <string.h>
 
 #include "tcg/ir.h"
 
+#define OPT_NB_VALUES (IR_TEMP_BASE + IR_MAX_TEMPS)
+
+/*
+ * Per value: its constant when known; the value it is a copy of (copy_of,
+ * -1: none), valid while the source's definition count still equals
+ * copy_gen (a redefinition of the source bumps n_defs and so ends every
+ * copy of it at once).
+ */
 typedef struct OptState {
-    bool known[IR_TEMP_BASE + IR_MAX_TEMPS];
-    uint64_t val[IR_TEMP_BASE + IR_MAX_TEMPS];
+    bool known[OPT_NB_VALUES];
+    uint64_t val[OPT_NB_VALUES];
+    int copy_of[OPT_NB_VALUES];
+    unsigned copy_gen[OPT_NB_VALUES];
+    unsigned n_defs[OPT_NB_VALUES];
 } OptState;
 
 static void opt_subst(const IRFunc *f, OptState *s, IRArg *a)
 {
+    int src;
+
     if (a->is_const) {
         return;
     }
@@ -25,12 +38,31 @@ static void opt_subst(const IRFunc *f, OptState *s, IRArg *a)
         *a = ir_c(0);
     } else if (s->known[a->v]) {
         *a = ir_c((int64_t)s->val[a->v]);
+    } else if ((src = s->copy_of[a->v]) >= 0 && s->n_defs[src] == s->copy_gen[a->v]) {
+        a->v = src;
     }
 }
 
+/* Value v gets a new definition: its constant and copies of and from it end. */
+static void opt_redefine(OptState *s, int v)
+{
+    s->known[v] = false;
+    s->copy_of[v] = -1;
+    s->n_defs[v]++;
+}
+
+/* A helper may have written any guest register. */
 static void opt_forget_globals(OptState *s)
 {
-    memset(s->known, 0, IR_TEMP_BASE * sizeof(s->known[0]));
+    for (int v = 0; v < IR_TEMP_BASE; v++) {
+        opt_redefine(s, v);
+    }
+}
+
+static void opt_forget_all(OptState *s)
+{
+    memset(s->known, 0, sizeof(s->known));
+    memset(s->copy_of, -1, sizeof(s->copy_of));
 }
 
 static bool op_defines(const IROp *op)
@@ -55,23 +87,28 @@ static void opt_simplify(IRFunc *f, unsigned i)
         op->w32 = 0;
     }
     if ((op->opc == IR_EXT32S || op->opc == IR_EXT32U) && !op->a.is_const &&
-        op->a.v == op->d && prev && prev->d == op->d &&
+        prev && prev->d == op->d &&
+        (op->a.v == op->d ||    /* or a copy already propagated from prev */
+         (prev->opc == IR_MOV && !prev->a.is_const && op->a.v == prev->a.v)) &&
         (prev->opc == IR_MOV || prev->opc == IR_EXT32S || prev->opc == IR_EXT32U)) {
         op->a = prev->a;
         prev->opc = IR_NOP;
+    }
+    if (op->opc == IR_MOV && !op->a.is_const && op->a.v == op->d) {
+        op->opc = IR_NOP;       /* d = d, e.g. a copy moved back to its source */
     }
 }
 
 static void opt_propagate(IRFunc *f, OptState *s)
 {
-    memset(s->known, 0, sizeof(s->known));
+    opt_forget_all(s);
     for (unsigned i = 0; i < f->n_ops; i++) {
         IROp *op = &f->ops[i];
         uint64_t r;
 
         switch (op->opc) {
         case IR_LABEL:
-            memset(s->known, 0, sizeof(s->known));
+            opt_forget_all(s);
             continue;
         case IR_CALL_INSN:
         case IR_FPOP:       /* compares write a guest register */
@@ -89,7 +126,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
         if (!op_defines(op)) {
             continue;
         }
-        s->known[op->d] = false;
+        opt_redefine(s, op->d);
         if (op->opc == IR_LD) {
             continue;
         }
@@ -110,6 +147,9 @@ static void opt_propagate(IRFunc *f, OptState *s)
         if (op->opc == IR_MOV && op->a.is_const) {
             s->known[op->d] = true;
             s->val[op->d] = (uint64_t)op->a.c;
+        } else if (op->opc == IR_MOV && op->d != f->sink_global) {
+            s->copy_of[op->d] = op->a.v;
+            s->copy_gen[op->d] = s->n_defs[op->a.v];
         }
     }
 }

@@ -9,7 +9,8 @@
  * branches, labels and exits; rax, rcx, rdx, rsi, rdi, r8, r9 are scratch.
  * Guest loads and stores inline the softmmu TLB hit path and branch to an out-of-line stub calling tlb_load_slow /
  * tlb_store_slow on a miss, after recording the instruction in
- * cpu->cur_insn for precise faults.
+ * cpu->cur_insn for precise faults.  With BMI2 on the host, shifts by a
+ * register use shlx/shrx/sarx (no cl) and rotates by a constant rorx.
  */
 #include <cpuid.h>
 #include <stddef.h>
@@ -165,6 +166,26 @@ static void op_rm(Emitter *e, uint8_t opc, bool w, int reg, int base, int32_t di
     rex(e, w, reg, 0, base, false);
     b1(e, opc);
     modrm_mem(e, reg, base, disp);
+}
+
+/*
+ * A VEX-encoded register op (Intel SDM vol. 2 §2.3.5, three-byte form,
+ * L = 0): map 2 is 0F38, 3 is 0F3A; pp 1 is 66, 2 is F3, 3 is F2; vvvv a
+ * third register (0 when unused: stored inverted as 1111).
+ */
+static void vex_rr(Emitter *e, int map, int pp, bool w, uint8_t opc, int reg, int rm, int vvvv)
+{
+    b1(e, 0xc4);
+    b1(e, (uint8_t)((!(reg >> 3) << 7) | (1 << 6) | (!(rm >> 3) << 5) | map));
+    b1(e, (uint8_t)((w << 7) | ((~vvvv & 15) << 3) | pp));
+    b1(e, opc);
+    modrm_rr(e, reg, rm);
+}
+
+/* BMI2 shlx/shrx/sarx d, a, count: count masked to the width - 1, flags untouched. */
+static void emit_shiftx(Emitter *e, int opc, bool w, int d, int a, int count)
+{
+    vex_rr(e, 2, opc == IR_SHL ? 1 : opc == IR_SAR ? 2 : 3, w, 0xf7, d, a, count);
 }
 
 static void mov_ri(Emitter *e, int r, int64_t v)
@@ -426,6 +447,10 @@ static void set_from_rax(Emitter *e, int d, unsigned size, bool sign)
     }
 }
 
+/* Host features for the optional ops (cpuid, probed once); use_bmi2: emit BMI2. */
+static int host_lzcnt = -1, host_bmi1, host_popcnt, host_bmi2;
+static bool use_bmi2;
+
 static void emit_binop(Emitter *e, const IROp *op)
 {
     bool w = !op->w32;
@@ -442,8 +467,18 @@ static void emit_binop(Emitter *e, const IROp *op)
     /*
      * Operands in cache registers: compute straight into d's register
      * (LRU never evicts a or b for d: they were just used).  Shifts by a
-     * register need cl and keep the rax/rcx path below.
+     * register need cl and keep the rax/rcx path below, unless BMI2's
+     * three-operand forms are there.
      */
+    if (shift && !op->b.is_const && use_bmi2) {
+        int ra = op->a.is_const ? RAX : reg_of(e, op->a.v), rb = reg_of(e, op->b.v);
+
+        if (op->a.is_const) {
+            load_arg(e, RAX, op->a);
+        }
+        emit_shiftx(e, op->opc, w, cache_slot_for_write(e, op->d), ra, rb);
+        return;
+    }
     if (!op->a.is_const && (bimm || (!op->b.is_const && !shift))) {
         int ra = reg_of(e, op->a.v), rb = bimm ? -1 : reg_of(e, op->b.v);
         int rd = cache_slot_for_write(e, op->d);
@@ -538,13 +573,13 @@ static void emit_binop(Emitter *e, const IROp *op)
     store_val(e, op->d, RAX);   /* other 32-bit ops wrote eax, which zero-extends rax */
 }
 
-/* Host features for the optional ops (cpuid, probed once). */
-static int host_lzcnt = -1, host_bmi1, host_popcnt;
-
 static void host_probe(void)
 {
     unsigned a, b, c, d;
 
+    if (host_lzcnt >= 0) {
+        return;
+    }
     host_lzcnt = 0;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         host_popcnt = (c >> 23) & 1;
@@ -555,14 +590,21 @@ static void host_probe(void)
     if (__get_cpuid_max(0, NULL) >= 7) {
         __cpuid_count(7, 0, a, b, c, d);
         host_bmi1 = (b >> 3) & 1;
+        host_bmi2 = (b >> 8) & 1;
     }
+    use_bmi2 = host_bmi2;
+}
+
+bool jit_backend_use_bmi2(bool on)
+{
+    host_probe();
+    use_bmi2 = on && host_bmi2;
+    return use_bmi2;
 }
 
 bool ir_host_has(IROpc opc)
 {
-    if (host_lzcnt < 0) {
-        host_probe();
-    }
+    host_probe();
     switch (opc) {
     case IR_CLZ: return host_lzcnt;
     case IR_CTZ: return host_bmi1;
@@ -1009,9 +1051,10 @@ static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n
 static void emit_extra(Emitter *e, const IROp *op)
 {
     bool w = !op->w32;
+    bool rorx = (op->opc == IR_ROTL || op->opc == IR_ROTR) && op->b.is_const && use_bmi2;
 
     load_arg(e, RAX, op->a);
-    if (!ir_op_unary(op->opc)) {
+    if (!ir_op_unary(op->opc) && !rorx) {
         load_arg(e, RCX, op->b);
     }
     switch (op->opc) {
@@ -1039,6 +1082,14 @@ static void emit_extra(Emitter *e, const IROp *op)
         emit_div(e, op);
         break;
     case IR_ROTL: case IR_ROTR:
+        if (rorx) {
+            int bits = w ? 64 : 32;
+            int n = (int)(op->b.c & (bits - 1));
+
+            vex_rr(e, 3, 3, w, 0xf0, RAX, RAX, 0);     /* rorx rax, rax, imm8 */
+            b1(e, (uint8_t)(op->opc == IR_ROTR ? n : (bits - n) & (bits - 1)));
+            break;
+        }
         rex(e, w, 0, 0, RAX, false);
         b1(e, 0xd3);
         modrm_rr(e, op->opc == IR_ROTL ? 0 : 1, RAX);  /* rol/ror rax, cl */
@@ -1466,6 +1517,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     Emitter *e = &em;
     int epilogue = IR_MAX_LABELS;
 
+    host_probe();
     e->buf = code;
     e->pos = 0;
     e->room = room;

@@ -2,8 +2,9 @@
 /*
  * Unit tests of the tier-2 IR and its optimizer (tcg/ir.c, tcg/opt.c):
  * folding matches RISC-V semantics, constants propagate within a block
- * and are forgotten at labels and helper calls, dead temporaries and x0
- * writes disappear, loads (which may fault) stay.
+ * and are forgotten at labels and helper calls, copies propagate until
+ * either side is redefined, dead temporaries and x0 writes disappear,
+ * loads (which may fault) stay.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,53 @@ static void test_ir_opt_simplifies_identities_and_double_extensions(void **state
     assert_int_equal(f->ops[4].a.v, 11);
 }
 
+static void test_ir_opt_propagates_copies_and_drops_the_dead_moves(void **state)
+{
+    IRFunc *f = new_func();
+    int t = ir_new_temp(f), u = ir_new_temp(f);
+
+    ir_mov(f, t, ir_v(5));                              /* t = x5 */
+    ir_mov(f, u, ir_v(t));                              /* u = t: a copy of x5 too */
+    ir_binop(f, IR_ADD, false, 6, ir_v(u), ir_v(t));
+    ir_st(f, ir_v(u), ir_v(t), 8, 8, NULL);
+    ir_exit(f, ir_v(6));
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_NOP);
+    assert_int_equal(f->ops[1].opc, IR_NOP);
+    assert_int_equal(f->ops[2].opc, IR_ADD);
+    assert_int_equal(f->ops[2].a.v, 5);
+    assert_int_equal(f->ops[2].b.v, 5);
+    assert_int_equal(f->ops[3].a.v, 5);
+    assert_int_equal(f->ops[3].b.v, 5);
+}
+
+static void test_ir_opt_stops_copies_at_redefinitions_calls_and_labels(void **state)
+{
+    IRFunc *f = new_func();
+    int t = ir_new_temp(f), u = ir_new_temp(f), l = ir_new_label(f);
+
+    ir_mov(f, t, ir_v(5));                              /* t = x5 */
+    ir_mov(f, 7, ir_v(t));                              /* x7 = t (a guest write: stays) */
+    ir_binop(f, IR_ADD, false, 5, ir_v(5), ir_c(1));    /* x5 redefined: t keeps the old */
+    ir_binop(f, IR_SUB, false, 8, ir_v(t), ir_v(7));    /* x8 = t - x7: neither is x5 now */
+    ir_mov(f, u, ir_v(9));
+    ir_call_insn(f, NULL);                              /* may write x9 */
+    ir_binop(f, IR_OR, false, 10, ir_v(u), ir_v(7));
+    ir_mov(f, 11, ir_v(12));
+    ir_label(f, l);
+    ir_exit(f, ir_v(11));
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_MOV);            /* t still read after x5 changed */
+    assert_int_equal(f->ops[1].opc, IR_MOV);
+    assert_int_equal(f->ops[1].a.v, 5);                 /* before the redefinition: fine */
+    assert_int_equal(f->ops[3].a.v, t);
+    assert_int_equal(f->ops[3].b.v, 7);
+    assert_int_equal(f->ops[4].opc, IR_MOV);
+    assert_int_equal(f->ops[6].a.v, u);                 /* not x9: the helper may have written it */
+    assert_int_equal(f->ops[6].b.v, 7);
+    assert_int_equal(f->ops[9].a.v, 11);                /* not x12: a label is a merge point */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +186,8 @@ int main(void)
         cmocka_unit_test(test_ir_opt_forgets_guest_constants_after_helper_calls),
         cmocka_unit_test(test_ir_opt_forgets_constants_at_labels),
         cmocka_unit_test(test_ir_opt_simplifies_identities_and_double_extensions),
+        cmocka_unit_test(test_ir_opt_propagates_copies_and_drops_the_dead_moves),
+        cmocka_unit_test(test_ir_opt_stops_copies_at_redefinitions_calls_and_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,6 +348,76 @@ static void test_jit_m_and_zb_match_tier1(void **state)
     }
 }
 
+/* Whether code holds a VEX-encoded (C4 prefix) op opc: BMI2 was used. */
+static bool has_vex_op(const uint8_t *code, size_t len, uint8_t opc)
+{
+    for (size_t i = 0; i + 3 < len; i++) {
+        if (code[i] == 0xc4 && code[i + 3] == opc) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Shifts by a register (RV64 masking: 6 bits, 5 for the *w forms) and
+ * rotates by a constant, BMI2 forced off and (when the host has it) on,
+ * against the tier-1 handlers; with BMI2 the code must use shlx/rorx.
+ */
+static void test_jit_shifts_and_rotates_match_tier1_with_and_without_bmi2(void **state)
+{
+    static const uint16_t rr[] = {
+        RISCV_OP_sll, RISCV_OP_srl, RISCV_OP_sra, RISCV_OP_sllw, RISCV_OP_srlw, RISCV_OP_sraw,
+        RISCV_OP_rol, RISCV_OP_ror, RISCV_OP_rolw, RISCV_OP_rorw,
+    };
+    static const uint16_t ri[] = {
+        RISCV_OP_slli, RISCV_OP_srli, RISCV_OP_srai, RISCV_OP_slliw, RISCV_OP_srliw,
+        RISCV_OP_sraiw, RISCV_OP_rori, RISCV_OP_roriw,
+    };
+    static const uint64_t counts[] = { 0, 1, 31, 32, 33, 63, 64, 65, 96, ~0ull, ~31ull };
+    static const int64_t imms[] = { 0, 1, 7, 31, 32, 63 };
+    static uint8_t code[4096];
+    size_t n = sizeof(edge_m) / sizeof(edge_m[0]);
+
+    for (int bmi2 = 0; bmi2 < 2; bmi2++) {
+        IRFunc *f;
+        size_t len;
+
+        if (jit_backend_use_bmi2(bmi2) != bmi2) {
+            print_message("host without BMI2: legacy encodings only\n");
+            break;
+        }
+        f = new_func();
+        ir_binop(f, IR_SHL, false, 10, ir_v(1), ir_v(2));
+        ir_binop(f, IR_ROTR, true, 11, ir_v(1), ir_c(5));
+        ir_exit(f, ir_c(0));
+        len = jit_backend_emit(f, code, sizeof(code), NULL);
+        assert_true(len > 0);
+        assert_int_equal(has_vex_op(code, len, 0xf7), bmi2);    /* shlx */
+        assert_int_equal(has_vex_op(code, len, 0xf0), bmi2);    /* rorx */
+        for (size_t o = 0; o < sizeof(rr) / sizeof(rr[0]); o++) {
+            for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < sizeof(counts) / sizeof(counts[0]); j++) {
+                    check_insn(rr[o], edge_m[i], counts[j], 0);
+                }
+            }
+        }
+        for (size_t o = 0; o < sizeof(ri) / sizeof(ri[0]); o++) {
+            bool word = ri[o] == RISCV_OP_slliw || ri[o] == RISCV_OP_srliw ||
+                        ri[o] == RISCV_OP_sraiw || ri[o] == RISCV_OP_roriw;
+
+            for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < sizeof(imms) / sizeof(imms[0]); k++) {
+                    if (!word || imms[k] < 32) {
+                        check_insn(ri[o], edge_m[i], 0, imms[k]);
+                    }
+                }
+            }
+        }
+    }
+    jit_backend_use_bmi2(true);
+}
+
 /* --- F/D on host SSE (IR_FPOP) against the tier-1 handlers ------------- */
 
 #define BOX 0xffffffff00000000ull
@@ -675,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_jit_fp_random_matches_tier1),
         cmocka_unit_test(test_jit_fp_reserved_frm_is_illegal),
         cmocka_unit_test(test_jit_fp_keeps_the_register_cache_coherent),
+        cmocka_unit_test(test_jit_shifts_and_rotates_match_tier1_with_and_without_bmi2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
