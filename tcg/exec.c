@@ -61,6 +61,7 @@ static const VMStateField cpu_state_fields[] = {
     VMSTATE_SKIP(CPUState, tlb_use, "cache geometry: host tuning"),
     VMSTATE_SKIP(CPUState, jmp_cache, "cache: cleared on load"),
     VMSTATE_SKIP(CPUState, jmp_cache_epoch, "cache: cleared on load"),
+    VMSTATE_SKIP(CPUState, jmp_cache_pages, "cache: any superset is safe"),
     VMSTATE_SKIP(CPUState, tb_translated, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_misses, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_hits_slow, "host statistics"),
