@@ -126,6 +126,7 @@ typedef struct CPUClass {
 
 #define TB_JMP_CACHE_BITS 14
 #define TB_JMP_CACHE_SIZE (1u << TB_JMP_CACHE_BITS)
+#define TB_JMP_PAGES_BITS 4096
 
 struct CPUState {
     gva_t pc;                       /* guest-virtual pc of the next TB */
@@ -161,11 +162,18 @@ struct CPUState {
         tlb_use[NB_MMU_MODES];
     /*
      * Jump cache (tcg/tb.h): an entry is current while its epoch equals
-     * jmp_cache_epoch, which every TLB flush advances; a stale entry is
+     * jmp_cache_epoch, which every full TLB flush and every flush of a
+     * page in jmp_cache_pages advances; a stale entry is
      * revalidated against the code mapping by tb_find.
      */
     struct { struct TranslationBlock *tb; uint64_t epoch; } jmp_cache[TB_JMP_CACHE_SIZE];
     uint64_t jmp_cache_epoch;
+    /*
+     * Guest-virtual code pages (hashed, one bit each) that current jump
+     * cache entries depend on, a superset: a single-page TLB flush of a
+     * page whose bit is clear leaves the entries current (tcg/tlb.c).
+     */
+    uint64_t jmp_cache_pages[TB_JMP_PAGES_BITS / 64];
     /* Statistics. */
     uint64_t tb_translated, tlb_misses, tlb_hits_slow;
     /*

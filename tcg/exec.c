@@ -16,14 +16,18 @@
 #include "gdbstub/gdbstub.h"
 #include "migration/vmstate.h"
 
-/* TBs between timer polls: bounds timer latency without a clock read per TB. */
-#define TIMER_POLL_TBS 256
-/* Timer polls between polls of watched fds (console input): ~16k TBs. */
-#define FD_POLL_TIMER_POLLS 64
+/*
+ * Dispatcher passes between timer polls: bounds timer latency without a
+ * clock read per TB.  A pass runs up to JIT_CHAIN_BUDGET chained TBs, so
+ * a poll comes at least every 32 * 512 = 16k TBs.
+ */
+#define TIMER_POLL_TBS 32
+/* Timer polls between polls of watched fds (console input): ~16k passes. */
+#define FD_POLL_TIMER_POLLS 512
 /* Longest sleep of a halted machine with no timer armed (ns). */
 #define HALT_MAX_SLEEP_NS 10000000
-/* TBs a hart runs before the next one gets its turn (SMP round-robin). */
-#define SMP_SLICE_TBS 2000
+/* Dispatcher passes (up to JIT_CHAIN_BUDGET TBs each) a hart runs before the next one's turn. */
+#define SMP_SLICE_TBS 250
 
 void cpu_state_init(CPUState *cpu, const CPUClass *cc, struct Machine *m, int index)
 {
@@ -57,6 +61,7 @@ static const VMStateField cpu_state_fields[] = {
     VMSTATE_SKIP(CPUState, tlb_use, "cache geometry: host tuning"),
     VMSTATE_SKIP(CPUState, jmp_cache, "cache: cleared on load"),
     VMSTATE_SKIP(CPUState, jmp_cache_epoch, "cache: cleared on load"),
+    VMSTATE_SKIP(CPUState, jmp_cache_pages, "cache: any superset is safe"),
     VMSTATE_SKIP(CPUState, tb_translated, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_misses, "host statistics"),
     VMSTATE_SKIP(CPUState, tlb_hits_slow, "host statistics"),

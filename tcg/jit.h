@@ -44,8 +44,11 @@ void jit_flush(void);
 /*
  * Chained TBs run at most this many in a row before the dispatcher polls
  * timers and interrupts again (exit_request is checked at every link).
+ * Each return to the dispatcher costs a jump-cache lookup and an
+ * interrupt check, so the budget is large; tcg/exec.c scales its poll
+ * intervals (counted in dispatcher passes) by it.
  */
-#define JIT_CHAIN_BUDGET 64
+#define JIT_CHAIN_BUDGET 512
 
 /*
  * Run a compiled TB (the tier-2 counterpart of tb_exec_interp) and the

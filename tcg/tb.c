@@ -260,6 +260,20 @@ static bool tb_still_mapped(CPUState *cpu, const TranslationBlock *tb, gpa_t phy
            (!tb->two_pages || (tlb_translate_code(cpu, tb->pc + 2) & PAGE_MASK) == tb->phys_pc2);
 }
 
+/* Stamp jump cache entry idx current for tb, noting the pages its mapping check covers. */
+static void tb_jmp_cache_set(CPUState *cpu, unsigned idx, TranslationBlock *tb)
+{
+    unsigned b = tb_jmp_page_bit(tb->pc);
+
+    cpu->jmp_cache_pages[b / 64] |= 1ull << (b % 64);
+    if (tb->two_pages) {
+        b = tb_jmp_page_bit(tb->pc + 2);
+        cpu->jmp_cache_pages[b / 64] |= 1ull << (b % 64);
+    }
+    cpu->jmp_cache[idx].tb = tb;
+    cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
+}
+
 TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
@@ -284,7 +298,7 @@ TranslationBlock *tb_find(CPUState *cpu)
         }
         phys_pc = tlb_translate_code(cpu, pc);
         if (tb_still_mapped(cpu, tb, phys_pc)) {
-            cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
+            tb_jmp_cache_set(cpu, idx, tb);
             tb_stats.jmp_cache_hits++;
             return tb;
         }
@@ -301,8 +315,7 @@ TranslationBlock *tb_find(CPUState *cpu)
         tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
     }
     if (tb->cacheable) {
-        cpu->jmp_cache[idx].tb = tb;
-        cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
+        tb_jmp_cache_set(cpu, idx, tb);
     }
     return tb;
 }

@@ -86,6 +86,26 @@ static inline unsigned tb_jmp_cache_index(gva_t pc)
     return ((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) & (TB_JMP_CACHE_SIZE - 1);
 }
 
+/* Bit of cpu->jmp_cache_pages for the guest-virtual page holding pc. */
+static inline unsigned tb_jmp_page_bit(gva_t pc)
+{
+    return (pc >> PAGE_BITS) & (TB_JMP_PAGES_BITS - 1);
+}
+
+/* Whether a current jump cache entry may depend on the mapping of pc's page. */
+static inline bool tb_jmp_page_used(const CPUState *cpu, gva_t pc)
+{
+    unsigned b = tb_jmp_page_bit(pc);
+    return cpu->jmp_cache_pages[b / 64] >> (b % 64) & 1;
+}
+
+/* Make every jump cache entry stale (a TLB flush: the code mapping may change). */
+static inline void tb_jmp_cache_stale(CPUState *cpu)
+{
+    cpu->jmp_cache_epoch++;
+    memset(cpu->jmp_cache_pages, 0, sizeof(cpu->jmp_cache_pages));
+}
+
 /* Empty the jump cache (TB flush, vCPU creation). */
 void tb_jmp_cache_clear(CPUState *cpu);
 

@@ -316,7 +316,7 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
 {
     int64_t now = clock_host_ns();
 
-    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
+    tb_jmp_cache_stale(cpu);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         if (!(mmu_idx_mask & (1u << m))) {
             continue;
@@ -342,7 +342,9 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
 {
     gva_t page = vaddr & PAGE_MASK;
 
-    cpu->jmp_cache_epoch++;     /* jump cache entries are now stale (tb_find) */
+    if (tb_jmp_page_used(cpu, vaddr)) {
+        tb_jmp_cache_stale(cpu);    /* entries may depend on this page's mapping */
+    }
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||

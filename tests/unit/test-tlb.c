@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tcg/tlb.h"
+#include "tcg/tb.h"
 
 #define RAM_SIZE (16ull << 20)
 #include "hart-fixture.h"
@@ -145,6 +146,34 @@ static void test_tlb_grows_when_fills_thrash(void **state)
     assert_int_equal(tlb_size(cs, MMU_IDX_U), 1u << TLB_DEFAULT_BITS);
 }
 
+/*
+ * A single-page flush makes the jump cache stale only when a current
+ * entry may depend on that page: the TB's own page, not another one.
+ */
+static void test_tlb_flush_page_stales_jump_cache_of_that_page_only(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    uint8_t *ram = memory_host_ptr(&m->as, RAM_BASE, PAGE_SIZE);
+    uint64_t epoch;
+
+    for (unsigned i = 0; i < 4; i++) {
+        memcpy(ram + 4 * i, (const uint8_t[]){ 0x13, 0, 0, 0 }, 4);   /* nop */
+    }
+    memcpy(ram + 16, (const uint8_t[]){ 0x73, 0, 0x10, 0 }, 4);       /* ebreak */
+    tb_init();
+    cs->pc = RAM_BASE;
+    assert_non_null(tb_find(cs));
+    epoch = cs->jmp_cache_epoch;
+    tlb_flush_page(cs, RAM_BASE + PAGE_SIZE);
+    assert_int_equal(cs->jmp_cache_epoch, epoch);
+    tlb_flush_page(cs, RAM_BASE);
+    assert_int_not_equal(cs->jmp_cache_epoch, epoch);
+    /* nothing current after that: a second flush of the page changes nothing */
+    epoch = cs->jmp_cache_epoch;
+    tlb_flush_page(cs, RAM_BASE);
+    assert_int_equal(cs->jmp_cache_epoch, epoch);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 int main(void)
 {
@@ -156,6 +185,7 @@ int main(void)
         T(test_tlb_shrinks_to_fit_the_window_peak),
         T(test_tlb_translates_after_a_resize),
         T(test_tlb_grows_when_fills_thrash),
+        T(test_tlb_flush_page_stales_jump_cache_of_that_page_only),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
