@@ -93,23 +93,7 @@ static void record_irq(void *opaque, int n, int level)
     irq_level = level;
 }
 
-static uint8_t *ram(gpa_t gpa)
-{
-    return (uint8_t *)memory_host_ptr(&m->as, gpa, 1);
-}
-
-static uint32_t rd(gpa_t off)
-{
-    uint64_t v;
-
-    assert_int_equal(memory_read(&m->as, MMIO + off, 4, &v), 0);
-    return (uint32_t)v;
-}
-
-static void wr(gpa_t off, uint32_t v)
-{
-    assert_int_equal(memory_write(&m->as, MMIO + off, 4, v), 0);
-}
+#include "mmio-helpers.h"
 
 /* A raw image whose byte i is (i / 512) ^ i, so every sector differs. */
 static void make_image(void)

@@ -87,23 +87,7 @@ static const NetBackendOps test_backend = {
     .receive = test_backend_receive,
 };
 
-static uint8_t *ram(gpa_t gpa)
-{
-    return (uint8_t *)memory_host_ptr(&m->as, gpa, 1);
-}
-
-static uint32_t rd(gpa_t off)
-{
-    uint64_t v;
-
-    assert_int_equal(memory_read(&m->as, MMIO + off, 4, &v), 0);
-    return (uint32_t)v;
-}
-
-static void wr(gpa_t off, uint32_t v)
-{
-    assert_int_equal(memory_write(&m->as, MMIO + off, 4, v), 0);
-}
+#include "mmio-helpers.h"
 
 static int setup(void **state)
 {
