@@ -33,6 +33,7 @@
 #include "migration/savevm.h"
 #include "net/net.h"
 #include "tcg/jit.h"
+#include "tcg/tlb.h"
 #include "tcg/tb.h"
 #include "ui/console.h"
 #include "ui/display.h"
@@ -513,7 +514,7 @@ static void info_tlb(MonCtx *c)
             gva_t tag = tlb_entry_tag(e);
             if (!(tag & TLB_INVALID)) {
                 fprintf(c->out, "  %016" PRIx64 " -> %016" PRIx64 " %c%c%c\n",
-                        (uint64_t)(tag & PAGE_MASK), e->paddr,
+                        (uint64_t)(tag & PAGE_MASK), tlb_paddr_array(cs, idx)[i],
                         !(e->addr_read & TLB_INVALID) ? 'r' : '-',
                         !(e->addr_write & TLB_INVALID) ? 'w' : '-',
                         !(e->addr_code & TLB_INVALID) ? 'x' : '-');

@@ -38,13 +38,17 @@ typedef enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 } AccessType;
 #define TLB_MMIO     (1ull << 1)  /* not host-backed: go through the memory map */
 #define TLB_NOTDIRTY (1ull << 2)  /* write tag only: page holds code or is a clean tracked page */
 
+/*
+ * 32 bytes, so compiled code turns a page number into an entry with one
+ * shift and a mask (tlb_index_mask); the guest-physical page of entry i
+ * is kept apart, in the table's paddr array (tcg/tlb.c).
+ */
+#define TLB_ENTRY_BITS 5
 typedef struct TLBEntry {
     gva_t addr_read;    /* page | flags, or TLB_INVALID if not readable */
     gva_t addr_write;
     gva_t addr_code;
     uintptr_t addend;   /* host address = guest virtual + addend (RAM only) */
-    gpa_t paddr;        /* guest-physical page address */
-    uint64_t pad;       /* 48 bytes: keeps index arithmetic a shift-and-add */
 } TLBEntry;
 
 /*
@@ -143,12 +147,16 @@ struct CPUState {
     AddressSpace *as;
     const CPUClass *cc;
     /*
-     * Per MMU mode: the table (owned, tcg/tlb.c allocates it) and its
-     * entry count - 1; compiled code indexes through both.
+     * Per MMU mode: the table (owned, tcg/tlb.c allocates it: the entries,
+     * then as many guest-physical page addresses), its entry count - 1,
+     * and that mask in bytes, (count - 1) << TLB_ENTRY_BITS, which
+     * compiled code applies to addr >> (PAGE_BITS - TLB_ENTRY_BITS).
      */
     TLBEntry *tlb[NB_MMU_MODES];
     uint64_t tlb_mask[NB_MMU_MODES];
+    uint64_t tlb_index_mask[NB_MMU_MODES];
     TLBEntry tlb_victim[NB_MMU_MODES][TLB_VICTIM_SIZE];
+    gpa_t tlb_victim_paddr[NB_MMU_MODES][TLB_VICTIM_SIZE];
     unsigned tlb_victim_next[NB_MMU_MODES];
     /*
      * Resizing: entries filled since the last flush, the most seen in the

@@ -48,10 +48,10 @@ static bool entry_valid(const TLBEntry *e)
     return !(e->addr_read & e->addr_write & e->addr_code & TLB_INVALID);
 }
 
-/* A table of `size` invalid entries, or NULL. */
+/* A table of `size` invalid entries followed by their `size` paddr words, or NULL. */
 static TLBEntry *tlb_table_new(size_t size)
 {
-    TLBEntry *t = malloc(size * sizeof(*t));
+    TLBEntry *t = malloc(size * (sizeof(*t) + sizeof(gpa_t)));
 
     for (size_t i = 0; t && i < size; i++) {
         t[i] = invalid_entry;
@@ -59,16 +59,36 @@ static TLBEntry *tlb_table_new(size_t size)
     return t;
 }
 
+/* Install table t of `size` entries for mmu_idx. */
+static void tlb_table_set(CPUState *cpu, int mmu_idx, TLBEntry *t, size_t size)
+{
+    cpu->tlb[mmu_idx] = t;
+    cpu->tlb_mask[mmu_idx] = size - 1;
+    cpu->tlb_index_mask[mmu_idx] = (size - 1) << TLB_ENTRY_BITS;
+}
+
+/* Guest-physical page of entry e, which is in mmu_idx's table or victim table. */
+static gpa_t *tlb_paddr(CPUState *cpu, int mmu_idx, const TLBEntry *e)
+{
+    const TLBEntry *t = cpu->tlb[mmu_idx];
+    size_t size = tlb_size(cpu, mmu_idx);
+
+    if (e >= t && e < t + size) {
+        return tlb_paddr_array(cpu, mmu_idx) + (e - t);
+    }
+    return &cpu->tlb_victim_paddr[mmu_idx][e - cpu->tlb_victim[mmu_idx]];
+}
+
 void tlb_init(CPUState *cpu)
 {
     int64_t now = clock_host_ns();
 
     for (int m = 0; m < NB_MMU_MODES; m++) {
-        cpu->tlb[m] = tlb_table_new(1u << TLB_DEFAULT_BITS);
-        if (!cpu->tlb[m]) {
+        TLBEntry *t = tlb_table_new(1u << TLB_DEFAULT_BITS);
+        if (!t) {
             error_exit("out of memory for the TLB");
         }
-        cpu->tlb_mask[m] = (1u << TLB_DEFAULT_BITS) - 1;
+        tlb_table_set(cpu, m, t, 1u << TLB_DEFAULT_BITS);
         cpu->tlb_use[m] = (struct TLBUse){ .window_start = now };
     }
     tlb_flush(cpu);
@@ -109,8 +129,7 @@ static void tlb_resize(CPUState *cpu, int mmu_idx, int64_t now)
         return;
     }
     free(cpu->tlb[mmu_idx]);
-    cpu->tlb[mmu_idx] = t;
-    cpu->tlb_mask[mmu_idx] = new_size - 1;
+    tlb_table_set(cpu, mmu_idx, t, new_size);
     u->window_start = now;
     u->window_max = 0;
 }
@@ -128,8 +147,12 @@ static TLBEntry *tlb_lookup(CPUState *cpu, int mmu_idx, gva_t addr, AccessType a
         TLBEntry *v = &cpu->tlb_victim[mmu_idx][i];
         if (tag_matches(tag_for(v, access), page)) {
             TLBEntry tmp = *e;
+            gpa_t *pe = tlb_paddr(cpu, mmu_idx, e), *pv = tlb_paddr(cpu, mmu_idx, v);
+            gpa_t ptmp = *pe;
             *e = *v;
             *v = tmp;
+            *pe = *pv;
+            *pv = ptmp;
             return e;
         }
     }
@@ -146,12 +169,13 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     if (entry_valid(e)) {
         unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
         cpu->tlb_victim[mmu_idx][slot] = *e;
+        cpu->tlb_victim_paddr[mmu_idx][slot] = *tlb_paddr(cpu, mmu_idx, e);
         cpu->tlb_use[mmu_idx].evicted++;
     } else {
         cpu->tlb_use[mmu_idx].used++;
     }
     *e = invalid_entry;
-    e->paddr = paddr;
+    *tlb_paddr(cpu, mmu_idx, e) = paddr;
     if (mr && mr->host) {
         e->addend = (uintptr_t)(mr->host + (paddr - mr->base)) - vaddr;
         if (mr->readonly) {
@@ -210,7 +234,7 @@ static gpa_t tlb_translate(CPUState *cpu, gva_t addr, unsigned size, AccessType 
         return gpa;
     }
     *entry = e;
-    return e->paddr | (addr & ~PAGE_MASK);
+    return *tlb_paddr(cpu, mmu_idx, e) | (addr & ~PAGE_MASK);
 }
 
 void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int mmu_idx)
@@ -369,7 +393,8 @@ static void tlb_set_notdirty_range(CPUState *cpu, gpa_t start, uint64_t len)
         size_t size = tlb_size(cpu, m);
         for (size_t i = 0; i < size + TLB_VICTIM_SIZE; i++) {
             TLBEntry *e = i < size ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - size];
-            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) && e->paddr - start < len) {
+            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) &&
+                *tlb_paddr(cpu, m, e) - start < len) {
                 e->addr_write |= TLB_NOTDIRTY;
             }
         }

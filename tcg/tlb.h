@@ -21,6 +21,12 @@ static inline TLBEntry *tlb_entry(CPUState *cpu, int mmu_idx, gva_t addr)
 }
 
 /* True when [addr, addr+size) lies in one page. */
+/* Guest-physical page addresses of mmu_idx's table entries, by entry index. */
+static inline gpa_t *tlb_paddr_array(const CPUState *cpu, int mmu_idx)
+{
+    return (gpa_t *)(cpu->tlb[mmu_idx] + tlb_size(cpu, mmu_idx));
+}
+
 static inline bool tlb_in_page(gva_t addr, unsigned size)
 {
     return (addr & ~PAGE_MASK) <= PAGE_SIZE - size;

@@ -1132,7 +1132,7 @@ static void emit_extra(Emitter *e, const IROp *op)
 }
 
 /*
- * TLB hit path: rsi = guest address; on a hit rax = host address and
+ * TLB hit path: rsi = guest address; on a hit rsi = host address and
  * control falls through; on a miss jumps to a stub recorded for op.
  */
 static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
@@ -1148,32 +1148,29 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     if (idx < 0) {
         op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
     }
+    /* rcx = &table[(rsi >> PAGE_BITS) & mask]: entries of 1 << TLB_ENTRY_BITS bytes. */
     op_rr(e, 0x89, true, RCX, RSI);                     /* mov rcx, rsi */
     rex(e, true, 0, 0, RCX, false);
     b1(e, 0xc1);
     modrm_rr(e, 5, RCX);
-    b1(e, PAGE_BITS);                                   /* shr rcx, 12 */
+    b1(e, PAGE_BITS - TLB_ENTRY_BITS);                  /* shr rcx, 7 */
     if (idx < 0) {
-        op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_mask)); /* and rcx, [mask] */
+        op_rm_idx8(e, 0x23, RCX, RBX, RAX, offsetof(CPUState, tlb_index_mask));
     } else {
-        op_rm(e, 0x23, true, RCX, RBX, offsetof(CPUState, tlb_mask) + 8 * idx);
-    }
-    _Static_assert(sizeof(TLBEntry) == 48, "TLBEntry index arithmetic");
-    rex(e, true, RCX, RCX, RCX, false);
-    b1(e, 0x8d);
-    b1(e, 0x04 | (RCX << 3));
-    b1(e, (1 << 6) | (RCX << 3) | RCX);                 /* lea rcx, [rcx + rcx*2] */
-    rex(e, true, 0, 0, RCX, false);
-    b1(e, 0xc1);
-    modrm_rr(e, 4, RCX);
-    b1(e, 4);                                           /* shl rcx, 4 */
+        op_rm(e, 0x23, true, RCX, RBX, offsetof(CPUState, tlb_index_mask) + 8 * idx);
+    }                                                   /* and rcx, [index mask] */
+    _Static_assert(sizeof(TLBEntry) == 1 << TLB_ENTRY_BITS, "TLBEntry index arithmetic");
     if (idx < 0) {
         op_rm_idx8(e, 0x03, RCX, RBX, RAX, offsetof(CPUState, tlb)); /* add rcx, [table] */
     } else {
         op_rm(e, 0x03, true, RCX, RBX, offsetof(CPUState, tlb) + 8 * idx);
     }
     /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
-    op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);       /* lea rdi, [rsi + size-1] */
+    if (op->size > 1) {
+        op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);   /* lea rdi, [rsi + size-1] */
+    } else {
+        op_rr(e, 0x89, true, RDI, RSI);                 /* mov rdi, rsi */
+    }
     rex(e, true, 0, 0, RDI, false);
     b1(e, 0x81);
     modrm_rr(e, 4, RDI);
@@ -1194,8 +1191,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     }
     e->stub[e->n_stubs].fp_run = e->fp_run;
     b4(e, 0);
-    op_rm(e, 0x8b, true, RAX, RCX, offsetof(TLBEntry, addend)); /* mov rax, [rcx + addend] */
-    op_rr(e, 0x01, true, RAX, RSI);                     /* add rax, rsi */
+    op_rm(e, 0x03, true, RSI, RCX, offsetof(TLBEntry, addend)); /* add rsi, [rcx + addend] */
 }
 
 /* Sign/zero-extend the loaded value in rax to 64 bits. */
@@ -1229,16 +1225,26 @@ static void emit_extend(Emitter *e, unsigned size, bool sign)
 static void emit_ld(Emitter *e, const IROp *op)
 {
     emit_tlb_lookup(e, op, false);
-    /* Load [rax] with the right width into rax. */
+    /* Load [rsi] into rax, sign- or zero-extended (the stub extends the same way). */
     switch (op->size) {
-    case 1: b1(e, 0x0f); b1(e, 0xb6); b1(e, 0x00); break;        /* movzx eax, byte [rax] */
-    case 2: b1(e, 0x0f); b1(e, 0xb7); b1(e, 0x00); break;        /* movzx eax, word [rax] */
-    case 4: b1(e, 0x8b); b1(e, 0x00); break;                     /* mov eax, [rax] */
-    default: b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00); break;       /* mov rax, [rax] */
+    case 1: case 2:
+        rex(e, op->sign, RAX, 0, RSI, false);
+        b1(e, 0x0f);
+        b1(e, (op->size == 1 ? 0xb6 : 0xb7) | (op->sign ? 8 : 0));
+        b1(e, 0x06);                                    /* movzx/movsx rax, [rsi] */
+        break;
+    case 4:
+        if (op->sign) {
+            b1(e, 0x48); b1(e, 0x63); b1(e, 0x06);      /* movsxd rax, dword [rsi] */
+        } else {
+            b1(e, 0x8b); b1(e, 0x06);                   /* mov eax, [rsi] */
+        }
+        break;
+    default: b1(e, 0x48); b1(e, 0x8b); b1(e, 0x06); break;       /* mov rax, [rsi] */
     }
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
-    set_from_rax(e, op->d, op->size, op->sign);
+    store_val(e, op->d, RAX);
 }
 
 /* Byte offset of f-register r in the CPU struct. */
@@ -1294,9 +1300,9 @@ static void emit_ldf(Emitter *e, const IROp *op)
 {
     emit_tlb_lookup(e, op, false);
     if (op->size == 4) {
-        b1(e, 0x8b); b1(e, 0x00);                       /* mov eax, [rax] */
+        b1(e, 0x8b); b1(e, 0x06);                       /* mov eax, [rsi] */
     } else {
-        b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00);          /* mov rax, [rax] */
+        b1(e, 0x48); b1(e, 0x8b); b1(e, 0x06);          /* mov rax, [rsi] */
     }
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
@@ -1318,10 +1324,10 @@ static void emit_st(Emitter *e, const IROp *op)
     }
     emit_tlb_lookup(e, op, true);
     switch (op->size) {
-    case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x08); break;        /* mov [rax], r9b */
-    case 2: b1(e, 0x66); b1(e, 0x44); b1(e, 0x89); b1(e, 0x08); break;
-    case 4: b1(e, 0x44); b1(e, 0x89); b1(e, 0x08); break;
-    default: b1(e, 0x4c); b1(e, 0x89); b1(e, 0x08); break;       /* mov [rax], r9 */
+    case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x0e); break;        /* mov [rsi], r9b */
+    case 2: b1(e, 0x66); b1(e, 0x44); b1(e, 0x89); b1(e, 0x0e); break;
+    case 4: b1(e, 0x44); b1(e, 0x89); b1(e, 0x0e); break;
+    default: b1(e, 0x4c); b1(e, 0x89); b1(e, 0x0e); break;       /* mov [rsi], r9 */
     }
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
@@ -1350,6 +1356,9 @@ static void emit_stubs(Emitter *e)
             mov_ri(e, RDX, op->size);
             op_rm(e, 0x8b, false, RCX, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_load_slow);
+            if (op->opc == IR_LD) {
+                emit_extend(e, op->size, op->sign);     /* as the inline load does */
+            }
         } else {
             op_rr(e, 0x89, true, RDX, R9);              /* mov rdx, r9 */
             mov_ri(e, RCX, op->size);

@@ -581,7 +581,6 @@ static Hart *hart_new(void)
     TLBEntry *e = tlb_entry(cs, MMU_IDX_M, GUEST_PAGE);
     e->addr_read = e->addr_write = GUEST_PAGE;
     e->addend = (uintptr_t)h->page - GUEST_PAGE;
-    e->paddr = GUEST_PAGE;
     return h;
 }
 
