@@ -15,6 +15,14 @@
 
 JITStats jit_stats;
 
+/* Record that src's jump `slot` leads to dst (dst's incoming list). */
+static void jmp_list_add(TranslationBlock *src, int slot, TranslationBlock *dst)
+{
+    src->jmp_dest[slot] = dst;
+    src->jmp_next[slot] = dst->jmp_incoming;
+    dst->jmp_incoming = (uintptr_t)src | (uintptr_t)slot;
+}
+
 JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
 {
     static IRFunc func;     /* large; compilation runs on the one vCPU thread */
@@ -53,6 +61,9 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
     for (unsigned i = 0; i < exits.n; i++) {
         tb->jmp_off[i] = exits.off[i];
         tb->jmp_pc[i] = exits.pc[i];
+        if (exits.self[i]) {
+            jmp_list_add(tb, (int)i, tb);   /* invalidation unpatches it like any other */
+        }
     }
     jit_stats.code_bytes += len;
     jit_stats.ir_ops += before;
@@ -95,9 +106,7 @@ void jit_link(TranslationBlock *src, TranslationBlock *dst)
                 jmp_list_remove(src, s);
             }
             jit_backend_patch_jump(src, s, dst);
-            src->jmp_dest[s] = dst;
-            src->jmp_next[s] = dst->jmp_incoming;
-            dst->jmp_incoming = (uintptr_t)src | (uintptr_t)s;
+            jmp_list_add(src, s, dst);
         }
     }
 }

@@ -88,6 +88,7 @@ typedef struct JITExits {
     unsigned n;
     uint32_t off[2];
     gva_t pc[2];
+    bool self[2];       /* a loop: the jump already leads into the TB's own code */
 } JITExits;
 /*
  * Emit host code for f at code (writable view), at most `room` bytes.

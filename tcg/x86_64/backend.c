@@ -48,12 +48,17 @@ enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7, CC_L = 0xc, CC_GE = 0
 /* Bytes from a TB's entry to its body (after the budget initialisation). */
 #define PROLOGUE_LEN 31
 
+/* The register cache at one point of the code: the value each register holds (-1: none). */
+typedef struct CacheSnap {
+    int val[NCACHE];
+    bool dirty[NCACHE];
+} CacheSnap;
+
 typedef struct Stub {
     const IROp *op;
     size_t jcc_pos;     /* rel32 of the jne to the stub */
     size_t done_pos;    /* where the stub returns */
-    int val[NCACHE];    /* the register cache at the access: written back before the call */
-    bool dirty[NCACHE];
+    CacheSnap cache;    /* at the access: dirty values are written back before the call */
     bool fp_run;        /* inside an MXCSR run: end it around the call */
 } Stub;
 
@@ -62,7 +67,8 @@ typedef struct Emitter {
     size_t pos, room;
     bool overflow;
     const IRFunc *f;
-    size_t label_pos[IR_MAX_LABELS + 2];  /* last two: the epilogue, count+epilogue */
+    /* After the labels: the epilogue, count + epilogue, store rax to pc + epilogue. */
+    size_t label_pos[IR_MAX_LABELS + 3];
     struct { size_t pos; int label; } fixup[MAX_FIXUPS];
     unsigned n_fixups;
     Stub stub[MAX_STUBS];
@@ -80,6 +86,22 @@ typedef struct Emitter {
      */
     bool fp_run;
     int fp_run_rm;
+    /*
+     * Labels reached only by one forward brcond, right after an exit:
+     * they start with the cache the brcond left (label_cache), so the
+     * branch writes nothing back.
+     */
+    bool label_carry[IR_MAX_LABELS];
+    CacheSnap label_cache[IR_MAX_LABELS];
+    /*
+     * A TB that exits to its own pc loops inside its code: the guest
+     * registers it reads stay pinned in callee-saved cache registers
+     * (head.val, all dirty) from loop_head on, and the back edge only
+     * brings them back there.
+     */
+    bool loop;
+    size_t loop_head;
+    CacheSnap head;
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -295,6 +317,29 @@ static int cache_alloc(Emitter *e, int v)
     return best;
 }
 
+static void cache_save(const Emitter *e, CacheSnap *s)
+{
+    for (int k = 0; k < NCACHE; k++) {
+        s->val[k] = e->reg_val[k];
+        s->dirty[k] = e->reg_dirty[k];
+    }
+}
+
+/* Make the cache hold what s says; the registers already do at this point of the code. */
+static void cache_restore(Emitter *e, const CacheSnap *s)
+{
+    for (int k = 0; k < NCACHE; k++) {
+        cache_drop(e, k);
+    }
+    for (int k = 0; k < NCACHE; k++) {
+        e->reg_val[k] = s->val[k];
+        e->reg_dirty[k] = s->dirty[k];
+        if (s->val[k] >= 0) {
+            e->val_reg[s->val[k]] = (int8_t)k;
+        }
+    }
+}
+
 static void load_arg(Emitter *e, int r, IRArg a)
 {
     int k;
@@ -383,8 +428,19 @@ static void emit_stat(Emitter *e, size_t off)
     }
 }
 
+/* cpu->cur_tb = this TB (tcg/jit.h: the TB that left, or the one a fault is in). */
+static void set_cur_tb(Emitter *e)
+{
+    if (e->f->tb) {
+        mov_ri(e, RAX, (int64_t)(uintptr_t)e->f->tb);
+        op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_tb));
+    }
+}
+
+/* Before a call out: the instruction running, for precise faults and tier-1 handlers. */
 static void set_cur_insn(Emitter *e, const TBInsn *in)
 {
+    set_cur_tb(e);
     mov_ri(e, RAX, (int64_t)(uintptr_t)in);
     op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_insn));
 }
@@ -1185,10 +1241,7 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     b1(e, 0x80 | CC_NE);
     e->stub[e->n_stubs].op = op;
     e->stub[e->n_stubs].jcc_pos = e->pos;
-    for (int k = 0; k < NCACHE; k++) {
-        e->stub[e->n_stubs].val[k] = e->reg_val[k];
-        e->stub[e->n_stubs].dirty[k] = e->reg_dirty[k];
-    }
+    cache_save(e, &e->stub[e->n_stubs].cache);
     e->stub[e->n_stubs].fp_run = e->fp_run;
     b4(e, 0);
     op_rm(e, 0x03, true, RSI, RCX, offsetof(TLBEntry, addend)); /* add rsi, [rcx + addend] */
@@ -1343,8 +1396,8 @@ static void emit_stubs(Emitter *e)
         patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
         emit_stat(e, offsetof(CPUState, jit_tlb_slow));
         for (int k = 0; k < NCACHE; k++) {
-            if (s->val[k] >= 0 && s->dirty[k]) {
-                mem_store(e, s->val[k], cache_reg[k]);  /* precise state for faults */
+            if (s->cache.val[k] >= 0 && s->cache.dirty[k]) {
+                mem_store(e, s->cache.val[k], cache_reg[k]);  /* precise state for faults */
             }
         }
         if (s->fp_run) {
@@ -1366,8 +1419,8 @@ static void emit_stubs(Emitter *e)
             call_abs(e, (const void *)tlb_store_slow);
         }
         for (int k = 0; k < NCACHE; k++) {
-            if (s->val[k] >= 0 && !cache_saved[k]) {
-                mem_load(e, cache_reg[k], s->val[k]);   /* clobbered by the call */
+            if (s->cache.val[k] >= 0 && !cache_saved[k]) {
+                mem_load(e, cache_reg[k], s->cache.val[k]);   /* clobbered by the call */
             }
         }
         if (s->fp_run) {
@@ -1389,40 +1442,87 @@ static void emit_count(Emitter *e)
     }
 }
 
+/* cpu->pc = pc */
+static void store_pc_const(Emitter *e, int64_t pc)
+{
+    if (fits32(pc)) {
+        rex(e, true, 0, 0, RBX, false);
+        b1(e, 0xc7);
+        modrm_mem(e, 0, RBX, offsetof(CPUState, pc));
+        b4(e, (uint32_t)pc);                            /* mov qword [pc], imm32 */
+    } else {
+        mov_ri(e, RAX, pc);
+        op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
+    }
+}
+
 /*
- * A constant exit to pc (already in cpu->pc): count, then, unless an
- * exit is requested or the chain budget is spent, a jmp rel32 that
- * jit_link patches to the successor's body (tcg/jit.h JITExits); until
- * then it falls through to the epilogue.  Only the first two constant
- * exits get one; others always leave.
+ * A constant exit to pc on the TB's page: count, then, unless an exit is
+ * requested or the chain budget is spent, a jmp rel32 that jit_link
+ * patches to the successor's body (tcg/jit.h JITExits); until then it
+ * falls through to storing pc and leaving.  Only the first two constant
+ * exits get one; others always leave.  `self`: the TB's own pc, with the
+ * cache as at loop_head; the jump goes there from the start, and the way
+ * out writes the pinned registers back.  A successor entered straight
+ * never reads cpu->pc (faults take the pc of cur_insn).
  */
-static void emit_chain(Emitter *e, int64_t pc, int epilogue, JITExits *x)
+static void emit_chain(Emitter *e, int64_t pc, int epilogue, JITExits *x, bool self)
 {
     emit_count(e);
     emit_stat(e, offsetof(CPUState, jit_chain_exits));
-    if (!x || x->n >= 2) {
-        jmp_label(e, -1, epilogue);
-        return;
-    }
-    b1(e, 0x83);
-    modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
-    b1(e, 0);                                           /* cmp dword [exit_request], 0 */
-    jmp_label(e, CC_NE, epilogue);
-    b1(e, 0xff);
-    modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
-    jmp_label(e, CC_E, epilogue);
-    emit_stat(e, offsetof(CPUState, jit_chain_taken));
-    b1(e, 0xe9);
-    x->off[x->n] = (uint32_t)e->pos;
-    x->pc[x->n] = (gva_t)pc;
-    x->n++;
-    b4(e, 0);                                           /* jmp successor (unlinked: next) */
-    if (e->f->count_stats) {
-        rex(e, true, 0, 0, RBX, false);
+    if (x && x->n < 2) {
+        size_t out[2], at;
+        b1(e, 0x83);
+        modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
+        b1(e, 0);                                       /* cmp dword [exit_request], 0 */
+        out[0] = jcc32(e, CC_NE);
         b1(e, 0xff);
-        modrm_mem(e, 1, RBX, offsetof(CPUState, jit_chain_taken)); /* not taken after all */
+        modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);         /* dec dword [budget] */
+        out[1] = jcc32(e, CC_E);
+        emit_stat(e, offsetof(CPUState, jit_chain_taken));
+        b1(e, 0xe9);
+        at = e->pos;
+        x->off[x->n] = (uint32_t)at;
+        x->pc[x->n] = (gva_t)pc;
+        x->self[x->n] = self;
+        x->n++;
+        b4(e, self ? (uint32_t)(e->loop_head - (at + 4)) : 0);  /* jmp successor or next */
+        if (e->f->count_stats) {
+            rex(e, true, 0, 0, RBX, false);
+            b1(e, 0xff);
+            modrm_mem(e, 1, RBX, offsetof(CPUState, jit_chain_taken)); /* not taken after all */
+        }
+        land32(e, out[0]);
+        land32(e, out[1]);
     }
+    cache_flush(e, false);
+    store_pc_const(e, pc);
     jmp_label(e, -1, epilogue);
+}
+
+/*
+ * The back edge of a loop TB (Emitter.loop): the pinned guest registers
+ * return to their registers (values now elsewhere are written back and
+ * reloaded), everything else is written back, then emit_chain to the
+ * TB's own pc, which jumps to loop_head.
+ */
+static void emit_loop_back(Emitter *e, int epilogue, JITExits *x)
+{
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->reg_val[k] >= 0 && e->reg_val[k] != e->head.val[k]) {
+            if (e->reg_val[k] < IR_TEMP_BASE) {
+                cache_writeback(e, k);
+            }
+            cache_drop(e, k);
+        }
+    }
+    for (int k = 0; k < NCACHE; k++) {
+        if (e->head.val[k] >= 0 && e->reg_val[k] != e->head.val[k]) {
+            mem_load(e, cache_reg[k], e->head.val[k]);
+        }
+    }
+    cache_restore(e, &e->head);
+    emit_chain(e, (int64_t)e->f->tb->pc, epilogue, x, true);
 }
 
 void jit_backend_patch_jump(TranslationBlock *src, int slot, const TranslationBlock *dst)
@@ -1452,13 +1552,13 @@ static void and_ri32(Emitter *e, int r, uint32_t v)
 }
 
 /*
- * A computed exit (rax = the new pc, already in cpu->pc): count, then
- * look the target up in cpu->jmp_cache and jump straight into it when it
- * is compiled, valid and has this TB's pc and flags, and the entry is
- * current (no TLB flush since tb_find made it, so the mapping is the one
- * it was found with), and the chain budget lasts and no exit is
- * requested.  Else
- * leave.  The emitted code computes tb_jmp_cache_index() (tcg/tb.h).
+ * A computed exit (rax = the new pc): count, then look the target up in
+ * cpu->jmp_cache and jump straight into it when it is compiled, valid
+ * and has this TB's pc and flags, and the entry is current (no TLB flush
+ * since tb_find made it, so the mapping is the one it was found with),
+ * and the chain budget lasts and no exit is requested.  Else store pc
+ * and leave (epilogue + 2).  The emitted code computes
+ * tb_jmp_cache_index() (tcg/tb.h).
  */
 static void emit_lookup_goto(Emitter *e, int epilogue)
 {
@@ -1467,10 +1567,10 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     b1(e, 0x83);
     modrm_mem(e, 7, RBX, offsetof(CPUState, exit_request));
     b1(e, 0);                                           /* cmp dword [exit_request], 0 */
-    jmp_label(e, CC_NE, epilogue);
+    jmp_label(e, CC_NE, epilogue + 2);
     b1(e, 0xff);
     modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);             /* dec dword [budget] */
-    jmp_label(e, CC_E, epilogue);
+    jmp_label(e, CC_E, epilogue + 2);
     /* rcx = ((pc >> 1) ^ (pc >> 15)) & (TB_JMP_CACHE_SIZE - 1) */
     op_rr(e, 0x89, true, RCX, RAX);
     shift_ri(e, 5, RCX, 1);
@@ -1482,30 +1582,30 @@ static void emit_lookup_goto(Emitter *e, int epilogue)
     op_rr(e, 0x01, true, RCX, RCX);                     /* add rcx, rcx: entries of 2 words */
     op_rm_idx8(e, 0x8b, RSI, RBX, RCX, offsetof(CPUState, jmp_cache[0].epoch));
     op_rm(e, 0x3b, true, RSI, RBX, offsetof(CPUState, jmp_cache_epoch));
-    jmp_label(e, CC_NE, epilogue);                      /* a stale entry: tb_find checks it */
+    jmp_label(e, CC_NE, epilogue + 2);                      /* a stale entry: tb_find checks it */
     op_rm_idx8(e, 0x8b, RDX, RBX, RCX, offsetof(CPUState, jmp_cache[0].tb));
     op_rr(e, 0x85, true, RDX, RDX);
-    jmp_label(e, CC_E, epilogue);
+    jmp_label(e, CC_E, epilogue + 2);
     op_rm(e, 0x3b, true, RAX, RDX, offsetof(TranslationBlock, pc));
-    jmp_label(e, CC_NE, epilogue);                      /* tb->pc == pc */
+    jmp_label(e, CC_NE, epilogue + 2);                      /* tb->pc == pc */
     b1(e, 0x81);
     modrm_mem(e, 7, RDX, offsetof(TranslationBlock, flags));
     b4(e, e->f->tb->flags);                             /* cmp dword [tb.flags], flags */
-    jmp_label(e, CC_NE, epilogue);
+    jmp_label(e, CC_NE, epilogue + 2);
     b1(e, 0x80);
     modrm_mem(e, 7, RDX, offsetof(TranslationBlock, invalid));
     b1(e, 0);
-    jmp_label(e, CC_NE, epilogue);
-    op_rm(e, 0x8b, true, RAX, RDX, offsetof(TranslationBlock, jit_code));
-    op_rr(e, 0x85, true, RAX, RAX);
-    jmp_label(e, CC_E, epilogue);
+    jmp_label(e, CC_NE, epilogue + 2);
+    op_rm(e, 0x8b, true, RDX, RDX, offsetof(TranslationBlock, jit_code));
+    op_rr(e, 0x85, true, RDX, RDX);
+    jmp_label(e, CC_E, epilogue + 2);
     emit_stat(e, offsetof(CPUState, jit_jc_hits));
-    rex(e, true, 0, 0, RAX, false);
+    rex(e, true, 0, 0, RDX, false);
     b1(e, 0x83);
-    modrm_rr(e, 0, RAX);
-    b1(e, PROLOGUE_LEN);                                /* add rax, PROLOGUE_LEN */
+    modrm_rr(e, 0, RDX);
+    b1(e, PROLOGUE_LEN);                                /* add rdx, PROLOGUE_LEN */
     b1(e, 0xff);
-    b1(e, 0xe0);                                        /* jmp rax */
+    b1(e, 0xe2);                                        /* jmp rdx */
 }
 
 /* Whether op can run inside an MXCSR run (fp_run_begin). */
@@ -1517,6 +1617,100 @@ static bool fp_run_keeps(const IROp *op)
         return true;
     default:
         return ir_op_alu(op->opc);
+    }
+}
+
+/* The IR values op reads as a / b (0, 1 or 2 of them). */
+static int op_reads(const IROp *op, const IRArg **arg)
+{
+    int n = 0;
+
+    if (ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_ST || op->opc == IR_BRCOND ||
+        op->opc == IR_EXIT || op->opc == IR_SETF || op->opc == IR_LDF || op->opc == IR_STF) {
+        arg[n++] = &op->a;
+    }
+    if ((ir_op_alu(op->opc) && !ir_op_unary(op->opc)) || op->opc == IR_ST ||
+        op->opc == IR_BRCOND) {
+        arg[n++] = &op->b;
+    }
+    return n;
+}
+
+/*
+ * Before emitting: which labels keep the cache their one brcond had
+ * (label_carry: only a forward brcond reaches them and an exit precedes
+ * them), and, when the TB may loop on itself (may_loop: its exits chain),
+ * whether it does, with the guest registers to pin (head.val): those read
+ * before any write, then the most read, in the callee-saved registers.
+ */
+static void scan_ir(Emitter *e, bool may_loop)
+{
+    const IRFunc *f = e->f;
+    static unsigned reads[IR_TEMP_BASE];
+    static bool written[IR_TEMP_BASE], exposed[IR_TEMP_BASE];
+    uint8_t refs[IR_MAX_LABELS] = { 0 };
+    int prev = IR_NOP;
+
+    memset(reads, 0, sizeof(reads));
+    memset(written, 0, sizeof(written));
+    memset(exposed, 0, sizeof(exposed));
+    memset(e->label_carry, 0, sizeof(e->label_carry));
+    e->loop = false;
+    for (unsigned i = 0; i < f->n_ops; i++) {
+        const IROp *op = &f->ops[i];
+        const IRArg *arg[2];
+        int n = op_reads(op, arg);
+
+        for (int j = 0; j < n; j++) {
+            int v = arg[j]->v;
+            if (!arg[j]->is_const && v < IR_TEMP_BASE && v != f->zero_global) {
+                reads[v]++;
+                exposed[v] |= !written[v];
+            }
+        }
+        if ((ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_GETF) &&
+            op->d < IR_TEMP_BASE) {
+            written[op->d] = true;
+        }
+        switch (op->opc) {
+        case IR_NOP:
+            continue;
+        case IR_BRCOND:
+            refs[op->d] = refs[op->d] ? 2 : 1;
+            if (e->label_carry[op->d]) {
+                e->label_carry[op->d] = false;      /* a backward branch */
+            }
+            break;
+        case IR_LABEL:
+            e->label_carry[op->d] = refs[op->d] == 1 && prev == IR_EXIT;
+            refs[op->d] = 2;    /* later brconds to it branch backwards */
+            break;
+        case IR_EXIT:
+            e->loop |= may_loop && op->a.is_const && op->a.c == (int64_t)f->tb->pc;
+            break;
+        default:
+            break;
+        }
+        prev = op->opc;
+    }
+    for (int k = 0; k < NCACHE; k++) {
+        e->head.val[k] = -1;
+        e->head.dirty[k] = false;
+    }
+    for (int k = 0; e->loop && k < NCACHE && cache_saved[k]; k++) {
+        int best = -1;
+        for (int v = 0; v < IR_TEMP_BASE; v++) {
+            if (reads[v] && (best < 0 || exposed[v] > exposed[best] ||
+                             (exposed[v] == exposed[best] && reads[v] > reads[best]))) {
+                best = v;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        e->head.val[k] = best;
+        e->head.dirty[k] = true;    /* so every way out writes it back */
+        reads[best] = 0;
     }
 }
 
@@ -1555,13 +1749,19 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     if (e->pos != PROLOGUE_LEN) {
         return 0;
     }
-    /* The body (also entered by chained predecessors) starts by naming its TB. */
-    if (f->tb) {
-        mov_ri(e, RAX, (int64_t)(uintptr_t)f->tb);
-        op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_tb));
-    }
     if (exits) {
         exits->n = 0;
+    }
+    /* The body, also entered by chained predecessors; a loop's first loads its registers. */
+    scan_ir(e, f->tb && exits && f->tb->chainable && f->tb->cacheable && !f->tb->two_pages);
+    if (e->loop) {
+        for (int k = 0; k < NCACHE; k++) {
+            if (e->head.val[k] >= 0) {
+                mem_load(e, cache_reg[k], e->head.val[k]);
+            }
+        }
+        cache_restore(e, &e->head);
+        e->loop_head = e->pos;
     }
 
     for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
@@ -1628,21 +1828,29 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             emit_getf_setf(e, op);
             break;
         case IR_BRCOND:
-            cache_flush(e, true);   /* the target label starts with an empty cache */
+            if (!e->label_carry[op->d]) {
+                cache_flush(e, true);   /* the target label starts with an empty cache */
+            }
             if (op->a.is_const && op->b.is_const) {
                 if (ir_eval_cond(op->cond, op->a.c, op->b.c)) {
+                    cache_save(e, &e->label_cache[op->d]);
                     jmp_label(e, -1, op->d);
                 }
                 break;
             }
             emit_cmp_args(e, op->a, op->b);
+            cache_save(e, &e->label_cache[op->d]);
             jmp_label(e, cond_cc(op->cond), op->d);
             break;
         case IR_LABEL:
             e->fs_dirty_done = false;
-            cache_flush(e, true);
-            for (int k = 0; k < NCACHE; k++) {
-                cache_drop(e, k);
+            if (e->label_carry[op->d]) {
+                cache_restore(e, &e->label_cache[op->d]);
+            } else {
+                cache_flush(e, true);
+                for (int k = 0; k < NCACHE; k++) {
+                    cache_drop(e, k);
+                }
             }
             e->label_pos[op->d] = e->pos;
             break;
@@ -1666,27 +1874,23 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             emit_fpop(e, op, epilogue);
             break;
         case IR_EXIT:
-            if (op->a.is_const && fits32(op->a.c)) {
-                cache_flush(e, false);
-                rex(e, true, 0, 0, RBX, false);
-                b1(e, 0xc7);
-                modrm_mem(e, 0, RBX, offsetof(CPUState, pc));
-                b4(e, (uint32_t)op->a.c);
+            if (op->a.is_const && f->tb && !(((uint64_t)op->a.c ^ f->tb->pc) & PAGE_MASK)) {
+                if (e->loop && op->a.c == (int64_t)f->tb->pc && exits->n < 2) {
+                    emit_loop_back(e, epilogue, exits);
+                } else {
+                    cache_flush(e, false);  /* guest registers back in the CPU struct */
+                    emit_chain(e, op->a.c, epilogue, exits, false);
+                }
             } else {
                 load_arg(e, RAX, op->a);
-                cache_flush(e, false);  /* guest registers back in the CPU struct */
-                op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
-            }
-            if (op->a.is_const && f->tb && !(((uint64_t)op->a.c ^ f->tb->pc) & PAGE_MASK)) {
-                emit_chain(e, op->a.c, epilogue, exits);
-            } else if (f->tb) {
-                /* Computed, or to another page (never chained): the jump cache. */
-                if (op->a.is_const) {
-                    mov_ri(e, RAX, op->a.c);
+                cache_flush(e, false);
+                if (f->tb) {
+                    /* Computed, or to another page (never chained): the jump cache. */
+                    emit_lookup_goto(e, epilogue);
+                } else {
+                    op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
+                    jmp_label(e, -1, epilogue + 1);
                 }
-                emit_lookup_goto(e, epilogue);
-            } else {
-                jmp_label(e, -1, epilogue + 1);
             }
             for (int k = 0; k < NCACHE; k++) {
                 cache_drop(e, k);       /* nothing falls through an exit */
@@ -1699,6 +1903,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     e->label_pos[epilogue + 1] = e->pos;
     emit_count(e);
     e->label_pos[epilogue] = e->pos;
+    set_cur_tb(e);                                      /* the TB leaving (jit_exec) */
     rex(e, true, 0, 0, RSP, false);
     b1(e, 0x81);
     modrm_rr(e, 0, RSP);
@@ -1710,6 +1915,10 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     b1(e, 0x5d);                                        /* pop rbp */
     b1(e, 0x5b);                                        /* pop rbx */
     b1(e, 0xc3);                                        /* ret */
+    /* epilogue + 2: a computed exit not taken, rax = the pc. */
+    e->label_pos[epilogue + 2] = e->pos;
+    op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, pc));
+    jmp_label(e, -1, epilogue);
     emit_stubs(e);
     for (unsigned i = 0; i < e->n_fixups; i++) {
         size_t at = e->fixup[i].pos;

@@ -87,6 +87,103 @@ static void run(IRFunc *f, bool optimize)
     jit_exec(&cpu->parent, tb);
 }
 
+/* Compile f as tb's code, chaining on (a self loop jumps back into it), and run it once. */
+static void run_tb(IRFunc *f)
+{
+    void *exec;
+    uint8_t *code = jit_buffer_alloc(1 << 16, &exec);
+    JITExits exits;
+    size_t len;
+
+    assert_non_null(code);
+    f->tb = tb;
+    f->n_insns = tb->n_insns;
+    ir_optimize(f);
+    len = jit_backend_emit(f, code, 1 << 16, &exits);
+    assert_true(len > 0);
+    jit_buffer_commit(len);
+    tb->jit_code = exec;
+    jit_exec(&cpu->parent, tb);
+}
+
+/* The loop of test_jit_self_loop_*: g1 += 1, g4 += 8, g6 = [g4], g2 += g1 while g1 != g3. */
+static IRFunc *self_loop_func(void)
+{
+    IRFunc *f = new_func();
+    int again = ir_new_label(f);
+
+    tb->pc = tb->insns[0].pc;
+    tb->chainable = tb->cacheable = true;
+    ir_binop(f, IR_ADD, false, 1, ir_v(1), ir_c(1));
+    ir_binop(f, IR_ADD, false, 4, ir_v(4), ir_c(8));
+    ir_ld(f, 6, ir_v(4), 0, 8, false, &tb->insns[1]);
+    ir_binop(f, IR_ADD, false, 2, ir_v(2), ir_v(1));
+    ir_brcond(f, IR_NE, ir_v(1), ir_v(3), again);
+    ir_exit(f, ir_c((int64_t)tb->pc + 8));
+    ir_label(f, again);
+    ir_exit(f, ir_c((int64_t)tb->pc));
+    return f;
+}
+
+static void self_loop_state(uint64_t limit, uint64_t g4)
+{
+    cpu->priv = PRV_M;
+    riscv_update_mmu_idx(cpu);
+    cpu->gpr[1] = cpu->gpr[2] = 0;
+    cpu->gpr[3] = limit;
+    cpu->gpr[4] = g4;
+    cpu->parent.icount = 0;
+    cpu->parent.exit_request = 0;
+}
+
+static void test_jit_self_loop_runs_to_the_budget_and_exits_with_registers_written(void **state)
+{
+    uint64_t n = JIT_CHAIN_BUDGET + 100;
+
+    self_loop_state(n, RAM_BASE);
+    run_tb(self_loop_func());
+    /* The budget ends the first run at the loop's own pc. */
+    assert_int_equal(cpu->parent.pc, tb->pc);
+    assert_int_equal(cpu->gpr[1], JIT_CHAIN_BUDGET);
+    assert_int_equal(cpu->gpr[2], (uint64_t)JIT_CHAIN_BUDGET * (JIT_CHAIN_BUDGET + 1) / 2);
+    assert_int_equal(cpu->gpr[4], RAM_BASE + 8 * JIT_CHAIN_BUDGET);
+    assert_int_equal(cpu->parent.icount, 2 * JIT_CHAIN_BUDGET);
+    /* The next run goes on from there to the loop's end. */
+    jit_exec(&cpu->parent, tb);
+    assert_int_equal(cpu->parent.pc, tb->pc + 8);
+    assert_int_equal(cpu->gpr[1], n);
+    assert_int_equal(cpu->gpr[2], n * (n + 1) / 2);
+    assert_int_equal(cpu->parent.icount, 2 * n);
+}
+
+static void test_jit_self_loop_leaves_on_exit_request(void **state)
+{
+    self_loop_state(100, RAM_BASE);
+    cpu->parent.exit_request = 1;
+    run_tb(self_loop_func());
+    assert_int_equal(cpu->parent.pc, tb->pc);
+    assert_int_equal(cpu->gpr[1], 1);
+    assert_int_equal(cpu->gpr[2], 1);
+    assert_int_equal(cpu->gpr[4], RAM_BASE + 8);
+    cpu->parent.exit_request = 0;
+}
+
+static void test_jit_self_loop_fault_sees_the_pinned_registers(void **state)
+{
+    /* The 10th iteration loads past the end of RAM: an access fault. */
+    self_loop_state(100, RAM_BASE + RAM_SIZE - 80);
+    if (sigsetjmp(cpu->parent.jmp_env, 0) == 0) {
+        run_tb(self_loop_func());
+        fail_msg("the load did not fault");
+    }
+    assert_int_equal(cpu->parent.exception_cause, EXC_LOAD_ACCESS);
+    assert_int_equal(cpu->parent.pc, tb->insns[1].pc);
+    assert_int_equal(cpu->gpr[1], 10);
+    assert_int_equal(cpu->gpr[4], RAM_BASE + RAM_SIZE);
+    assert_int_equal(cpu->gpr[2], 45);      /* 1 + ... + 9 */
+    assert_int_equal(cpu->parent.icount, 2 * 9 + 1);
+}
+
 static const uint64_t edge[] = {
     0, 1, 2, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
     0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, 0x123456789abcdef0ull, (uint64_t)-33,
@@ -746,6 +843,9 @@ int main(void)
         cmocka_unit_test(test_jit_fp_reserved_frm_is_illegal),
         cmocka_unit_test(test_jit_fp_keeps_the_register_cache_coherent),
         cmocka_unit_test(test_jit_shifts_and_rotates_match_tier1_with_and_without_bmi2),
+        cmocka_unit_test(test_jit_self_loop_runs_to_the_budget_and_exits_with_registers_written),
+        cmocka_unit_test(test_jit_self_loop_leaves_on_exit_request),
+        cmocka_unit_test(test_jit_self_loop_fault_sees_the_pinned_registers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
