@@ -514,7 +514,7 @@ static void info_tlb(MonCtx *c)
             gva_t tag = tlb_entry_tag(e);
             if (!(tag & TLB_INVALID)) {
                 fprintf(c->out, "  %016" PRIx64 " -> %016" PRIx64 " %c%c%c\n",
-                        (uint64_t)(tag & PAGE_MASK), tlb_paddr_array(cs, idx)[i],
+                        (uint64_t)(tag & PAGE_MASK), (uint64_t)(tlb_paddr_array(cs, idx)[i] & PAGE_MASK),
                         !(e->addr_read & TLB_INVALID) ? 'r' : '-',
                         !(e->addr_write & TLB_INVALID) ? 'w' : '-',
                         !(e->addr_code & TLB_INVALID) ? 'x' : '-');

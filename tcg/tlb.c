@@ -55,6 +55,7 @@ static TLBEntry *tlb_table_new(size_t size)
 
     for (size_t i = 0; t && i < size; i++) {
         t[i] = invalid_entry;
+        ((gpa_t *)(t + size))[i] = 0;
     }
     return t;
 }
@@ -175,7 +176,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
         cpu->tlb_use[mmu_idx].used++;
     }
     *e = invalid_entry;
-    *tlb_paddr(cpu, mmu_idx, e) = paddr;
+    *tlb_paddr(cpu, mmu_idx, e) = paddr | ((prot & TLB_PROT_GLOBAL) ? TLB_PADDR_GLOBAL : 0);
     if (mr && mr->host) {
         e->addend = (uintptr_t)(mr->host + (paddr - mr->base)) - vaddr;
         if (mr->readonly) {
@@ -234,7 +235,7 @@ static gpa_t tlb_translate(CPUState *cpu, gva_t addr, unsigned size, AccessType 
         return gpa;
     }
     *entry = e;
-    return *tlb_paddr(cpu, mmu_idx, e) | (addr & ~PAGE_MASK);
+    return (*tlb_paddr(cpu, mmu_idx, e) & PAGE_MASK) | (addr & ~PAGE_MASK);
 }
 
 void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int mmu_idx)
@@ -357,6 +358,32 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
     }
 }
 
+void tlb_flush_nonglobal(CPUState *cpu, unsigned mmu_idx_mask)
+{
+    tb_jmp_cache_stale(cpu);
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        size_t size = tlb_size(cpu, m), kept = 0;
+        const gpa_t *paddr = tlb_paddr_array(cpu, m);
+
+        if (!(mmu_idx_mask & (1u << m))) {
+            continue;
+        }
+        for (size_t i = 0; i < size; i++) {
+            if (!(paddr[i] & TLB_PADDR_GLOBAL)) {
+                cpu->tlb[m][i] = invalid_entry;
+            } else {
+                kept += entry_valid(&cpu->tlb[m][i]);
+            }
+        }
+        cpu->tlb_use[m].used = kept;
+        for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+            if (!(cpu->tlb_victim_paddr[m][i] & TLB_PADDR_GLOBAL)) {
+                cpu->tlb_victim[m][i] = invalid_entry;
+            }
+        }
+    }
+}
+
 void tlb_flush(CPUState *cpu)
 {
     tlb_flush_by_mmuidx(cpu, (1u << NB_MMU_MODES) - 1);
@@ -394,7 +421,7 @@ static void tlb_set_notdirty_range(CPUState *cpu, gpa_t start, uint64_t len)
         for (size_t i = 0; i < size + TLB_VICTIM_SIZE; i++) {
             TLBEntry *e = i < size ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - size];
             if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) &&
-                *tlb_paddr(cpu, m, e) - start < len) {
+                (*tlb_paddr(cpu, m, e) & PAGE_MASK) - start < len) {
                 e->addr_write |= TLB_NOTDIRTY;
             }
         }

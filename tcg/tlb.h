@@ -21,7 +21,11 @@ static inline TLBEntry *tlb_entry(CPUState *cpu, int mmu_idx, gva_t addr)
 }
 
 /* True when [addr, addr+size) lies in one page. */
-/* Guest-physical page addresses of mmu_idx's table entries, by entry index. */
+/*
+ * Guest-physical page addresses of mmu_idx's table entries, by entry
+ * index; bit 0 (TLB_PADDR_GLOBAL) marks a global mapping.
+ */
+#define TLB_PADDR_GLOBAL 1ull
 static inline gpa_t *tlb_paddr_array(const CPUState *cpu, int mmu_idx)
 {
     return (gpa_t *)(cpu->tlb[mmu_idx] + tlb_size(cpu, mmu_idx));
@@ -83,8 +87,11 @@ gpa_t tlb_translate_code(CPUState *cpu, gva_t addr);
 
 /*
  * Install a translation for one page (called from CPUClass.tlb_fill).
- * prot is a mask of 1 << AccessType.  vaddr and paddr are page-aligned.
+ * prot is a mask of 1 << AccessType, plus TLB_PROT_GLOBAL for a mapping
+ * that exists in every address space (RISC-V PTE.G): tlb_flush_nonglobal
+ * keeps it.  vaddr and paddr are page-aligned.
  */
+#define TLB_PROT_GLOBAL (1u << 8)
 void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned prot);
 
 /*
@@ -100,6 +107,12 @@ void tlb_init(CPUState *cpu);
  * window shrinks to fit the most it held in that window.
  */
 void tlb_flush(CPUState *cpu);
+/*
+ * Drop the entries of the MMU modes in mmu_idx_mask except those
+ * installed with TLB_PROT_GLOBAL (a switch of address space: RISC-V
+ * satp write, sfence.vma of one ASID).  No resizing.
+ */
+void tlb_flush_nonglobal(CPUState *cpu, unsigned mmu_idx_mask);
 /* Drop the entries for one guest-virtual page in every MMU mode. */
 void tlb_flush_page(CPUState *cpu, gva_t vaddr);
 /* Drop every entry of the MMU modes in `mmu_idx_mask`. */

@@ -142,6 +142,13 @@ int riscv_do_wfi(RISCVCPU *cpu);
  * sfence.vma rs1=vaddr (valid when has_vaddr), rs2=asid (when has_asid):
  * -1 when illegal (U-mode, TVM in S), else flushes what it must.
  */
+/*
+ * Drop the TLB entries of the current address space but its global
+ * mappings (PTE.G) and M-mode's, which do not depend on satp: a satp
+ * write within one translation scheme, sfence.vma rs1=x0, rs2!=x0
+ * (privileged §4.2.1).  Superpage ranges stay recorded.
+ */
+void riscv_flush_address_space(RISCVCPU *cpu);
 int riscv_do_sfence_vma(RISCVCPU *cpu, gva_t vaddr, bool has_vaddr, uint64_t asid,
                         bool has_asid);
 

@@ -217,10 +217,15 @@ static int write_satp(RISCVCPU *cpu, uint64_t val)
         mode != SATP_MODE_SV57) {
         return 0;
     }
+    if (mode != SATP_MODE_BARE && mode == cpu->satp >> SATP_MODE_SHIFT) {
+        /* Another address space, same scheme: global mappings stay (§4.3.1). */
+        riscv_flush_address_space(cpu);
+    } else {
+        tlb_flush(&cpu->parent);
+        cpu->tlb_super_lo = ~0ull;
+        cpu->tlb_super_hi = 0;
+    }
     cpu->satp = val;
-    tlb_flush(&cpu->parent);
-    cpu->tlb_super_lo = ~0ull;
-    cpu->tlb_super_hi = 0;
     return 1;
 }
 

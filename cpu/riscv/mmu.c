@@ -121,6 +121,7 @@ typedef struct Walk {
     gpa_t paddr;        /* translated address */
     unsigned prot;      /* PROT_* usable from the TLB without fault or A/D update */
     int level;          /* level of the leaf: 0 = 4 KiB page */
+    bool global;        /* the leaf PTE's G bit: the mapping is in every address space */
 } Walk;
 
 /*
@@ -218,6 +219,7 @@ static int page_walk(RISCVCPU *cpu, gva_t addr, AccessType access, int priv, boo
     }
     w->prot = prot;
     w->level = i;
+    w->global = (pte & PTE_G) != 0;
     if (trace_enabled(TRACE_MMU)) {
         trace_printf("hart %d: walk va=0x%" PRIx64 " -> pa=0x%" PRIx64 " level %d pte=0x%"
                      PRIx64 " prot=%c%c%c", cpu->parent.cpu_index, addr, w->paddr, i, pte,
@@ -286,7 +288,8 @@ gpa_t riscv_tlb_fill(CPUState *cs, gva_t addr, unsigned size, AccessType access,
                 cpu->tlb_super_hi = sp_end;
             }
         }
-        tlb_set_page(cs, mmu_idx, addr & PAGE_MASK, w.paddr & PAGE_MASK, w.prot & pmp);
+        tlb_set_page(cs, mmu_idx, addr & PAGE_MASK, w.paddr & PAGE_MASK,
+                     (w.prot & pmp) | (w.global ? TLB_PROT_GLOBAL : 0));
     }
     return w.paddr;
 }

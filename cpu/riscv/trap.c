@@ -194,6 +194,12 @@ int riscv_do_wfi(RISCVCPU *cpu)
     return 0;
 }
 
+void riscv_flush_address_space(RISCVCPU *cpu)
+{
+    tlb_flush_nonglobal(&cpu->parent, (1u << MMU_IDX_U) | (1u << MMU_IDX_S) |
+                                      (1u << MMU_IDX_S_SUM));
+}
+
 int riscv_do_sfence_vma(RISCVCPU *cpu, gva_t vaddr, bool has_vaddr, uint64_t asid,
                         bool has_asid)
 {
@@ -209,6 +215,8 @@ int riscv_do_sfence_vma(RISCVCPU *cpu, gva_t vaddr, bool has_vaddr, uint64_t asi
      */
     if (has_vaddr && !(vaddr >= cpu->tlb_super_lo && vaddr <= cpu->tlb_super_hi)) {
         tlb_flush_page(cs, vaddr);
+    } else if (!has_vaddr && has_asid) {
+        riscv_flush_address_space(cpu);   /* one ASID's non-global mappings */
     } else {
         tlb_flush(cs);
         cpu->tlb_super_lo = ~0ull;

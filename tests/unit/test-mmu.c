@@ -422,6 +422,55 @@ static void test_pmp_partly_covered_page_is_not_cached(void **state)
     assert_int_equal(tlb_entry(&cpu->parent, MMU_IDX_S, 0x80001200)->addr_read, 0x80001000);
 }
 
+/* --- TLB flushes on a change of address space (§4.1.11, §4.2.1) --------- */
+
+static bool tlb_has(gva_t va, int idx)
+{
+    return tlb_entry(&cpu->parent, idx, va)->addr_read == (va & PAGE_MASK);
+}
+
+static void satp_write(uint64_t mode, gpa_t root, uint64_t asid)
+{
+    uint64_t v = (mode << SATP_MODE_SHIFT) | (asid << 44) | (root >> 12);
+
+    assert_true(riscv_csr_op(cpu, CSR_SATP, NULL, false, v, ~0ull, true) >= 0);
+}
+
+static void test_address_space_switch_keeps_only_global_entries(void **state)
+{
+    /* Two address spaces: 1 GiB at va 0x40000000 global in both, 0x80000000 not. */
+    /* (The pages used, 0x40001000 and 0x80002000, take different TLB entries.) */
+    wr64(ROOT + 1 * 8, pte(0x80000000, PTE_LEAF_RWX | PTE_G));
+    wr64(ROOT + 2 * 8, pte(0x80000000, PTE_LEAF_RWX));
+    wr64(T4 + 1 * 8, pte(0x80000000, PTE_LEAF_RWX | PTE_G));
+    wr64(T4 + 2 * 8, pte(0x80000000, PTE_LEAF_RWX));
+    satp_write(SATP_MODE_SV39, ROOT, 1);
+    fill_ok(0x40001000, ACCESS_READ, MMU_IDX_S);
+    fill_ok(0x80002000, ACCESS_READ, MMU_IDX_S);
+    fill_ok(0x80002000, ACCESS_READ, MMU_IDX_M);
+    assert_true(tlb_has(0x40001000, MMU_IDX_S) && tlb_has(0x80002000, MMU_IDX_S));
+
+    satp_write(SATP_MODE_SV39, T4, 2);
+    assert_true(tlb_has(0x40001000, MMU_IDX_S));
+    assert_false(tlb_has(0x80002000, MMU_IDX_S));
+    assert_true(tlb_has(0x80002000, MMU_IDX_M));   /* M-mode does not translate */
+
+    /* sfence.vma x0, asid: the same. */
+    fill_ok(0x80002000, ACCESS_READ, MMU_IDX_S);
+    assert_int_equal(riscv_do_sfence_vma(cpu, 0, false, 2, true), 0);
+    assert_true(tlb_has(0x40001000, MMU_IDX_S));
+    assert_false(tlb_has(0x80002000, MMU_IDX_S));
+
+    /* sfence.vma x0, x0 drops global mappings too. */
+    assert_int_equal(riscv_do_sfence_vma(cpu, 0, false, 0, false), 0);
+    assert_false(tlb_has(0x40001000, MMU_IDX_S));
+
+    /* So does a change of translation scheme. */
+    fill_ok(0x40001000, ACCESS_READ, MMU_IDX_S);
+    satp_write(SATP_MODE_BARE, 0, 0);
+    assert_false(tlb_has(0x40001000, MMU_IDX_S));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 
 int main(void)
@@ -467,6 +516,7 @@ int main(void)
         T(test_pmp_locked_entry_binds_m),
         T(test_pmp_checks_page_table_reads),
         T(test_pmp_partly_covered_page_is_not_cached),
+        T(test_address_space_switch_keeps_only_global_entries),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
