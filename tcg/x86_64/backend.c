@@ -149,14 +149,20 @@ static void rex(Emitter *e, bool w, int r, int x, int b, bool force)
     }
 }
 
-/* ModRM (+SIB) for [base + disp32] with reg field `reg`. */
+/* ModRM (+SIB) for [base + disp] with reg field `reg`: no, 8- or 32-bit displacement. */
 static void modrm_mem(Emitter *e, int reg, int base, int32_t disp)
 {
-    b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
+    int mod = disp == 0 && (base & 7) != RBP ? 0 : disp == (int8_t)disp ? 1 : 2;
+
+    b1(e, (mod << 6) | ((reg & 7) << 3) | (base & 7));
     if ((base & 7) == RSP) {
         b1(e, 0x24);
     }
-    b4(e, (uint32_t)disp);
+    if (mod == 1) {
+        b1(e, (uint8_t)disp);
+    } else if (mod == 2) {
+        b4(e, (uint32_t)disp);
+    }
 }
 
 /* op reg, [base + index*8 + disp32] (64-bit). */
