@@ -102,6 +102,7 @@ typedef struct Emitter {
     bool loop;
     size_t loop_head;
     CacheSnap head;
+    unsigned cur_op;    /* the op being emitted (register allocation looks ahead) */
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -302,21 +303,77 @@ static void cache_flush(Emitter *e, bool temps)
     }
 }
 
-/* A cache register for v (not cached yet), evicting the least recently used. */
+/* The IR values op reads as a / b (0, 1 or 2 of them). */
+static int op_reads(const IROp *op, const IRArg **arg)
+{
+    int n = 0;
+
+    if (ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_ST || op->opc == IR_BRCOND ||
+        op->opc == IR_EXIT || op->opc == IR_SETF || op->opc == IR_LDF || op->opc == IR_STF) {
+        arg[n++] = &op->a;
+    }
+    if ((ir_op_alu(op->opc) && !ir_op_unary(op->opc)) || op->opc == IR_ST ||
+        op->opc == IR_BRCOND) {
+        arg[n++] = &op->b;
+    }
+    return n;
+}
+
+/*
+ * How soon value v is read again, from the op being emitted on: its
+ * index, else (not read again) after the end, a loop's pinned registers
+ * (read by the back edge) before other guest registers, and dead
+ * temporaries last.
+ */
+static unsigned next_use(const Emitter *e, int v)
+{
+    const IRFunc *f = e->f;
+
+    for (unsigned i = e->cur_op; i < f->n_ops; i++) {
+        const IRArg *arg[2];
+        int n = op_reads(&f->ops[i], arg);
+        for (int j = 0; j < n; j++) {
+            if (!arg[j]->is_const && arg[j]->v == v) {
+                return i;
+            }
+        }
+    }
+    for (int k = 0; e->loop && k < NCACHE; k++) {
+        if (e->head.val[k] == v) {
+            return f->n_ops;
+        }
+    }
+    return v < IR_TEMP_BASE ? f->n_ops + 1 : f->n_ops + 2;
+}
+
+/*
+ * A cache register for v (not cached yet): a free one, else the one whose
+ * value is read again last (Belady), clean before dirty, then the least
+ * recently used.  A dead temporary goes without being written back.
+ */
 static int cache_alloc(Emitter *e, int v)
 {
     int best = -1;
+    unsigned best_next = 0;
 
     for (int k = 0; k < NCACHE; k++) {
+        unsigned next;
         if (e->reg_val[k] < 0) {
             best = k;
             break;
         }
-        if (best < 0 || e->reg_use[k] < e->reg_use[best]) {
+        next = next_use(e, e->reg_val[k]);
+        if (best < 0 || next > best_next ||
+            (next == best_next && (e->reg_dirty[best] > e->reg_dirty[k] ||
+                                   (e->reg_dirty[best] == e->reg_dirty[k] &&
+                                    e->reg_use[k] < e->reg_use[best])))) {
             best = k;
+            best_next = next;
         }
     }
-    cache_writeback(e, best);
+    if (e->reg_val[best] >= 0 && best_next < e->f->n_ops + 2) {
+        cache_writeback(e, best);
+    }
     cache_drop(e, best);
     e->reg_val[best] = v;
     e->val_reg[v] = (int8_t)best;
@@ -1626,22 +1683,6 @@ static bool fp_run_keeps(const IROp *op)
     }
 }
 
-/* The IR values op reads as a / b (0, 1 or 2 of them). */
-static int op_reads(const IROp *op, const IRArg **arg)
-{
-    int n = 0;
-
-    if (ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_ST || op->opc == IR_BRCOND ||
-        op->opc == IR_EXIT || op->opc == IR_SETF || op->opc == IR_LDF || op->opc == IR_STF) {
-        arg[n++] = &op->a;
-    }
-    if ((ir_op_alu(op->opc) && !ir_op_unary(op->opc)) || op->opc == IR_ST ||
-        op->opc == IR_BRCOND) {
-        arg[n++] = &op->b;
-    }
-    return n;
-}
-
 /*
  * Before emitting: which labels keep the cache their one brcond had
  * (label_carry: only a forward brcond reaches them and an exit precedes
@@ -1759,6 +1800,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
         exits->n = 0;
     }
     /* The body, also entered by chained predecessors; a loop's first loads its registers. */
+    e->cur_op = 0;
     scan_ir(e, f->tb && exits && f->tb->chainable && f->tb->cacheable && !f->tb->two_pages);
     if (e->loop) {
         for (int k = 0; k < NCACHE; k++) {
@@ -1773,6 +1815,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
     for (unsigned i = 0; i < f->n_ops && !e->overflow; i++) {
         const IROp *op = &f->ops[i];
 
+        e->cur_op = i;
         if (!fp_run_keeps(op)) {
             fp_run_end(e);
         }
