@@ -4,13 +4,16 @@
  * host instructions (Intel SDM vol. 2 encodings, System V AMD64 ABI).
  * rbx holds the CPUState pointer for the whole TB; guest registers live
  * in the CPU struct and IR temporaries in the stack frame, but within a
- * TB both are cached in rbp, r12-r15, r10 and r11 (least recently used
- * evicted), written back before helper calls, slow paths (in their stub),
- * branches, labels and exits; rax, rcx, rdx, rsi, rdi, r8, r9 are scratch.
- * Guest loads and stores inline the softmmu TLB hit path and branch to an out-of-line stub calling tlb_load_slow /
- * tlb_store_slow on a miss, after recording the instruction in
- * cpu->cur_insn for precise faults.  With BMI2 on the host, shifts by a
- * register use shlx/shrx/sarx (no cl) and rotates by a constant rorx.
+ * TB both are cached in rbp, r12-r15 and r8-r11 (the value read again
+ * last evicted), written back before helper calls, slow paths (in their
+ * stub), exits, and branches and labels other than a forward branch to
+ * a label only it reaches; rax, rcx, rdx, rsi, rdi are scratch.  A TB
+ * that loops on itself keeps the registers it reads across iterations.
+ * Guest loads and stores inline the softmmu TLB hit path and branch to
+ * an out-of-line stub calling tlb_load_slow / tlb_store_slow on a miss,
+ * after recording the instruction in cpu->cur_insn for precise faults.
+ * With BMI2 on the host, shifts by a register use shlx/shrx/sarx (no cl)
+ * and rotates by a constant rorx.
  */
 #include <cpuid.h>
 #include <stddef.h>
@@ -26,11 +29,12 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
 /*
  * Host registers caching IR values (guest registers and temporaries)
  * within a TB: the callee-saved ones survive helper and slow-path calls,
- * r10/r11 are reloaded after slow-path calls.
+ * r8-r11 are reloaded after slow-path calls.
  */
-#define NCACHE 7
-static const int cache_reg[NCACHE] = { R12, R13, R14, R15, RBP, R10, R11 };
-static const bool cache_saved[NCACHE] = { true, true, true, true, true, false, false };
+#define NCACHE 9
+static const int cache_reg[NCACHE] = { R12, R13, R14, R15, RBP, R10, R11, R8, R9 };
+static const bool cache_saved[NCACHE] = { true, true, true, true, true, false, false, false,
+                                          false };
 enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7, CC_L = 0xc, CC_GE = 0xd,
        CC_G = 0xf };
 
@@ -60,6 +64,7 @@ typedef struct Stub {
     size_t done_pos;    /* where the stub returns */
     CacheSnap cache;    /* at the access: dirty values are written back before the call */
     bool fp_run;        /* inside an MXCSR run: end it around the call */
+    int data_reg;       /* a store: the register holding the value */
 } Stub;
 
 typedef struct Emitter {
@@ -1430,21 +1435,30 @@ static void emit_ldf(Emitter *e, const IROp *op)
     emit_fs_dirty(e);
 }
 
-/* IR_ST / IR_STF: the value in r9, then the access. */
+/*
+ * IR_ST / IR_STF: the value in its cache register (rdx for a constant or
+ * an f-register), then the access.
+ */
 static void emit_st(Emitter *e, const IROp *op)
 {
+    int data = RDX;
+
     if (op->opc == IR_STF) {
-        op_rm(e, 0x8b, true, R9, RBX, freg_off(e, op->cond));
+        op_rm(e, 0x8b, true, RDX, RBX, freg_off(e, op->cond));
+    } else if (op->b.is_const) {
+        mov_ri(e, RDX, op->b.c);
     } else {
-        load_arg(e, R9, op->b);
+        data = reg_of(e, op->b.v);      /* stays: the address is the only other value used */
     }
     emit_tlb_lookup(e, op, true);
-    switch (op->size) {
-    case 1: b1(e, 0x44); b1(e, 0x88); b1(e, 0x0e); break;        /* mov [rsi], r9b */
-    case 2: b1(e, 0x66); b1(e, 0x44); b1(e, 0x89); b1(e, 0x0e); break;
-    case 4: b1(e, 0x44); b1(e, 0x89); b1(e, 0x0e); break;
-    default: b1(e, 0x4c); b1(e, 0x89); b1(e, 0x0e); break;       /* mov [rsi], r9 */
+    if (op->size == 2) {
+        b1(e, 0x66);
     }
+    /* spl, bpl, sil and dil need a REX prefix */
+    rex(e, op->size == 8, data, 0, RSI, op->size == 1 && data >= RSP && data <= RDI);
+    b1(e, op->size == 1 ? 0x88 : 0x89);
+    b1(e, ((data & 7) << 3) | RSI);                     /* mov [rsi], data */
+    e->stub[e->n_stubs].data_reg = data;
     e->stub[e->n_stubs].done_pos = e->pos;
     e->n_stubs++;
 }
@@ -1476,7 +1490,9 @@ static void emit_stubs(Emitter *e)
                 emit_extend(e, op->size, op->sign);     /* as the inline load does */
             }
         } else {
-            op_rr(e, 0x89, true, RDX, R9);              /* mov rdx, r9 */
+            if (s->data_reg != RDX) {
+                op_rr(e, 0x89, true, RDX, s->data_reg); /* mov rdx, data (before r8 is set) */
+            }
             mov_ri(e, RCX, op->size);
             op_rm(e, 0x8b, false, R8, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_store_slow);
