@@ -71,6 +71,33 @@ static bool op_defines(const IROp *op)
 }
 
 /*
+ * d = x << n then d = d >> n (n = 32, 48, 56, the same d): RV64 code
+ * without Zba/Zbb zero- and sign-extends this way (slli + srli/srai).
+ * The pair becomes one extension of x, prev a no-op.
+ */
+static void opt_shift_pair(IROp *op, IROp *prev)
+{
+    static const struct { int64_t n; IROpc shr, sar; } ext[] = {
+        { 32, IR_EXT32U, IR_EXT32S }, { 48, IR_EXT16U, IR_EXT16S }, { 56, IR_AND, IR_EXT8S },
+    };
+
+    if (!prev || prev->opc != IR_SHL || (op->opc != IR_SHR && op->opc != IR_SAR) ||
+        prev->w32 || op->w32 || !prev->b.is_const || !op->b.is_const ||
+        prev->b.c != op->b.c || op->a.is_const || op->a.v != prev->d || op->d != prev->d) {
+        return;
+    }
+    for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+        if (ext[k].n == op->b.c) {
+            op->opc = op->opc == IR_SHR ? ext[k].shr : ext[k].sar;
+            op->a = prev->a;
+            op->b = ir_c(0xff);     /* read by IR_AND only (zero-extending a byte) */
+            prev->opc = IR_NOP;
+            return;
+        }
+    }
+}
+
+/*
  * Algebraic identities on op i (after constant substitution): x op 0 for
  * add, sub, or, xor and shifts is a move (32-bit: a zero extension), and
  * a 32-bit extension of d right after d = mov/ext32 x reads x directly
@@ -97,6 +124,7 @@ static void opt_simplify(IRFunc *f, unsigned i)
     if (op->opc == IR_MOV && !op->a.is_const && op->a.v == op->d) {
         op->opc = IR_NOP;       /* d = d, e.g. a copy moved back to its source */
     }
+    opt_shift_pair(op, prev);
 }
 
 static void opt_propagate(IRFunc *f, OptState *s)

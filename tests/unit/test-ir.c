@@ -107,6 +107,46 @@ static void test_ir_opt_forgets_constants_at_labels(void **state)
     assert_int_equal(f->ops[0].opc, IR_MOV);        /* still live through the branch */
 }
 
+static void test_ir_opt_turns_shift_pairs_into_extensions(void **state)
+{
+    static const struct { int64_t n; IROpc right, want; } pairs[] = {
+        { 32, IR_SHR, IR_EXT32U }, { 32, IR_SAR, IR_EXT32S }, { 48, IR_SHR, IR_EXT16U },
+        { 48, IR_SAR, IR_EXT16S }, { 56, IR_SHR, IR_AND }, { 56, IR_SAR, IR_EXT8S },
+    };
+    static const uint64_t x = 0x89abcdeff0e1d2c3ull;
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        IRFunc *f = new_func();
+        uint64_t want, got;
+
+        ir_binop(f, IR_SHL, false, 14, ir_v(15), ir_c(pairs[i].n));   /* slli a4, a5, n */
+        ir_binop(f, pairs[i].right, false, 14, ir_v(14), ir_c(pairs[i].n));
+        ir_exit(f, ir_v(14));
+        ir_optimize(f);
+        assert_int_equal(f->ops[0].opc, IR_NOP);
+        assert_int_equal(f->ops[1].opc, pairs[i].want);
+        assert_int_equal(f->ops[1].a.v, 15);
+        /* The extension computes what the two shifts did. */
+        assert_true(ir_fold(IR_SHL, false, x, (uint64_t)pairs[i].n, &want));
+        assert_true(ir_fold(pairs[i].right, false, want, (uint64_t)pairs[i].n, &want));
+        assert_true(ir_fold(f->ops[1].opc, false, x, f->ops[1].b.is_const ? f->ops[1].b.c : 0,
+                            &got));
+        assert_int_equal(got, want);
+    }
+    /* A shift pair with a different count, or reading another value, stays. */
+    IRFunc *f = new_func();
+    ir_binop(f, IR_SHL, false, 14, ir_v(15), ir_c(32));
+    ir_binop(f, IR_SHR, false, 14, ir_v(14), ir_c(31));
+    ir_binop(f, IR_SHL, false, 12, ir_v(15), ir_c(32));
+    ir_binop(f, IR_SHR, false, 12, ir_v(13), ir_c(32));
+    ir_exit(f, ir_v(14));
+    ir_optimize(f);
+    assert_int_equal(f->ops[0].opc, IR_SHL);
+    assert_int_equal(f->ops[1].opc, IR_SHR);
+    assert_int_equal(f->ops[2].opc, IR_SHL);
+    assert_int_equal(f->ops[3].opc, IR_SHR);
+}
+
 static void test_ir_opt_simplifies_identities_and_double_extensions(void **state)
 {
     IRFunc *f = new_func();
@@ -186,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_ir_opt_forgets_guest_constants_after_helper_calls),
         cmocka_unit_test(test_ir_opt_forgets_constants_at_labels),
         cmocka_unit_test(test_ir_opt_simplifies_identities_and_double_extensions),
+        cmocka_unit_test(test_ir_opt_turns_shift_pairs_into_extensions),
         cmocka_unit_test(test_ir_opt_propagates_copies_and_drops_the_dead_moves),
         cmocka_unit_test(test_ir_opt_stops_copies_at_redefinitions_calls_and_labels),
     };
