@@ -163,10 +163,11 @@ struct CPUState {
      * current window and when that window began (host ns).
      */
     /*
-     * Per MMU mode: valid entries, the most in the current window, and
-     * entries evicted by fills since the last flush (thrashing: tlb.c).
+     * Per MMU mode: valid entries, the most in the current window,
+     * entries evicted by fills since the last flush (thrashing: tlb.c),
+     * and non-global fills since the last flush of any kind.
      */
-    struct TLBUse { size_t used, window_max, evicted; int64_t window_start; }
+    struct TLBUse { size_t used, window_max, evicted, nonglobal; int64_t window_start; }
         tlb_use[NB_MMU_MODES];
     /*
      * Jump cache (tcg/tb.h): an entry is current while its epoch equals

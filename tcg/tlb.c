@@ -177,6 +177,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     }
     *e = invalid_entry;
     *tlb_paddr(cpu, mmu_idx, e) = paddr | ((prot & TLB_PROT_GLOBAL) ? TLB_PADDR_GLOBAL : 0);
+    cpu->tlb_use[mmu_idx].nonglobal += !(prot & TLB_PROT_GLOBAL);
     if (mr && mr->host) {
         e->addend = (uintptr_t)(mr->host + (paddr - mr->base)) - vaddr;
         if (mr->readonly) {
@@ -352,6 +353,7 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
         }
         cpu->tlb_use[m].used = 0;
         cpu->tlb_use[m].evicted = 0;
+        cpu->tlb_use[m].nonglobal = 0;
         for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
             cpu->tlb_victim[m][i] = invalid_entry;
         }
@@ -365,9 +367,10 @@ void tlb_flush_nonglobal(CPUState *cpu, unsigned mmu_idx_mask)
         size_t size = tlb_size(cpu, m), kept = 0;
         const gpa_t *paddr = tlb_paddr_array(cpu, m);
 
-        if (!(mmu_idx_mask & (1u << m))) {
-            continue;
+        if (!(mmu_idx_mask & (1u << m)) || !cpu->tlb_use[m].nonglobal) {
+            continue;   /* (S-mode: the kernel's mappings, all global) */
         }
+        cpu->tlb_use[m].nonglobal = 0;
         for (size_t i = 0; i < size; i++) {
             if (!(paddr[i] & TLB_PADDR_GLOBAL)) {
                 cpu->tlb[m][i] = invalid_entry;
