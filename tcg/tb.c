@@ -20,8 +20,9 @@
 #define TB_HASH_BITS 20
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
 #define TB_ARENA_SIZE (256u << 20)
-/* A TB with its instructions, and room for a two-page TB's alias. */
-#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + 32)
+/* A TB with its instructions, and room for a two-page TB's alias, each rounded to TB_ALIGN. */
+#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + \
+                      2 * TB_ALIGN)
 
 /* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
 static TranslationBlock **tb_hash;  /* TB_HASH_SIZE buckets */
@@ -53,6 +54,12 @@ void tb_init(void)
         tb_arena = tb_alloc(TB_ARENA_SIZE);
         tb_hash = tb_alloc(TB_HASH_SIZE * sizeof(*tb_hash));
     }
+}
+
+/* Arena bytes taken by an object of `size` bytes: the next TB starts on a cache line. */
+static inline size_t tb_arena_bytes(size_t size)
+{
+    return (size + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
 }
 
 static inline unsigned tb_hash_index(gpa_t phys_pc, gva_t pc, uint32_t flags)
@@ -244,7 +251,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         end->flags = TBI_END;
         n++;
     }
-    tb_arena_used += (sizeof(*tb) + n * sizeof(TBInsn) + 15) & ~(size_t)15;
+    tb_arena_used += tb_arena_bytes(sizeof(*tb) + n * sizeof(TBInsn));
     tb_stats.translated++;
     cpu->tb_translated++;
 
@@ -254,7 +261,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         tb_page_add(cpu, tb, mr, phys_pc);
         if (mr2 && mr2->host) {
             TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
-            tb_arena_used += (sizeof(*alias) + 15) & ~(size_t)15;
+            tb_arena_used += tb_arena_bytes(sizeof(*alias));
             memset(alias, 0, sizeof(*alias));
             alias->alias_of = tb;
             alias->invalid = true;
