@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
@@ -18,24 +19,47 @@
 
 #define TB_HASH_BITS 20
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define TB_ARENA_SIZE (256u << 20)
-/* A TB with its instructions, and room for a two-page TB's alias. */
-#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + 32)
+#define TB_ARENA_SIZE (512u << 20)
+/* A TB with its instructions, and room for a two-page TB's alias, each rounded to TB_ALIGN. */
+#define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + \
+                      2 * TB_ALIGN)
 
 /* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
-static TranslationBlock *tb_hash[TB_HASH_SIZE];
+static TranslationBlock **tb_hash;  /* TB_HASH_SIZE buckets */
 static uint8_t *tb_arena;
 static size_t tb_arena_used;
 TBStats tb_stats;
 
+/*
+ * Zeroed memory for the TB cache, backed by transparent huge pages where
+ * the host allows: tb_find and compiled code's jump-cache lookups touch
+ * TBs all over the arena and buckets all over the hash table, and with
+ * 4 KiB pages nearly every such access also missed the host TLB.
+ */
+static void *tb_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+
+    if (p == MAP_FAILED) {
+        error_exit("out of memory for the translation cache (%zu MiB)", bytes >> 20);
+    }
+    madvise(p, bytes, MADV_HUGEPAGE);
+    return p;
+}
+
 void tb_init(void)
 {
     if (!tb_arena) {
-        tb_arena = malloc(TB_ARENA_SIZE);
-        if (!tb_arena) {
-            error_exit("out of memory for the translation cache (%u MiB)", TB_ARENA_SIZE >> 20);
-        }
+        tb_arena = tb_alloc(TB_ARENA_SIZE);
+        tb_hash = tb_alloc(TB_HASH_SIZE * sizeof(*tb_hash));
     }
+}
+
+/* Arena bytes taken by an object of `size` bytes: the next TB starts on a cache line. */
+static inline size_t tb_arena_bytes(size_t size)
+{
+    return (size + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
 }
 
 static inline unsigned tb_hash_index(gpa_t phys_pc, gva_t pc, uint32_t flags)
@@ -91,7 +115,7 @@ void tb_flush(CPUState *cpu)
 {
     Machine *m = cpu->machine;
 
-    memset(tb_hash, 0, sizeof(tb_hash));
+    memset(tb_hash, 0, TB_HASH_SIZE * sizeof(*tb_hash));
     for (unsigned i = 0; i < m->as.nr_regions; i++) {
         MemoryRegion *r = &m->as.regions[i];
         if (r->pages) {
@@ -227,7 +251,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         end->flags = TBI_END;
         n++;
     }
-    tb_arena_used += (sizeof(*tb) + n * sizeof(TBInsn) + 15) & ~(size_t)15;
+    tb_arena_used += tb_arena_bytes(sizeof(*tb) + n * sizeof(TBInsn));
     tb_stats.translated++;
     cpu->tb_translated++;
 
@@ -237,7 +261,7 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
         tb_page_add(cpu, tb, mr, phys_pc);
         if (mr2 && mr2->host) {
             TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
-            tb_arena_used += (sizeof(*alias) + 15) & ~(size_t)15;
+            tb_arena_used += tb_arena_bytes(sizeof(*alias));
             memset(alias, 0, sizeof(*alias));
             alias->alias_of = tb;
             alias->invalid = true;

@@ -16,23 +16,19 @@
 #define TB_MAX_INSNS 64
 
 typedef struct TranslationBlock {
+    /*
+     * The first 64 bytes (TBs start on a cache line, TB_ALIGN) hold what
+     * the dispatcher (tb_find, tb_find_next, cpu_exec), the hash chain
+     * walk and the JIT's jump-cache lookup read, so that finding and
+     * entering a TB touches one line of it.
+     */
     gva_t pc;                       /* guest-virtual pc of the first instruction */
-    gpa_t phys_pc;                  /* guest-physical pc */
     uint32_t flags;                 /* CPUClass.tb_flags at translation */
-    uint32_t n_insns;               /* guest instructions (the final TBInsn may be synthetic) */
-    uint32_t size;                  /* guest code bytes */
     bool invalid;                   /* unlinked: never entered again */
     bool cacheable;                 /* false: a debugger single step, run once and dropped */
-    /*
-     * One instruction straddling into the next virtual page, whose
-     * physical page is phys_pc2: found only while that page still maps
-     * there, never a chaining target, and listed on that page too
-     * through an alias entry (alias_of: the real TB).
-     */
-    bool two_pages;
-    gpa_t phys_pc2;
-    struct TranslationBlock *alias_of;
+    bool two_pages;                 /* see phys_pc2 */
     bool chainable;                 /* ends in a jump or falls through: successors may be linked */
+    void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
     /*
      * Tier-1 chaining: up to two successors on the same guest-virtual
      * page (taken / not taken), found without a lookup.  A successor is
@@ -40,9 +36,21 @@ typedef struct TranslationBlock {
      */
     struct TranslationBlock *chain[2];
     gva_t chain_pc[2];
-    unsigned chain_next;            /* which slot to replace when both are taken */
+    struct TranslationBlock *hash_next;
+
+    gpa_t phys_pc;                  /* guest-physical pc */
+    uint32_t n_insns;               /* guest instructions (the final TBInsn may be synthetic) */
+    uint32_t size;                  /* guest code bytes */
+    unsigned chain_next;            /* which chain slot to replace when both are taken */
     uint64_t exec_count;            /* tier-1 executions (tiering heuristic) */
-    void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
+    /*
+     * two_pages: one instruction straddling into the next virtual page,
+     * whose physical page is phys_pc2: found only while that page still
+     * maps there, never a chaining target, and listed on that page too
+     * through an alias entry (alias_of: the real TB).
+     */
+    gpa_t phys_pc2;
+    struct TranslationBlock *alias_of;
     /*
      * Tier-2 direct jumps (tcg/jit.h): constant exit `slot` to
      * guest-virtual jmp_pc[slot] is a jmp rel32 at byte jmp_off[slot] of
@@ -56,11 +64,15 @@ typedef struct TranslationBlock {
     uintptr_t jmp_next[2];
     uintptr_t jmp_incoming;
     bool jit_failed;                /* tier 2 cannot compile it: stay in tier 1 */
-    struct TranslationBlock *hash_next;
     struct TranslationBlock *page_next;
     MemoryRegion *mr;               /* host-backed region holding the code */
     TBInsn insns[];                 /* n_insns entries + 1 synthetic end if needed */
 } TranslationBlock;
+
+/* Alignment of TBs in the arena (bytes): one host cache line. */
+#define TB_ALIGN 64
+_Static_assert(offsetof(TranslationBlock, hash_next) + sizeof(void *) <= TB_ALIGN,
+               "the dispatcher's fields share the first cache line");
 
 /* Global TB state: one per process (the TB arena and the hash table). */
 void tb_init(void);

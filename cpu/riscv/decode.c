@@ -81,6 +81,45 @@ static int64_t decode_imm(uint32_t insn, unsigned fmt)
     }
 }
 
+/*
+ * Zicsr accesses that can neither change the translation state (tb_flags,
+ * MMU index) nor make an interrupt take, so need not end their TB (Zicsr
+ * ch. 9 for which forms write): reads (csrrs/csrrc with rs1 = x0,
+ * csrrsi/csrrci with zimm = 0); writes to the trap scratch, epc, cause and
+ * tval registers; and csrrci of [sm]status, whose 5-bit zimm can only
+ * clear interrupt enables.  The kernel's trap entry and exit and its
+ * interrupt masking are made of these.
+ */
+static bool csr_keeps_tb(unsigned op, uint32_t insn)
+{
+    unsigned csr = insn >> 20;
+    bool no_write = ((insn >> 15) & 0x1f) == 0;
+
+    switch (op) {
+    case RISCV_OP_csrrs: case RISCV_OP_csrrc: case RISCV_OP_csrrsi:
+        if (no_write) {
+            return true;
+        }
+        break;
+    case RISCV_OP_csrrci:
+        if (no_write || csr == CSR_SSTATUS || csr == CSR_MSTATUS) {
+            return true;
+        }
+        break;
+    case RISCV_OP_csrrw: case RISCV_OP_csrrwi:
+        break;
+    default:
+        return false;
+    }
+    switch (csr) {
+    case CSR_SSCRATCH: case CSR_SEPC: case CSR_SCAUSE: case CSR_STVAL:
+    case CSR_MSCRATCH: case CSR_MEPC: case CSR_MCAUSE: case CSR_MTVAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void riscv_decode_insn32(TBInsn *out, uint32_t insn, uint32_t tb_flags)
 {
     unsigned op = riscv_insn_lookup(insn);
@@ -100,7 +139,7 @@ void riscv_decode_insn32(TBInsn *out, uint32_t insn, uint32_t tb_flags)
     out->rs2 = (used & U_RS2) ? (insn >> 20) & 0x1f : 0;
     out->rs3 = (used & U_RS3) ? insn >> 27 : 0;
     out->rm = (insn >> 12) & 7;
-    out->flags = (d->flags & IF_END) ? TBI_END : 0;
+    out->flags = (d->flags & IF_END) && !csr_keeps_tb(op, insn) ? TBI_END : 0;
     /* Branches and jumps change nothing but the pc: their TBs may chain. */
     if (d->fmt == FMT_B || d->fmt == FMT_J || op == RISCV_OP_jalr) {
         out->flags |= TBI_JUMP;

@@ -70,7 +70,8 @@ static int csr_op(CPUState *cs, const TBInsn *in, bool read, uint64_t new_val,
     if (read) {
         cpu->gpr[in->rd] = old;
     }
-    return next_tb(cs, in);
+    /* Decode lets the TB go on after an access that changes no translation state. */
+    return (in->flags & TBI_END) ? next_tb(cs, in) : 0;
 }
 
 int riscv_op_csrrw(CPUState *cs, const TBInsn *in)

@@ -317,6 +317,30 @@ static void test_decode_compressed_fp_is_illegal_when_fs_off(void **state)
     assert_int_equal(dec16_at(0xa588, 0, FS_OFF).op, RISCV_OP_illegal); /* c.fsd */
 }
 
+/* A CSR access ends its TB only when it may change translation state or enable an interrupt. */
+static void test_decode_csr_ends_tb_only_when_it_may_change_state(void **state)
+{
+    static const uint32_t end[] = {
+        0x18051073, /* csrw satp, a0 */     0x1005a073, /* csrs sstatus, a1 */
+        0x10016073, /* csrsi sstatus, 2 */  0x3005b073, /* csrc mstatus, a1 */
+        0x30451073, /* csrw mie, a0 */      0x00351073, /* csrw fcsr, a0 */
+    };
+    static const uint32_t cont[] = {
+        0x34102573, /* csrr a0, mepc */     0xc0102573, /* rdtime a0 */
+        0x10003573, /* csrrc a0, sstatus, x0 */ 0x1402d573, /* csrrwi a0, sscratch, 5 */
+        0x14151073, /* csrw sepc, a0 */     0x14259073, /* csrw scause, a1 */
+        0x34351073, /* csrw mtval, a0 */    0x10017073, /* csrci sstatus, 2 */
+        0x30047573, /* csrrci a0, mstatus, 8 */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(end); i++) {
+        assert_int_equal(dec32(end[i]).flags, TBI_END);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(cont); i++) {
+        assert_int_equal(dec32(cont[i]).flags, 0);
+    }
+}
+
 static void test_decode_tbi_end_placement(void **state)
 {
     static const uint32_t jump[] = {
@@ -325,8 +349,7 @@ static void test_decode_tbi_end_placement(void **state)
     static const uint32_t end[] = {
         0x00000073, /* ecall */  0x00100073, /* ebreak */ 0x30200073, /* mret */
         0x10200073, /* sret */   0x10500073, /* wfi */    0x0000100f, /* fence.i */
-        0x12000073, /* sfence.vma */ 0x34102573, /* csrrs (read only) */
-        0x1402d573, /* csrrwi */ 0x0000007b, /* illegal */
+        0x12000073, /* sfence.vma */ 0x0000007b, /* illegal */
     };
     static const uint32_t cont[] = {
         0x00c58533, /* add */    0x00813083, /* ld */     0x0ff0000f, /* fence */
@@ -1091,6 +1114,7 @@ int main(void)
         T(test_decode_fp_is_illegal_when_fs_off),
         T(test_decode_compressed_fp_is_illegal_when_fs_off),
         T(test_decode_tbi_end_placement),
+        T(test_decode_csr_ends_tb_only_when_it_may_change_state),
         T(test_decode_c_q0_addi4spn),
         T(test_decode_c_addi4spn_zero_imm_is_reserved),
         T(test_decode_c_q0_loads_and_stores),
