@@ -48,7 +48,15 @@ enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7, CC_L = 0xc, CC_GE = 0
 #define FRAME_BUDGET_OFF (IR_MAX_TEMPS * 8)
 #define FRAME_MXCSR_HOST (FRAME_BUDGET_OFF + 8)     /* IR_FPOP: the host MXCSR to restore */
 #define FRAME_MXCSR_GUEST (FRAME_BUDGET_OFF + 12)   /* IR_FPOP: the guest's, then flags */
-#define FRAME_SIZE (IR_MAX_TEMPS * 8 + 24)
+/*
+ * A loop TB's page cache (Emitter.loop): per memory access, the last page
+ * its TLB check passed and that page's addend.
+ */
+#define MAX_PAGE_SLOTS 8
+#define FRAME_PAGE_TAG(i) (FRAME_BUDGET_OFF + 16 + 16 * (i))
+#define FRAME_PAGE_ADDEND(i) (FRAME_PAGE_TAG(i) + 8)
+#define FRAME_SIZE (IR_MAX_TEMPS * 8 + 16 + 16 * MAX_PAGE_SLOTS + 8)
+_Static_assert(FRAME_SIZE % 16 == 8, "calls from compiled code need rsp 16-aligned");
 /* Bytes from a TB's entry to its body (after the budget initialisation). */
 #define PROLOGUE_LEN 31
 
@@ -65,6 +73,8 @@ typedef struct Stub {
     CacheSnap cache;    /* at the access: dirty values are written back before the call */
     bool fp_run;        /* inside an MXCSR run: end it around the call */
     int data_reg;       /* a store: the register holding the value */
+    int page_slot;      /* a loop's page cache slot (refill_pos: its miss), or -1 */
+    size_t refill_pos, access_pos;
 } Stub;
 
 typedef struct Emitter {
@@ -108,6 +118,15 @@ typedef struct Emitter {
     size_t loop_head;
     CacheSnap head;
     unsigned cur_op;    /* the op being emitted (register allocation looks ahead) */
+    /*
+     * In a loop, each guest memory access (up to MAX_PAGE_SLOTS) first
+     * compares its page with the one its previous iteration used
+     * (FRAME_PAGE_TAG): a match skips the TLB walk.  Every call out of
+     * the code may change the TLB, so the slots are emptied after it and
+     * on entry.
+     */
+    int page_slot[IR_MAX_OPS];
+    int n_page_slots;
 } Emitter;
 
 static void b1(Emitter *e, uint8_t v)
@@ -511,6 +530,17 @@ static void set_cur_insn(Emitter *e, const TBInsn *in)
     set_cur_tb(e);
     mov_ri(e, RAX, (int64_t)(uintptr_t)in);
     op_rm(e, 0x89, true, RAX, RBX, offsetof(CPUState, cur_insn));
+}
+
+/* Empty a loop's page cache: no page matches ~0. */
+static void page_slots_reset(Emitter *e)
+{
+    for (int i = 0; i < e->n_page_slots; i++) {
+        rex(e, true, 0, 0, RSP, false);
+        b1(e, 0xc7);
+        modrm_mem(e, 0, RSP, FRAME_PAGE_TAG(i));
+        b4(e, 0xffffffffu);                             /* mov qword [tag], -1 */
+    }
 }
 
 static int cond_cc(IRCond c)
@@ -1158,6 +1188,7 @@ static void emit_fp_slow(Emitter *e, const TBInsn *in, const size_t *slow, int n
     op_rr(e, 0x89, true, RSI, RAX);                     /* mov rsi, rax */
     op_rr(e, 0x89, true, RDI, RBX);                     /* mov rdi, rbx */
     call_abs(e, (const void *)in->fn);
+    page_slots_reset(e);
     for (int k = 0; k < NCACHE; k++) {
         if (e->reg_val[k] >= 0 && !cache_saved[k]) {
             mem_load(e, cache_reg[k], e->reg_val[k]);
@@ -1256,19 +1287,13 @@ static void emit_extra(Emitter *e, const IROp *op)
 }
 
 /*
- * TLB hit path: rsi = guest address; on a hit rsi = host address and
- * control falls through; on a miss jumps to a stub recorded for op.
+ * rcx = op's TLB entry for rsi, compared with rdi (the last byte's page);
+ * the caller emits the jne to the miss.
  */
-static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
+static void emit_tlb_compare(Emitter *e, const IROp *op, bool write, int idx)
 {
     int32_t tag_off = write ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read);
-    int idx = e->f->mmu_idx < NB_MMU_MODES ? e->f->mmu_idx : -1;
 
-    if (!op->a.is_const) {
-        op_rm(e, 0x8d, true, RSI, reg_of(e, op->a.v), (int32_t)op->imm); /* lea rsi, [a+imm] */
-    } else {
-        mov_ri(e, RSI, op->a.c + op->imm);
-    }
     if (idx < 0) {
         op_rm(e, 0x8b, false, RAX, RBX, e->f->mmu_idx_off); /* mov eax, [mmu_idx] */
     }
@@ -1289,6 +1314,30 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     } else {
         op_rm(e, 0x03, true, RCX, RBX, offsetof(CPUState, tlb) + 8 * idx);
     }
+    op_rm(e, 0x3b, true, RDI, RCX, tag_off);            /* cmp rdi, [rcx + tag] */
+}
+
+/*
+ * TLB hit path: rsi = guest address; on a hit rsi = host address and
+ * control falls through; on a miss jumps to a stub recorded for op.  In
+ * a loop, op's page slot is tried first; its miss (refill, out of line)
+ * does the TLB check and fills the slot on a hit.
+ */
+static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
+{
+    int idx = e->f->mmu_idx < NB_MMU_MODES ? e->f->mmu_idx : -1;
+    int slot = e->page_slot[e->cur_op];
+    Stub *st = &e->stub[e->n_stubs];
+
+    if (e->n_stubs >= MAX_STUBS) {
+        e->overflow = true;
+        return;
+    }
+    if (!op->a.is_const) {
+        op_rm(e, 0x8d, true, RSI, reg_of(e, op->a.v), (int32_t)op->imm); /* lea rsi, [a+imm] */
+    } else {
+        mov_ri(e, RSI, op->a.c + op->imm);
+    }
     /* rdi = last byte's page: mismatches the tag when the access crosses a page. */
     if (op->size > 1) {
         op_rm(e, 0x8d, true, RDI, RSI, op->size - 1);   /* lea rdi, [rsi + size-1] */
@@ -1300,18 +1349,19 @@ static void emit_tlb_lookup(Emitter *e, const IROp *op, bool write)
     modrm_rr(e, 4, RDI);
     b4(e, (uint32_t)PAGE_MASK);                         /* and rdi, PAGE_MASK */
     emit_stat(e, offsetof(CPUState, jit_tlb_lookups));
-    op_rm(e, 0x3b, true, RDI, RCX, tag_off);            /* cmp rdi, [rcx + tag] */
-    if (e->n_stubs >= MAX_STUBS) {
-        e->overflow = true;
+    st->op = op;
+    st->page_slot = slot;
+    cache_save(e, &st->cache);
+    st->fp_run = e->fp_run;
+    if (slot >= 0) {
+        op_rm(e, 0x3b, true, RDI, RSP, FRAME_PAGE_TAG(slot));   /* cmp rdi, [tag] */
+        st->refill_pos = jcc32(e, CC_NE);
+        op_rm(e, 0x03, true, RSI, RSP, FRAME_PAGE_ADDEND(slot)); /* add rsi, [addend] */
+        st->access_pos = e->pos;
         return;
     }
-    b1(e, 0x0f);
-    b1(e, 0x80 | CC_NE);
-    e->stub[e->n_stubs].op = op;
-    e->stub[e->n_stubs].jcc_pos = e->pos;
-    cache_save(e, &e->stub[e->n_stubs].cache);
-    e->stub[e->n_stubs].fp_run = e->fp_run;
-    b4(e, 0);
+    emit_tlb_compare(e, op, write, idx);
+    st->jcc_pos = jcc32(e, CC_NE);
     op_rm(e, 0x03, true, RSI, RCX, offsetof(TLBEntry, addend)); /* add rsi, [rcx + addend] */
 }
 
@@ -1469,8 +1519,23 @@ static void emit_stubs(Emitter *e)
     for (unsigned i = 0; i < e->n_stubs; i++) {
         const Stub *s = &e->stub[i];
         const IROp *op = s->op;
+        size_t jcc_slow;
 
-        patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        if (s->page_slot >= 0) {
+            int idx = e->f->mmu_idx < NB_MMU_MODES ? e->f->mmu_idx : -1;
+            land32(e, s->refill_pos);
+            emit_tlb_compare(e, op, op->opc == IR_ST || op->opc == IR_STF, idx);
+            jcc_slow = jcc32(e, CC_NE);
+            op_rm(e, 0x89, true, RDI, RSP, FRAME_PAGE_TAG(s->page_slot));  /* mov [tag], rdi */
+            op_rm(e, 0x8b, true, RAX, RCX, offsetof(TLBEntry, addend));
+            op_rm(e, 0x89, true, RAX, RSP, FRAME_PAGE_ADDEND(s->page_slot)); /* [addend] */
+            op_rr(e, 0x01, true, RSI, RAX);             /* add rsi, rax */
+            b1(e, 0xe9);
+            b4(e, (uint32_t)(s->access_pos - (e->pos + 4)));
+            land32(e, jcc_slow);
+        } else {
+            patch4(e, s->jcc_pos, (uint32_t)(e->pos - (s->jcc_pos + 4)));
+        }
         emit_stat(e, offsetof(CPUState, jit_tlb_slow));
         for (int k = 0; k < NCACHE; k++) {
             if (s->cache.val[k] >= 0 && s->cache.dirty[k]) {
@@ -1497,6 +1562,7 @@ static void emit_stubs(Emitter *e)
             op_rm(e, 0x8b, false, R8, RBX, e->f->mmu_idx_off);
             call_abs(e, (const void *)tlb_store_slow);
         }
+        page_slots_reset(e);
         for (int k = 0; k < NCACHE; k++) {
             if (s->cache.val[k] >= 0 && !cache_saved[k]) {
                 mem_load(e, cache_reg[k], s->cache.val[k]);   /* clobbered by the call */
@@ -1719,6 +1785,7 @@ static void scan_ir(Emitter *e, bool may_loop)
     memset(exposed, 0, sizeof(exposed));
     memset(e->label_carry, 0, sizeof(e->label_carry));
     e->loop = false;
+    e->n_page_slots = 0;
     for (unsigned i = 0; i < f->n_ops; i++) {
         const IROp *op = &f->ops[i];
         const IRArg *arg[2];
@@ -1755,6 +1822,15 @@ static void scan_ir(Emitter *e, bool may_loop)
             break;
         }
         prev = op->opc;
+    }
+    for (unsigned i = 0; i < f->n_ops; i++) {
+        IROpc opc = f->ops[i].opc;
+        bool mem = opc == IR_LD || opc == IR_ST || opc == IR_LDF || opc == IR_STF;
+        e->page_slot[i] = -1;
+        if (e->loop && mem && f->mmu_idx >= 0 && f->mmu_idx < NB_MMU_MODES &&
+            e->n_page_slots < MAX_PAGE_SLOTS) {
+            e->page_slot[i] = e->n_page_slots++;
+        }
     }
     for (int k = 0; k < NCACHE; k++) {
         e->head.val[k] = -1;
@@ -1825,6 +1901,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             }
         }
         cache_restore(e, &e->head);
+        page_slots_reset(e);
         e->loop_head = e->pos;
     }
 
@@ -1932,6 +2009,7 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             op_rr(e, 0x89, true, RSI, RAX);             /* mov rsi, rax */
             op_rr(e, 0x89, true, RDI, RBX);             /* mov rdi, rbx */
             call_abs(e, (const void *)op->insn->fn);
+            page_slots_reset(e);
             op_rr(e, 0x85, false, RAX, RAX);            /* test eax, eax */
             jmp_label(e, CC_NE, epilogue + 1);
             break;

@@ -184,6 +184,85 @@ static void test_jit_self_loop_fault_sees_the_pinned_registers(void **state)
     assert_int_equal(cpu->parent.icount, 2 * 9 + 1);
 }
 
+/*
+ * A loop TB over g3 iterations in MMU mode mmu_idx: g1 += 1, g7 = [g4],
+ * with `store` [g4] = g7 + g1, g2 += g7, g4 += 8.
+ */
+static IRFunc *summing_loop_func(bool store, int mmu_idx)
+{
+    IRFunc *f = new_func();
+    int again = ir_new_label(f);
+
+    tb->pc = tb->insns[0].pc;
+    tb->chainable = tb->cacheable = true;
+    f->mmu_idx = mmu_idx;
+    ir_binop(f, IR_ADD, false, 1, ir_v(1), ir_c(1));
+    ir_ld(f, 7, ir_v(4), 0, 8, false, &tb->insns[0]);
+    if (store) {
+        ir_binop(f, IR_ADD, false, 8, ir_v(7), ir_v(1));
+        ir_st(f, ir_v(8), ir_v(4), 0, 8, &tb->insns[1]);
+    }
+    ir_binop(f, IR_ADD, false, 2, ir_v(2), ir_v(7));
+    ir_binop(f, IR_ADD, false, 4, ir_v(4), ir_c(8));
+    ir_brcond(f, IR_NE, ir_v(1), ir_v(3), again);
+    ir_exit(f, ir_c((int64_t)tb->pc + 8));
+    ir_label(f, again);
+    ir_exit(f, ir_c((int64_t)tb->pc));
+    return f;
+}
+
+static void test_jit_self_loop_page_cache_follows_page_crossings(void **state)
+{
+    /* 500 iterations across a page boundary, storing too. */
+    gpa_t base = RAM_BASE + 0x4800;
+    uint64_t sum = 0, v;
+
+    for (unsigned i = 0; i < 500; i++) {
+        memory_write(&m->as, base + 8 * i, 8, 3 * i + 1);
+        sum += 3 * i + 1;
+    }
+    self_loop_state(500, base);
+    run_tb(summing_loop_func(true, MMU_IDX_M));
+    assert_int_equal(cpu->parent.pc, tb->pc + 8);
+    assert_int_equal(cpu->gpr[2], sum);
+    for (unsigned i = 0; i < 500; i++) {
+        assert_int_equal(memory_read(&m->as, base + 8 * i, 8, &v), 0);
+        assert_int_equal(v, 3 * i + 1 + i + 1);
+    }
+}
+
+static void test_jit_self_loop_page_cache_takes_each_pages_own_mapping(void **state)
+{
+    /* Sv39: va 0x40000000 -> pa PB + 0x1000, va 0x40001000 -> pa PB (swapped). */
+    const gpa_t root = RAM_BASE + 0x30000, l1 = root + 0x1000, l0 = root + 0x2000;
+    const gpa_t pb = RAM_BASE + 0x20000;
+    const uint64_t leaf = PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+    uint64_t sum = 0;
+
+    memory_write(&m->as, root + 1 * 8, 8, ((l1 >> 12) << PTE_PPN_SHIFT) | PTE_V);
+    memory_write(&m->as, l1, 8, ((l0 >> 12) << PTE_PPN_SHIFT) | PTE_V);
+    memory_write(&m->as, l0, 8, (((pb + 0x1000) >> 12) << PTE_PPN_SHIFT) | leaf);
+    memory_write(&m->as, l0 + 8, 8, ((pb >> 12) << PTE_PPN_SHIFT) | leaf);
+    for (unsigned i = 0; i < 2 * 512; i++) {
+        memory_write(&m->as, pb + 8 * i, 8, i);
+    }
+    for (unsigned i = 512 - 32; i < 512 + 32; i++) {   /* va page 0 = pa page 1 and back */
+        sum += i < 512 ? i + 512 : i - 512;
+    }
+    self_loop_state(64, 0x40000000 + 0x1000 - 32 * 8);
+    cpu->satp = ((uint64_t)SATP_MODE_SV39 << SATP_MODE_SHIFT) | (root >> 12);
+    cpu->priv = PRV_S;
+    riscv_update_mmu_idx(cpu);
+    tlb_flush(&cpu->parent);
+    run_tb(summing_loop_func(false, MMU_IDX_S));
+    cpu->satp = 0;
+    cpu->priv = PRV_M;
+    riscv_update_mmu_idx(cpu);
+    tlb_flush(&cpu->parent);
+    assert_int_equal(cpu->parent.pc, tb->pc + 8);
+    assert_int_equal(cpu->gpr[2], sum);
+}
+
 static const uint64_t edge[] = {
     0, 1, 2, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
     0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, 0x123456789abcdef0ull, (uint64_t)-33,
@@ -846,6 +925,8 @@ int main(void)
         cmocka_unit_test(test_jit_self_loop_runs_to_the_budget_and_exits_with_registers_written),
         cmocka_unit_test(test_jit_self_loop_leaves_on_exit_request),
         cmocka_unit_test(test_jit_self_loop_fault_sees_the_pinned_registers),
+        cmocka_unit_test(test_jit_self_loop_page_cache_follows_page_crossings),
+        cmocka_unit_test(test_jit_self_loop_page_cache_takes_each_pages_own_mapping),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
