@@ -298,6 +298,24 @@ static void tb_jmp_cache_set(CPUState *cpu, unsigned idx, TranslationBlock *tb)
     cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
 }
 
+/*
+ * tb, found through a chain slot after compiled code left through a
+ * computed exit: put it back in the jump cache when its entry was taken
+ * by another TB or went stale, or that exit's inline lookup would miss,
+ * and the chain slot serve it through the dispatcher, on every run.
+ */
+static void tb_jmp_cache_refill(CPUState *cpu, TranslationBlock *tb)
+{
+    unsigned idx = tb_jmp_cache_index(tb->pc);
+
+    if (cpu->jmp_cache[idx].tb == tb && cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch) {
+        return;
+    }
+    if (tb_still_mapped(cpu, tb, tlb_translate_code(cpu, tb->pc))) {
+        tb_jmp_cache_set(cpu, idx, tb);
+    }
+}
+
 TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
@@ -356,6 +374,7 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
                 tb_stats.chain_hits++;
                 if (prev->jit_code && tb->jit_code) {
                     jit_link(prev, tb);
+                    tb_jmp_cache_refill(cpu, tb);
                 }
                 return tb;
             }

@@ -5,7 +5,8 @@
  * shrinks to fit when under 30% is used for a 100 ms window, within
  * 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, and doubles without a flush
  * when fills keep evicting; translations installed after a resize are
- * found at the new index.  Pages are installed with
+ * found at the new index; the jump cache goes stale on flushes of the
+ * pages it depends on and is refilled from chain slots.  Pages are installed with
  * tlb_set_page on a hart over a real RAM region.
  */
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "tcg/tlb.h"
 #include "tcg/tb.h"
+#include "tcg/jit.h"
 
 #define RAM_SIZE (16ull << 20)
 #include "hart-fixture.h"
@@ -174,6 +176,44 @@ static void test_tlb_flush_page_stales_jump_cache_of_that_page_only(void **state
     assert_int_equal(cs->jmp_cache_epoch, epoch);
 }
 
+/*
+ * Compiled code that leaves through a computed exit (jr ra) finds its
+ * successor in the jump cache inline; when the dispatcher finds it in a
+ * chain slot instead (the entry went stale or was taken), it puts it
+ * back, or every later run of that exit would go through the dispatcher.
+ */
+static void test_tb_chain_hit_from_compiled_code_refills_the_jump_cache(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    uint8_t *ram = memory_host_ptr(&m->as, RAM_BASE, PAGE_SIZE);
+    TranslationBlock *a, *b;
+    unsigned idx;
+
+    memcpy(ram, (const uint8_t[]){ 0x67, 0x80, 0, 0 }, 4);           /* jr ra */
+    memcpy(ram + 16, (const uint8_t[]){ 0x73, 0, 0x10, 0 }, 4);       /* ebreak */
+    tb_init();
+    tb_flush(cs);               /* the TB cache outlives the other tests' RAM */
+    cpu->gpr[1] = RAM_BASE + 16;
+    cs->pc = RAM_BASE;
+    a = tb_find(cs);
+    cs->pc = RAM_BASE + 16;
+    b = tb_find_next(cs, a);    /* translates b and puts it in a's chain slot */
+    assert_ptr_equal(a->chain[0], b);
+    assert_int_equal(jit_compile(cs, a, true), JIT_OK);
+    assert_int_equal(jit_compile(cs, b, true), JIT_OK);
+    idx = tb_jmp_cache_index(b->pc);
+    assert_ptr_equal(cs->jmp_cache[idx].tb, b);
+
+    tb_jmp_cache_stale(cs);     /* a TLB flush */
+    assert_ptr_equal(tb_find_next(cs, a), b);
+    assert_ptr_equal(cs->jmp_cache[idx].tb, b);
+    assert_int_equal(cs->jmp_cache[idx].epoch, cs->jmp_cache_epoch);
+
+    cs->jmp_cache[idx].tb = NULL;   /* taken by another TB */
+    assert_ptr_equal(tb_find_next(cs, a), b);
+    assert_ptr_equal(cs->jmp_cache[idx].tb, b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 int main(void)
 {
@@ -186,6 +226,7 @@ int main(void)
         T(test_tlb_translates_after_a_resize),
         T(test_tlb_grows_when_fills_thrash),
         T(test_tlb_flush_page_stales_jump_cache_of_that_page_only),
+        T(test_tb_chain_hit_from_compiled_code_refills_the_jump_cache),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
