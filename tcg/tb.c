@@ -17,9 +17,9 @@
 #include "util/error.h"
 #include "util/trace.h"
 
-#define TB_HASH_BITS 20
+#define TB_HASH_BITS 21
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define TB_ARENA_SIZE (512u << 20)
+#define TB_ARENA_SIZE (256u << 20)
 /* A TB with its instructions, and room for a two-page TB's alias, each rounded to TB_ALIGN. */
 #define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + \
                       2 * TB_ALIGN)
