@@ -162,6 +162,12 @@ static inline bool ir_op_alu(int opc)
     return (opc >= IR_MOV && opc <= IR_EXT32U) || (opc >= IR_MULH && opc <= IR_BSWAP);
 }
 
+/* Ops that write the value d (the ALU ops, guest loads and f-register reads). */
+static inline bool ir_op_defines(int opc)
+{
+    return ir_op_alu(opc) || opc == IR_LD || opc == IR_GETF;
+}
+
 /*
  * Whether the host back end can emit an optional op (IR_CLZ, IR_CTZ,
  * IR_CPOP depend on LZCNT/BMI1/POPCNT, probed with cpuid); the front end

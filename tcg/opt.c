@@ -65,11 +65,6 @@ static void opt_forget_all(OptState *s)
     memset(s->copy_of, -1, sizeof(s->copy_of));
 }
 
-static bool op_defines(const IROp *op)
-{
-    return ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_GETF;
-}
-
 /*
  * d = x << n then d = d >> n (n = 32, 48, 56, the same d): RV64 code
  * without Zba/Zbb zero- and sign-extends this way (slli + srli/srai).
@@ -151,7 +146,7 @@ static void opt_propagate(IRFunc *f, OptState *s)
         if (!ir_op_unary(op->opc) && op->opc != IR_LD && op->opc != IR_EXIT) {
             opt_subst(f, s, &op->b);
         }
-        if (!op_defines(op)) {
+        if (!ir_op_defines(op->opc)) {
             continue;
         }
         opt_redefine(s, op->d);
@@ -197,7 +192,7 @@ static void opt_dce(IRFunc *f, OptState *s)
     for (unsigned i = f->n_ops; i-- > 0;) {
         IROp *op = &f->ops[i];
 
-        if (op_defines(op) && op->opc != IR_LD &&
+        if (ir_op_defines(op->opc) && op->opc != IR_LD &&
             ((op->d >= IR_TEMP_BASE && !used[op->d]) || op->d == f->sink_global)) {
             op->opc = IR_NOP;
             continue;

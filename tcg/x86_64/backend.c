@@ -573,34 +573,6 @@ static void emit_cmp_args(Emitter *e, IRArg a, IRArg b)
     }
 }
 
-/*
- * d = the low `size` bytes of rax, sign- or zero-extended, straight into
- * d's cache register.
- */
-static void set_from_rax(Emitter *e, int d, unsigned size, bool sign)
-{
-    int rd = cache_slot_for_write(e, d);
-
-    switch (size) {
-    case 1: case 2:
-        rex(e, sign, rd, 0, RAX, false);
-        b1(e, 0x0f);
-        b1(e, (size == 1 ? 0xb6 : 0xb7) | (sign ? 8 : 0));
-        modrm_rr(e, rd, RAX);                           /* movzx/movsx d, al/ax */
-        break;
-    case 4:
-        if (sign) {
-            op_rr(e, 0x63, true, RAX, rd);              /* movsxd d, eax */
-        } else {
-            op_rr(e, 0x89, false, rd, RAX);             /* mov d32, eax */
-        }
-        break;
-    default:
-        op_rr(e, 0x89, true, rd, RAX);                  /* mov d, rax */
-        break;
-    }
-}
-
 /* Host features for the optional ops (cpuid, probed once); use_bmi2: emit BMI2. */
 static int host_lzcnt = -1, host_bmi1, host_popcnt, host_bmi2;
 static bool use_bmi2;
@@ -1798,8 +1770,7 @@ static void scan_ir(Emitter *e, bool may_loop)
                 exposed[v] |= !written[v];
             }
         }
-        if ((ir_op_alu(op->opc) || op->opc == IR_LD || op->opc == IR_GETF) &&
-            op->d < IR_TEMP_BASE) {
+        if (ir_op_defines(op->opc) && op->d < IR_TEMP_BASE) {
             written[op->d] = true;
         }
         switch (op->opc) {
@@ -1938,7 +1909,13 @@ size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *e
             b1(e, 0x0f);
             b1(e, 0x90 | cond_cc(op->cond));
             modrm_rr(e, 0, RAX);                        /* setcc al */
-            set_from_rax(e, op->d, 1, false);
+            {
+                int rd = cache_slot_for_write(e, op->d);
+                rex(e, false, rd, 0, RAX, false);
+                b1(e, 0x0f);
+                b1(e, 0xb6);
+                modrm_rr(e, rd, RAX);                   /* movzx d32, al */
+            }
             break;
         case IR_EXT32S: case IR_EXT32U: {
             int ra, rd;
