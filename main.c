@@ -102,11 +102,12 @@ static void usage(FILE *f)
         "  --device virtio-gpu|virtio-keyboard|virtio-tablet|ramfb  a display device\n"
         "                            (-device; --display sdl adds all four)\n"
         "  --nographic               no display; serial on stdio\n"
-        "  --serial stdio|pty|file:PATH  where the UART goes (-serial)\n"
+        "  --serial stdio|pty|file:PATH  where the UART goes (-serial, also mon:stdio)\n"
         "  --gdb tcp::PORT|tcp:ADDR:PORT  gdb remote stub (-gdb); -s: --gdb tcp::1234;\n"
         "                            -S: start stopped (cont in the monitor or gdb resumes)\n"
         "  --monitor stdio|unix:PATH,server[,nowait]  the human monitor (-monitor); stdio\n"
-        "                            shares the terminal with the serial: C-a c switches\n"
+        "                            shares the terminal with the serial: C-a c switches;\n"
+        "                            the default when the serial is on stdio\n"
         "  --loadvm NAME             start from snapshot NAME (savevm in the monitor)\n"
         "  --state-file PATH         savevm/loadvm use this file instead of a qcow2 drive\n"
         "  --trace insn,tb,int,mmu   trace to stderr (-d); --trace-file FILE (-D)\n"
@@ -332,7 +333,10 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
             cfg->display = optarg;
             break;
         case OPT_NOGRAPHIC: cfg->display = "none"; break;
-        case OPT_SERIAL: cfg->serial = optarg; break;
+        case OPT_SERIAL:
+            /* QEMU's "mon:stdio": the serial and the monitor muxed on stdio. */
+            cfg->serial = strcmp(optarg, "mon:stdio") ? optarg : "stdio";
+            break;
         case OPT_MONITOR: {
             MonitorSpec spec;
             char err[200];
@@ -393,6 +397,13 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     }
     if (cfg->kernel && access(cfg->kernel, R_OK) < 0) {
         error_exit("--kernel: %s: %s", cfg->kernel, strerror(errno));
+    }
+    /*
+     * As QEMU does with -nographic, the monitor shares stdio with the
+     * serial console (Ctrl-A c) unless --monitor puts it elsewhere.
+     */
+    if (!cfg->monitor && (!cfg->serial || !strcmp(cfg->serial, "stdio"))) {
+        cfg->monitor = "stdio";
     }
     if (cfg->start_stopped && !cfg->gdb && !cfg->monitor) {
         error_exit("-S: needs --gdb (or -s) or --monitor to resume the machine");

@@ -3,10 +3,11 @@
 # The project's main job on real input: Debian 13's netboot installer
 # (kernel + initrd.gz from scripts/fetch-guest-images.sh) on the serial
 # console.  vm-cli runs inside tmux, so the installer sees a terminal as
-# a user's would; the test waits for "Select a language", presses Enter
-# and waits for the next screen, "Select your location".  It reads the
-# rendered screen (tmux capture-pane), never elapsed time; the limits
-# below only stop a hung guest.
+# a user's would; the test waits for "Select a language", switches to the
+# monitor with Ctrl-A c (muxed on stdio by default), asks `info status`,
+# switches back, presses Enter and waits for the next screen, "Select your
+# location".  It reads the rendered screen (tmux capture-pane), never
+# elapsed time; the limits below only stop a hung guest.
 #   tests/boot/installer.sh VM_CLI BUILD_DIR [VM_CLI_ARGS...]
 # Extra arguments go to vm-cli (e.g. --accel tier=jit) and name the
 # suite (boot/tier=jit/...).
@@ -46,6 +47,25 @@ tmux new-session -d -s "$session" -x 80 -y 25 \
 if wait_screen "Select a language" 600; then
     guest_pass installer-select-a-language
     cp "$out/screen.txt" "$out/screen-language.txt"
+    # make run's command line has no --monitor: the monitor is muxed on
+    # stdio anyway, as QEMU's -nographic does.  C-a c and back.
+    tmux send-keys -t "$session" C-a c
+    if wait_screen '^(vm) ' 20; then
+        tmux send-keys -t "$session" -l "info status"
+        tmux send-keys -t "$session" Enter
+        if wait_screen 'VM status: running' 20; then
+            guest_pass monitor-muxed-by-default-info-status
+        else
+            guest_fail monitor-muxed-by-default-info-status \
+                "screen: $(grep -v '^ *$' "$out/screen.txt" | tail -3 | tr -s ' ')"
+        fi
+    else
+        guest_fail monitor-muxed-by-default-info-status \
+            "no (vm) prompt after C-a c: $(grep -v '^ *$' "$out/screen.txt" | tail -2 | tr -s ' ')"
+    fi
+    tmux send-keys -t "$session" C-a c
+    sleep 0.5
+    # Back on the console, Enter answers the installer's language question.
     tmux send-keys -t "$session" Enter
     if wait_screen "Select your location" 300; then
         guest_pass installer-enter-reaches-select-your-location

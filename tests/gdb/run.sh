@@ -117,9 +117,10 @@ rc2=$?
 grep -q "^A0 7$" "$out/gdb2.log" && [ "$rc2" -eq 10 ] && pass detach \
     || fail detach "exit code $rc2 (want 10) or a0 not 7 at func"
 
-# -S without a stub is refused.
-if "$GUEST_VM" --arch riscv64 --bios none --kernel "$elf" -S >"$out/s.log" 2>&1; then
-    fail S-needs-gdb "-S without --gdb was accepted"
+# -S with neither a stub nor a monitor (the serial is off stdio) is refused.
+if "$GUEST_VM" --arch riscv64 --bios none --kernel "$elf" --serial "file:$out/s.serial" -S \
+        >"$out/s.log" 2>&1; then
+    fail S-needs-gdb "-S without --gdb or a monitor was accepted"
 else grep -q -- "-S: needs --gdb" "$out/s.log" && pass S-needs-gdb \
     || fail S-needs-gdb "$(head -1 "$out/s.log")"; fi
 
