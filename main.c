@@ -17,6 +17,7 @@
 #include "block/block.h"
 #include "hw/core/machine.h"
 #include "hw/riscv/virt.h"
+#include "install/install.h"
 #include "migration/savevm.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
@@ -76,6 +77,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: vm-cli --arch riscv64 [--kernel FILE] [options]\n"
+        "       vm-cli install-debian [options]   an installed Debian on a new qcow2 disk\n"
+        "                                         (vm-cli install-debian --help)\n"
         "  --arch riscv64            guest architecture\n"
         "  --kernel FILE             kernel or bare-metal ELF (-kernel); without it\n"
         "                            OpenSBI starts U-Boot, which boots from the disks\n"
@@ -450,6 +453,9 @@ int main(int argc, char **argv)
     const char *note;
 
     error_set_progname("vm-cli");
+    if (argc > 1 && !strcmp(argv[1], "install-debian")) {
+        return install_debian_main(argc - 1, argv + 1);
+    }
     parse_args(argc, argv, &cfg);
     note = resolve_display(&cfg, note_buf, sizeof(note_buf));
 

@@ -71,6 +71,7 @@ if [ "$only" = all ]; then
     run_suite monitor bash tests/monitor/run.sh "$vm" "$build/tests/monitor"
     run_suite snapshot bash tests/snapshot/run.sh "$vm" "$build/tests/snapshot"
     FUZZ_TARGETS="qcow2 qcow2-write" run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
+    run_suite install bash tests/install/run.sh "$vm" "$build/tests/install"
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
     run_suite iso bash tests/boot/iso.sh "$vm" "$build/tests/iso"
