@@ -425,15 +425,27 @@ static NORETURN void fail(Child *c, int status, const char *fmt, ...)
     exit(status);
 }
 
-/* The progress line: redrawn in place on a terminal, one line per change in a log. */
-static void show_progress(const InstallProgress *p)
+/*
+ * The progress line: redrawn in place on a terminal; into a log, a line
+ * when the step or its text changes or the figure moves by 10 points.
+ */
+typedef struct ShownProgress {
+    char text[2 * PROGRESS_COLS + 2];  /* "step: detail" as last written to the log */
+    int percent;
+} ShownProgress;
+
+static void show_progress(const InstallProgress *p, ShownProgress *last)
 {
-    char bar[21];
+    char bar[21], now[sizeof(last->text)];
     int pct = p->percent < 0 ? 0 : p->percent;
 
     if (!isatty(STDERR_FILENO)) {
-        fprintf(stderr, "install-debian: [%3d%%] %s%s%s\n", pct, p->step,
-                p->detail[0] ? ": " : "", p->detail);
+        snprintf(now, sizeof(now), "%s%s%s", p->step, p->detail[0] ? ": " : "", p->detail);
+        if (strcmp(now, last->text) || pct >= last->percent + 10 || pct < last->percent) {
+            fprintf(stderr, "install-debian: [%3d%%] %s\n", pct, now);
+            memcpy(last->text, now, sizeof(now));
+            last->percent = pct;
+        }
         return;
     }
     for (int i = 0; i < 20; i++) {
@@ -459,7 +471,8 @@ static double now_s(void)
 static void run_installer(char *const argv[], FILE *log, const char *log_path)
 {
     Child c = start_vm(argv);
-    static InstallProgress p;
+    InstallProgress p;
+    ShownProgress shown = { "", -100 };
     double last_output = now_s(), error_since = 0;
     bool finishing = false;
     char buf[4096];
@@ -486,7 +499,7 @@ static void run_installer(char *const argv[], FILE *log, const char *log_path)
         /* Report a change once the console pauses, i.e. the dialog is drawn whole. */
         if (p.changed && r == 0) {
             p.changed = false;
-            show_progress(&p);
+            show_progress(&p, &shown);
             finishing |= !strcmp(p.step, "Finishing the installation");
             error_since = p.error ? now_s() : 0;
         }

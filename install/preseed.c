@@ -277,30 +277,33 @@ static int check_ssh_key(const char *key, char *err, size_t errlen)
     return 0;
 }
 
+/* The next space-separated word of *list (advanced past it); false at the end. */
+static bool next_word(const char **list, const char **word, size_t *len)
+{
+    const char *p = *list + strspn(*list, " ");
+
+    *word = p;
+    *len = strcspn(p, " ");
+    *list = p + *len;
+    return *len > 0;
+}
+
 static int check_packages(const char *list, char *err, size_t errlen)
 {
     char show[48];
-    const char *p = list;
+    const char *p;
+    size_t len;
 
-    while (*p) {
-        while (*p == ' ') {
-            p++;
-        }
-        const char *e = p;
-        while (*e && *e != ' ') {
-            e++;
-        }
-        size_t len = (size_t)(e - p);
+    while (next_word(&list, &p, &len)) {
         /* policy 5.6.1: at least two characters, alphanumeric first */
-        if (len && (len < 2 || !only_chars(p, 1, LOWER_DIGIT) ||
-                    !only_chars(p, len, LOWER_DIGIT "+-."))) {
+        if (len < 2 || !only_chars(p, 1, LOWER_DIGIT) ||
+            !only_chars(p, len, LOWER_DIGIT "+-.")) {
             char word[64];
             snprintf(word, sizeof(word), "%.*s", (int)(len < 60 ? len : 60), p);
             return fail(err, errlen, "--packages: '%s' is not a Debian package name "
                         "(policy 5.6.1: lowercase letters, digits, '+', '-', '.')",
                         shown(word, show, sizeof(show)));
         }
-        p = e;
     }
     return 0;
 }
@@ -554,6 +557,7 @@ char *preseed_generate(const PreseedConfig *cfg, char *err, size_t errlen)
     PreseedValues v;
     Text t = { 0 };
     char *hash = NULL;
+    size_t len;
 
     if (preseed_resolve(cfg, &v, err, errlen) < 0) {
         return NULL;
@@ -636,18 +640,8 @@ char *preseed_generate(const PreseedConfig *cfg, char *err, size_t errlen)
     text_add(&t, "\n### Packages\n");
     sel(&t, "tasksel", "tasksel/first", "multiselect", "standard, ssh-server");
     text_add(&t, "d-i pkgsel/include string openssh-server");
-    for (const char *p = v.packages; *p;) {
-        while (*p == ' ') {
-            p++;
-        }
-        const char *e = p;
-        while (*e && *e != ' ') {
-            e++;
-        }
-        if (e > p) {
-            text_add(&t, " %.*s", (int)(e - p), p);
-        }
-        p = e;
+    for (const char *list = v.packages, *w; next_word(&list, &w, &len);) {
+        text_add(&t, " %.*s", (int)len, w);
     }
     text_add(&t, "\n");
     sel(&t, "d-i", "pkgsel/upgrade", "select", "none");
