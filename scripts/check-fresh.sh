@@ -165,6 +165,9 @@ debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$DIR/debootstrap.log"
     fail "debootstrap failed: $(grep -E '^[EW]:' "$DIR/debootstrap.log" | tail -1); see $DIR/debootstrap.log"
 phase_done "debootstrap (minbase)"
 
+# ROOT's / is a mount point of its own, as a real machine's is (unshare -m,
+# which the install suite uses for a small tmpfs, sets the propagation of /).
+mount --bind "$ROOT" "$ROOT" && mount --make-private "$ROOT" || fail "cannot bind-mount $ROOT"
 for m in dev dev/pts proc sys; do
     mount --bind "/$m" "$ROOT/$m" || fail "cannot bind-mount /$m"
 done
