@@ -87,7 +87,8 @@ static void usage(FILE *f)
         "  --initrd FILE             initial ramdisk (-initrd)\n"
         "  --append ARGS             kernel command line (-append)\n"
         "  --dump-dtb FILE           write the device tree and exit\n"
-        "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on]  a virtio disk\n"
+        "  --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on][,file.locking=off]\n"
+        "                            a virtio disk (locked against other writers, as QEMU)\n"
         "  --cdrom ISO               a read-only virtio disk (-cdrom) holding an ISO 9660\n"
         "                            or disk image; firmware boot can start it\n"
         "  --boot menu=on|off[,splash-time=MS]  how long U-Boot waits for a key (-boot);\n"
@@ -142,7 +143,7 @@ static void parse_memory(MachineConfig *cfg, const char *arg)
     }
 }
 
-/* --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on|off] */
+/* --drive file=PATH[,format=qcow2|raw][,if=virtio][,readonly=on|off][,file.locking=on|off] */
 static void parse_drive(MachineConfig *cfg, char *arg)
 {
     DriveConfig *d;
@@ -174,8 +175,15 @@ static void parse_drive(MachineConfig *cfg, char *arg)
                 error_exit("--drive: readonly=%s is not on or off", val);
             }
             d->readonly = !strcmp(val, "on");
+        } else if (!strcmp(opt, "file.locking") || !strcmp(opt, "locking")) {
+            /* QEMU's spelling; "auto" locks when the file system has OFD locks, as "on" here. */
+            if (strcmp(val, "on") && strcmp(val, "off") && strcmp(val, "auto")) {
+                error_exit("--drive: %s=%s is not on, off or auto", opt, val);
+            }
+            d->no_lock = !strcmp(val, "off");
         } else {
-            error_exit("--drive: unknown parameter '%s' (file, format, if, readonly)", opt);
+            error_exit("--drive: unknown parameter '%s' (file, format, if, readonly, "
+                       "file.locking)", opt);
         }
     }
     if (!d->file) {

@@ -3,8 +3,11 @@
  * vm-img: the image tool (DESIGN.md §6), in qemu-img's spelling and with
  * its exit statuses: create, info, check (0 clean, 2 corruptions, 3
  * leaks only, 1 check failed), convert (-c compressed qcow2 output, -p
- * progress), resize (grow) and snapshot (-l/-c/-a/-d, qcow2).  User
- * errors are one line "vm-img: ..." and exit status 2.
+ * progress), resize (grow) and snapshot (-l/-c/-a/-d, qcow2).  Every
+ * command locks the images it opens as QEMU does (block.h: readers
+ * shared, writers exclusive), so an image in use is refused; info and
+ * check -U (--force-share) read one without a lock.  User errors are one
+ * line "vm-img: ..." and exit status 2.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,12 +29,13 @@ static void usage(FILE *f)
             "Usage: vm-img COMMAND ...\n"
             "  create -f qcow2|raw [-b BACKING [-F FMT]] [-o cluster_size=N,compat=0.10|1.1]"
             " FILE [SIZE]\n"
-            "  info [-f FMT] [--output human|json] FILE\n"
-            "  check [-f FMT] [-r leaks|all] FILE\n"
+            "  info [-f FMT] [-U] [--output human|json] FILE\n"
+            "  check [-f FMT] [-U | -r leaks|all] FILE\n"
             "  convert [-c] [-p] [-f FMT] [-O FMT] [-o OPTIONS] IN OUT\n"
             "  resize [-f FMT] FILE [+]SIZE\n"
             "  snapshot -l|-c NAME|-a NAME|-d NAME FILE\n"
-            "SIZE takes K, M, G, T suffixes.\n");
+            "SIZE takes K, M, G, T suffixes.  -U (--force-share): read an image in use,\n"
+            "without a lock (what it shows may be changing).\n");
 }
 
 static BlockDriverState *img_open(const char *file, const char *fmt, int flags)
@@ -171,19 +176,23 @@ static void json_str(const char *s)
 static int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'O' }, { NULL, 0, NULL, 0 },
+        { "output", required_argument, NULL, 'O' },
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 },
     };
     const char *fmt = NULL, *output = "human";
+    int nolock = 0;
     BlockDriverState *bs;
     Qcow2State *s = NULL;
     int c;
     int64_t disk;
     char a[32], b[32];
 
-    while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:U", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'O': output = optarg; break;
+        case 'U': nolock = BDRV_O_NO_LOCK; break;
         default: error_exit("info: bad option (see --help)");
         }
     }
@@ -193,7 +202,7 @@ static int cmd_info(int argc, char **argv)
     if (strcmp(output, "human") && strcmp(output, "json")) {
         error_exit("info: --output '%s' is not human or json", output);
     }
-    bs = img_open(argv[optind], fmt, BDRV_O_NO_BACKING);
+    bs = img_open(argv[optind], fmt, BDRV_O_NO_BACKING | nolock);
     if (bs->drv == &bdrv_qcow2) {
         s = bs->opaque;
     }
@@ -286,14 +295,18 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_check(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "force-share", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 },
+    };
     const char *fmt = NULL;
-    int repair = 0, c, ret;
+    int repair = 0, nolock = 0, c, ret;
     BlockDriverState *bs;
     Qcow2CheckResult r;
 
-    while ((c = getopt(argc, argv, "f:r:")) != -1) {
+    while ((c = getopt_long(argc, argv, "f:r:U", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
+        case 'U': nolock = BDRV_O_NO_LOCK; break;
         case 'r':
             if (strcmp(optarg, "leaks") && strcmp(optarg, "all")) {
                 error_exit("check: -r '%s' is not leaks or all", optarg);
@@ -306,8 +319,11 @@ static int cmd_check(int argc, char **argv)
     if (optind >= argc) {
         error_exit("check: missing FILE");
     }
+    if (repair && nolock) {
+        error_exit("check: -U (force-share) reads only; it cannot go with -r");
+    }
     bs = img_open(argv[optind], fmt,
-                  BDRV_O_NO_BACKING | BDRV_O_CHECK | (repair ? BDRV_O_RDWR : 0));
+                  BDRV_O_NO_BACKING | BDRV_O_CHECK | nolock | (repair ? BDRV_O_RDWR : 0));
     if (bs->drv != &bdrv_qcow2) {
         bdrv_close(bs);
         error_exit("'%s': this image format does not support checks", argv[optind]);
@@ -354,6 +370,31 @@ static bool all_zero(const uint8_t *p, size_t n)
     return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
 }
 
+/*
+ * Refuse an output that is the input or one of its backing files (by
+ * device and inode, so through a symlink or another path too): creating
+ * it would empty what is being read.  Runs before anything is opened for
+ * writing; the lock taken by create catches what this misses.
+ */
+static void convert_check_distinct(BlockDriverState *in, const char *out)
+{
+    struct stat os, is;
+
+    if (stat(out, &os) < 0) {
+        return;     /* a new file */
+    }
+    for (BlockDriverState *bs = in; bs; bs = bs->backing) {
+        if (fstat(bs->fd, &is) == 0 && is.st_dev == os.st_dev && is.st_ino == os.st_ino) {
+            if (bs == in) {
+                error_exit("convert: '%s': output is the same file as the input '%s'", out,
+                           in->filename);
+            }
+            error_exit("convert: '%s': output is the input's backing file '%s'", out,
+                       bs->filename);
+        }
+    }
+}
+
 static int cmd_convert(int argc, char **argv)
 {
     BlockCreateOpts opts = { 0 };
@@ -385,6 +426,7 @@ static int cmd_convert(int argc, char **argv)
         error_exit("convert: unknown format '%s'", out_fmt);
     }
     in = img_open(argv[optind], in_fmt, 0);
+    convert_check_distinct(in, argv[optind + 1]);
     ret = bdrv_create(out_fmt, argv[optind + 1], in->size, &opts, err, sizeof(err));
     if (ret < 0) {
         bdrv_close(in);

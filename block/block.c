@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The generic block layer (DESIGN.md §6): format probing and open, the
- * backing chain (depth-limited, loops refused by device/inode identity),
- * bounds and read-only checks in front of every driver call, create
- * dispatch, and whole-buffer pread/pwrite helpers for drivers.
+ * The generic block layer (DESIGN.md §6): format probing and open, image
+ * locking (QEMU's OFD lock bytes, see block.h), the backing chain
+ * (depth-limited, loops refused by device/inode identity), bounds and
+ * read-only checks in front of every driver call, create dispatch, and
+ * whole-buffer pread/pwrite helpers for drivers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,126 @@ int bdrv_pwrite(int fd, uint64_t offset, const void *buf, size_t len)
     return 0;
 }
 
+/* QEMU's permission bits (BLK_PERM_*), whose index picks the lock byte. */
+enum {
+    BDRV_PERM_CONSISTENT_READ = 1 << 0,
+    BDRV_PERM_WRITE = 1 << 1,
+    BDRV_PERM_WRITE_UNCHANGED = 1 << 2,
+    BDRV_PERM_RESIZE = 1 << 3,
+    BDRV_PERM_ALL = (1 << 4) - 1,
+};
+
+static const char *const bdrv_perm_names[] = {
+    "consistent read", "write", "write unchanged", "resize",
+};
+
+/* An OFD lock of one byte (F_RDLCK, F_UNLCK); never waits. */
+static int bdrv_lock_byte(int fd, int offset, short type)
+{
+    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1 };
+
+    return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* 1 if another open file description holds a lock on the byte, 0 if not, or -errno. */
+static int bdrv_lock_held_elsewhere(int fd, int offset)
+{
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1 };
+
+    if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
+        return -errno;
+    }
+    return fl.l_type != F_UNLCK;
+}
+
+static void bdrv_unlock_all(int fd)
+{
+    struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET,
+                        .l_start = BDRV_LOCK_PERM_BASE,
+                        .l_len = BDRV_LOCK_SHARED_BASE - BDRV_LOCK_PERM_BASE + 64 };
+
+    fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int bdrv_lock_fd(int fd, bool write, char *err, size_t errlen)
+{
+    unsigned perm = BDRV_PERM_CONSISTENT_READ | (write ? BDRV_PERM_WRITE | BDRV_PERM_RESIZE : 0);
+    unsigned shared = BDRV_PERM_ALL & ~(BDRV_PERM_WRITE | BDRV_PERM_RESIZE);
+    const char *what = NULL, *holder;
+    int ret = 0;
+
+    /* Take our bytes first, then look for others: of two racing openers, one or both fail. */
+    for (int i = 0; i < (int)ARRAY_SIZE(bdrv_perm_names) && ret == 0; i++) {
+        if (perm & (1u << i)) {
+            ret = bdrv_lock_byte(fd, BDRV_LOCK_PERM_BASE + i, F_RDLCK);
+        }
+        if (ret == 0 && !(shared & (1u << i))) {
+            ret = bdrv_lock_byte(fd, BDRV_LOCK_SHARED_BASE + i, F_RDLCK);
+        }
+    }
+    if (ret == -EINVAL || ret == -EOPNOTSUPP || ret == -ENOLCK) {
+        bdrv_unlock_all(fd);
+        return 0;   /* no OFD locks here: unlocked, as QEMU's locking=auto */
+    }
+    for (int i = 0; i < (int)ARRAY_SIZE(bdrv_perm_names) && ret == 0 && !what; i++) {
+        if (perm & (1u << i)) {
+            ret = bdrv_lock_held_elsewhere(fd, BDRV_LOCK_SHARED_BASE + i);
+            if (ret > 0) {
+                bdrv_err(err, errlen, "Failed to get \"%s\" lock", bdrv_perm_names[i]);
+                what = bdrv_perm_names[i];
+            }
+        }
+    }
+    for (int i = 0; i < (int)ARRAY_SIZE(bdrv_perm_names) && ret == 0 && !what; i++) {
+        if (!(shared & (1u << i))) {
+            ret = bdrv_lock_held_elsewhere(fd, BDRV_LOCK_PERM_BASE + i);
+            if (ret > 0) {
+                bdrv_err(err, errlen, "Failed to get shared \"%s\" lock", bdrv_perm_names[i]);
+                what = bdrv_perm_names[i];
+            }
+        }
+    }
+    if (ret < 0) {
+        bdrv_err(err, errlen, "could not lock: %s", strerror(-ret));
+        bdrv_unlock_all(fd);
+        return ret;
+    }
+    if (!what) {
+        return 0;
+    }
+    /* OFD locks carry no process id; say what the holder does, from its bytes. */
+    holder = bdrv_lock_held_elsewhere(fd, BDRV_LOCK_PERM_BASE + 1) > 0
+                 ? "another process has the image open for writing"
+                 : "another process has the image open";
+    if (err && errlen) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, ": %s (Is another process using the image?)", holder);
+    }
+    bdrv_unlock_all(fd);
+    return -EAGAIN;
+}
+
+int bdrv_create_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), ret;
+
+    if (fd < 0) {
+        ret = -errno;
+        bdrv_err(err, errlen, "could not create: %s", strerror(-ret));
+        return ret;
+    }
+    ret = bdrv_lock_fd(fd, true, err, errlen);
+    if (ret == 0 && ftruncate(fd, 0) < 0) {
+        ret = -errno;
+        bdrv_err(err, errlen, "could not truncate: %s", strerror(-ret));
+    }
+    if (ret < 0) {
+        close(fd);
+        return ret;
+    }
+    return fd;
+}
+
 /* A backing file name relative to the image that names it is relative to its directory. */
 static char *bdrv_backing_path(const char *image, const char *backing)
 {
@@ -121,7 +242,7 @@ static BlockDriverState *bdrv_open_chain(const char *filename, const char *forma
     struct stat st;
     int fd, ret;
 
-    fd = open(filename, (flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY);
+    fd = open(filename, ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) {
         bdrv_err(err, errlen, "could not open: %s", strerror(errno));
         return NULL;
@@ -144,6 +265,12 @@ static BlockDriverState *bdrv_open_chain(const char *filename, const char *forma
     }
     if (link.depth > BDRV_MAX_BACKING_DEPTH) {
         bdrv_err(err, errlen, "backing chain deeper than %d images", BDRV_MAX_BACKING_DEPTH);
+        close(fd);
+        return NULL;
+    }
+    /* Locked before the first byte is read: another writer may be changing it. */
+    if (!(flags & BDRV_O_NO_LOCK) &&
+        bdrv_lock_fd(fd, flags & BDRV_O_RDWR, err, errlen) < 0) {
         close(fd);
         return NULL;
     }

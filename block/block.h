@@ -25,6 +25,12 @@ enum {
      * repaired on open, and one marked corrupt may be opened read-write.
      */
     BDRV_O_CHECK = 1 << 2,
+    /*
+     * Take no image lock (--drive file.locking=off, vm-img -U): the
+     * caller accepts that another process may be writing the image.
+     * Applies to the whole backing chain.
+     */
+    BDRV_O_NO_LOCK = 1 << 3,
 };
 
 typedef struct BlockCreateOpts {
@@ -78,9 +84,41 @@ struct BlockDriverState {
 #define BDRV_MAX_BACKING_DEPTH 16
 
 /*
+ * Image locking, QEMU's scheme (file-posix.c) so that vm and QEMU see each
+ * other: Linux OFD byte-range locks (F_OFD_SETLK, never waiting) on byte
+ * BDRV_LOCK_PERM_BASE + i while holding permission bit i (consistent read,
+ * write, write unchanged, resize) and on BDRV_LOCK_SHARED_BASE + i while
+ * refusing to share it.  Every opener reads and shares neither write nor
+ * resize (a format's metadata must not change under it); a writer also
+ * holds write and resize.  So any number of readers, or one writer alone.
+ * The locks live as long as the file descriptor.
+ */
+#define BDRV_LOCK_PERM_BASE 100
+#define BDRV_LOCK_SHARED_BASE 200
+
+/*
+ * Lock the image open on `fd` (readable) for reading, or for writing if
+ * `write`.  Returns 0, or -EAGAIN with `err` set to one line saying which
+ * lock is held elsewhere (no file name); other errors are -errno.  A file
+ * system without OFD locks leaves the image unlocked (as QEMU's
+ * locking=auto does).
+ */
+int bdrv_lock_fd(int fd, bool write, char *err, size_t errlen);
+
+/*
+ * For a driver's create: open or create `path` read-write, take the
+ * writer lock, then truncate it to 0 bytes, so an image in use is never
+ * emptied.  Returns the file descriptor (the caller closes it) or a
+ * negative errno with `err` set to one line (no file name).
+ */
+int bdrv_create_file(const char *path, char *err, size_t errlen);
+
+/*
  * Open `filename` as `format` ("raw", "qcow2", or NULL to probe; probing
  * a raw image is allowed and reported through *probed_raw so the caller
- * can warn as QEMU does).  On failure returns NULL with `err` set to one
+ * can warn as QEMU does).  Every image of the chain is locked (readers
+ * shared, the writable top image exclusive) before its first byte is read,
+ * unless BDRV_O_NO_LOCK.  On failure returns NULL with `err` set to one
  * line (no file name) and nothing written to the file.
  */
 BlockDriverState *bdrv_open(const char *filename, const char *format, int flags,

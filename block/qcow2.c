@@ -658,12 +658,10 @@ static int qcow2_create(const char *path, uint64_t size, const BlockCreateOpts *
     for (int i = 0; i < 3; i++) {
         st_be16(buf + 2ull * cs + 2 * i, 1);
     }
-    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    fd = bdrv_create_file(path, err, errlen);
     if (fd < 0) {
-        ret = -errno;
         free(buf);
-        snprintf(err, errlen, "could not create: %s", strerror(-ret));
-        return ret;
+        return fd;
     }
     ret = bdrv_pwrite(fd, 0, buf, 3ull * cs);
     free(buf);

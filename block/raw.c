@@ -95,11 +95,9 @@ static int raw_create(const char *path, uint64_t size, const BlockCreateOpts *op
         snprintf(err, errlen, "raw images have no backing file");
         return -EINVAL;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    fd = bdrv_create_file(path, err, errlen);
     if (fd < 0) {
-        int ret = -errno;
-        snprintf(err, errlen, "could not create: %s", strerror(errno));
-        return ret;
+        return fd;
     }
     if (ftruncate(fd, (off_t)size) < 0) {
         int ret = -errno;

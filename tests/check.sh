@@ -64,6 +64,7 @@ if [ "$only" = all ]; then
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
     run_suite boot bash tests/boot/run.sh "$vm" "$build/tests/boot"
     run_suite block bash tests/block/run.sh "$(dirname "$vm")/vm-img" "$build/tests/block"
+    run_suite locking bash tests/block/locking.sh "$vm" "$build/tests"
     run_suite disk bash tests/boot/disk.sh "$vm" "$build/tests/disk"
     run_suite net bash tests/net/run.sh "$vm" "$build/tests/net"
     run_suite crash bash tests/boot/crash.sh "$vm" "$build/tests/crash"

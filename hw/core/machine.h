@@ -24,6 +24,7 @@ typedef struct DriveConfig {
     const char *format;     /* "qcow2", "raw" or NULL to probe */
     bool readonly;
     bool cdrom;             /* from --cdrom: read-only, checked to be a disc or disk image */
+    bool no_lock;           /* file.locking=off: take no image lock (block.h BDRV_O_NO_LOCK) */
 } DriveConfig;
 
 #define MACHINE_MAX_NETDEVS 8

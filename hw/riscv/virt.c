@@ -300,7 +300,8 @@ static BlockDriverState *open_snapshot_overlay(const DriveConfig *d, BlockDriver
     }
     close(fd);
     if (bdrv_create("qcow2", path, base->size, &opts, err, sizeof(err)) < 0 ||
-        !(bs = bdrv_open(path, "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)))) {
+        !(bs = bdrv_open(path, "qcow2", BDRV_O_RDWR | (d->no_lock ? BDRV_O_NO_LOCK : 0), NULL,
+                         err, sizeof(err)))) {
         unlink(path);
         error_exit("--snapshot: overlay for %s: %s", d->file, err);
     }
@@ -317,8 +318,10 @@ static BlockDriverState *open_drive(Machine *m, const DriveConfig *d)
     bool probed_raw = false, overlay = m->cfg->snapshot && !d->readonly;
     BlockDriverState *bs;
 
-    bs = bdrv_open(d->file, d->format, d->readonly || overlay ? 0 : BDRV_O_RDWR, &probed_raw,
-                   err, sizeof(err));
+    /* Locked: the user's image shared when only read (also under an overlay), else exclusive. */
+    bs = bdrv_open(d->file, d->format,
+                   (d->readonly || overlay ? 0 : BDRV_O_RDWR) | (d->no_lock ? BDRV_O_NO_LOCK : 0),
+                   &probed_raw, err, sizeof(err));
     if (!bs) {
         error_exit("%s: %s: %s", d->cdrom ? "--cdrom" : "--drive", d->file, err);
     }

@@ -6,7 +6,8 @@
 # cluster sizes 512..2M, compat 0.10 and 1.1) must read back byte-exact
 # through vm-img; broken headers must give one line and exit 2; images
 # QEMU left dirty (lazy refcounts, SIGKILL) and damaged refcounts are
-# reported as qemu-img does and repaired (rw open, check -r all).
+# reported as qemu-img does and repaired (rw open, check -r all); convert
+# onto its own input and any command on an image QEMU holds are refused.
 # Usage: tests/block/run.sh VM_IMG BUILD_DIR
 # Prints PASS/FAIL block/<name> lines and "N passed, M failed".
 set -u
@@ -273,6 +274,55 @@ if [ $rc -eq 0 ] && grep -q "1 leaked clusters" vchk.txt && grep -q "No errors w
 else
     fail vm-check-repairs-refcount-errors "exit $rc: $(grep -m1 -E 'ERROR|Leaked' qchk.txt)"
 fi
+
+# 9. Locking (tests/block/locking.sh has the guest cases): convert onto its
+# own input is refused before anything is written; an image qemu-io holds
+# is refused by every command but info -U / check -U, and left unchanged.
+qemu-img create -q -f qcow2 lk.qcow2 8M
+qemu-io -f qcow2 -c 'write -P 0x5a 0 64k' lk.qcow2 >/dev/null
+sum=$(sha256sum <lk.qcow2)
+ln -sf lk.qcow2 lk-link.qcow2
+for how in same-name:lk.qcow2 symlink:lk-link.qcow2 other-path:../"$(basename "$T")"/./lk.qcow2
+do
+    name=convert-onto-input-refused-${how%%:*} out_img=${how#*:}
+    "$VM_IMG" convert -O qcow2 lk.qcow2 "$out_img" >out.txt 2>err.txt; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "same file" err.txt &&
+            [ "$(sha256sum <lk.qcow2)" = "$sum" ]; then
+        pass "$name"
+    else fail "$name" "exit $rc: $(head -1 err.txt)"; fi
+done
+# held_refused NAME ARGS...: vm-img ARGS exits 2 with one line naming lk.qcow2's lock.
+held_refused() {
+    local name=qemu-held-refused-$1 rc
+    shift
+    "$VM_IMG" "$@" >out.txt 2>err.txt; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "lk.qcow2.*lock" err.txt; then
+        pass "$name"
+    else fail "$name" "exit $rc: $(head -1 err.txt)"; fi
+}
+mkfifo lk.fifo
+stdbuf -oL qemu-io -f qcow2 lk.qcow2 <lk.fifo >qio.txt 2>&1 &
+qio=$!
+exec 9>lk.fifo
+echo 'read 0 512' >&9
+for _ in $(seq 100); do grep -q '^read 512/512' qio.txt && break; sleep 0.1; done
+held_refused info info lk.qcow2
+held_refused check check lk.qcow2
+held_refused check-repair check -r all lk.qcow2
+held_refused resize resize lk.qcow2 +1M
+held_refused snapshot-create snapshot -c s1 lk.qcow2
+held_refused snapshot-list snapshot -l lk.qcow2
+held_refused convert-output convert -O qcow2 data.raw lk.qcow2
+held_refused create create -f qcow2 lk.qcow2 1M
+if "$VM_IMG" info -U lk.qcow2 2>err.txt | grep -q '^virtual size: 8 MiB' &&
+        "$VM_IMG" check -U lk.qcow2 >out.txt 2>>err.txt; then
+    pass qemu-held-force-share-reads
+else fail qemu-held-force-share-reads "$(head -1 err.txt)"; fi
+exec 9>&-
+wait $qio
+if [ "$(sha256sum <lk.qcow2)" = "$sum" ] && "$VM_IMG" check lk.qcow2 >/dev/null 2>&1; then
+    pass qemu-held-image-unchanged
+else fail qemu-held-image-unchanged "lk.qcow2 changed or does not check"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -108,7 +108,7 @@ fi
 guest_end
 
 guest_begin qemu-img-lists-vm-state
-qemu-img snapshot -l "$img" >"$out/qemu-img-l.out" 2>&1
+qemu-img snapshot -U -l "$img" >"$out/qemu-img-l.out" 2>&1
 grep -qE '^1 +s1 +[0-9.]+ MiB ' "$out/qemu-img-l.out" ||
     guest_why "qemu-img snapshot -l: $(tail -1 "$out/qemu-img-l.out")"
 guest_end
