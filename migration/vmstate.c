@@ -181,7 +181,9 @@ int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
             vmstate_save(e->vmsd, e->opaque, buf + pos);
             pos += size;
             st_le64(buf + pos, extra_len[i]);
-            memcpy(buf + pos + 8, extra[i], extra_len[i]);
+            if (extra_len[i]) {     /* extra[i] is NULL when empty: memcpy(NULL) is UB */
+                memcpy(buf + pos + 8, extra[i], extra_len[i]);
+            }
             pos += 8 + extra_len[i];
         }
     }

@@ -64,6 +64,12 @@ typedef struct AddressSpace {
      * next CPU write to each of its pages take the slow path again.
      */
     void (*reset_dirty)(struct AddressSpace *as, MemoryRegion *mr);
+    /*
+     * The guest-physical ranges of the images hw/core/loader.c put here,
+     * for its overlap check (loads run at start and at guest reset only).
+     */
+    struct LoadedRange *loaded;
+    size_t nr_loaded;
 } AddressSpace;
 
 /*

@@ -112,18 +112,34 @@ static void fdt_add_memory_and_chosen(Machine *m)
               "/chosen");
 }
 
-/* The firmware image for --bios default: pc-bios/ first, then Debian's opensbi package. */
+/*
+ * The firmware image for --bios default, from trusted places only (never
+ * the current directory, which could hand us M-mode code): pc-bios/ next
+ * to the vm-cli executable (the build tree), PREFIX/share/vm/ for a
+ * vm-cli installed in PREFIX/bin (configure defines no data directory;
+ * this follows --prefix), then Debian's opensbi package.
+ */
 static const char *find_firmware(void)
 {
-    static const char *const paths[] = { "pc-bios/fw_dynamic.bin", OPENSBI_DEBIAN_PATH };
+    static char paths[3][4096];
+    char exe[4096 - 64], *slash;    /* leaves room for the suffixes: no truncated path */
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    size_t count = 0;
 
-    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+    if (n > 0 && (exe[n] = '\0', slash = strrchr(exe, '/'))) {
+        *slash = '\0';
+        snprintf(paths[count++], sizeof(paths[0]), "%s/pc-bios/fw_dynamic.bin", exe);
+        snprintf(paths[count++], sizeof(paths[0]), "%s/../share/vm/fw_dynamic.bin", exe);
+    }
+    snprintf(paths[count++], sizeof(paths[0]), "%s", OPENSBI_DEBIAN_PATH);
+    for (size_t i = 0; i < count; i++) {
         if (access(paths[i], R_OK) == 0) {
             return paths[i];
         }
     }
-    error_exit("--bios default: OpenSBI fw_dynamic.bin not found in pc-bios/ or %s "
-               "(install Debian's 'opensbi' package)", OPENSBI_DEBIAN_PATH);
+    error_exit("--bios default: OpenSBI fw_dynamic.bin not found next to vm-cli (pc-bios/), "
+               "in its share/vm/ or in %s (install Debian's 'opensbi' package)",
+               OPENSBI_DEBIAN_PATH);
 }
 
 /* Load an ELF or raw image for option `opt`; returns its entry point. */

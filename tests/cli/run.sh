@@ -77,6 +77,75 @@ expect_error elf-wrong-machine "ELF machine 62, expected 243" --arch riscv64 --b
     --kernel "$out/wrong-machine.elf"
 expect_error elf-past-ram-end "is not inside RAM" --arch riscv64 --bios none -m 16M \
     --kernel "$out/past-ram.elf"
+# Images whose headers name sizes the file, RAM or other images cannot
+# hold (issue 22).  put OFFSET PRINTF-BYTES FILE: overwrite bytes in place.
+put() { printf "$2" | dd of="$3" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
+# A 3 GiB sparse ELF whose LOAD segment (program header 1) claims 2.75 GiB:
+# refused from the headers alone, without reading the file.
+cp "$elf" "$out/huge.elf"
+put 152 '\000\000\000\260\000\000\000\000' "$out/huge.elf"     # p_filesz
+put 160 '\000\000\000\260\000\000\000\000' "$out/huge.elf"     # p_memsz
+truncate -s 3G "$out/huge.elf"
+expect_error elf-huge-sparse "segment 1: guest-physical 0x80000000-0x12fffffff is not inside RAM" \
+    --arch riscv64 --bios none -m 128M --kernel "$out/huge.elf"
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v -o "$out/huge.time" "$vm" --arch riscv64 --bios none -m 128M \
+        --kernel "$out/huge.elf" >/dev/null 2>&1
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/huge.time")
+    if [ -n "$rss" ] && [ "$rss" -lt 100000 ]; then ok elf-huge-sparse-not-read; else
+        bad elf-huge-sparse-not-read "peak RSS ${rss:-unknown} KiB"; fi
+fi
+rm -f "$out/huge.elf"
+# The demo is linked at 0x8000_0000, where OpenSBI is: refused, naming both.
+expect_error elf-overlaps-firmware \
+    "guest-physical 0x80000000-0x8000009f overlaps .*fw_dynamic.bin at 0x80000000-" \
+    --arch riscv64 --kernel "$elf"
+cp "$elf" "$out/bss.elf"
+put 160 '\000\000\000\005\000\000\000\000' "$out/bss.elf"      # 80 MiB p_memsz
+echo initrd >"$out/small.initrd"
+expect_error initrd-overlaps-kernel \
+    "guest-physical 0x84000000-0x84000006 overlaps $out/bss.elf at 0x80000000-0x84ffffff" \
+    --arch riscv64 --bios none -m 128M --kernel "$out/bss.elf" --initrd "$out/small.initrd"
+cp "$elf" "$out/overlapping-segments.elf"
+dd if="$elf" of="$out/overlapping-segments.elf" bs=1 skip=120 seek=64 count=56 conv=notrunc \
+    2>/dev/null
+expect_error elf-segments-overlap "segments at guest-physical 0x80000000-0x8000009f and " \
+    --arch riscv64 --bios none --kernel "$out/overlapping-segments.elf"
+: >"$out/empty"
+expect_error kernel-empty "--kernel: $out/empty: the file is empty (0 bytes)" \
+    --arch riscv64 --bios none --kernel "$out/empty"
+# Linux Image headers (boot-image-header.rst): image_size 2^64-1, and a
+# PE/EFI-stub Image whose one section's raw data (0x1000+0x10000) is cut off.
+head -c 4096 /dev/zero >"$out/huge-size.Image"
+put 16 '\377\377\377\377\377\377\377\377' "$out/huge-size.Image"
+put 0x38 'RSC\005' "$out/huge-size.Image"
+expect_error image-size-exceeds-ram \
+    "image_size 0xffffffffffffffff in the Image header exceeds RAM (128 MiB)" \
+    --arch riscv64 --bios none -m 128M --kernel "$out/huge-size.Image"
+head -c 8192 /dev/zero >"$out/truncated.Image"
+put 0 'MZ' "$out/truncated.Image"
+put 16 '\000\000\002' "$out/truncated.Image"
+put 0x38 'RSC\005' "$out/truncated.Image"
+put 0x3c '\100' "$out/truncated.Image"                 # PE header at 0x40
+put 0x40 'PE\000\000' "$out/truncated.Image"
+put 0x46 '\001' "$out/truncated.Image"                 # one section, at 0x58
+put 0x68 '\000\000\001\000\000\020' "$out/truncated.Image"  # raw 0x10000 bytes at 0x1000
+expect_error image-truncated "truncated: its PE sections end at byte 69632 but the file has 8192" \
+    --arch riscv64 -m 128M --kernel "$out/truncated.Image"
+# Firmware never comes from the current directory: a pc-bios/ there with
+# the bare-metal demo as fw_dynamic.bin is ignored and OpenSBI boots.
+vm_abs=$(cd "$(dirname "$vm")" && pwd)/$(basename "$vm")
+out_abs=$(cd "$out" && pwd)
+mkdir -p "$out/cwd/pc-bios"
+cp "$elf" "$out/cwd/pc-bios/fw_dynamic.bin"
+if riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -Wl,-N \
+        -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-Ttext=0x80200000 \
+        -o "$out/smode-hello.elf" tests/boot/smode-hello.S &&
+   (cd "$out/cwd" && timeout 60 "$vm_abs" --arch riscv64 --kernel "$out_abs/smode-hello.elf" \
+        </dev/null >"$out_abs/cwd.log" 2>&1) &&
+   grep -q "OpenSBI v" "$out/cwd.log" && grep -q "smode-hello: running" "$out/cwd.log" &&
+   ! grep -q "Hello from vm" "$out/cwd.log"; then ok firmware-not-from-cwd; else
+    bad firmware-not-from-cwd "$(tail -2 "$out/cwd.log")"; fi
 if cmp -s "$elf" "$out/before.elf"; then ok kernel-file-untouched; else
     bad kernel-file-untouched "the kernel file changed"; fi
 
