@@ -9,6 +9,7 @@
  * Refcount increases always come before the references they count.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,6 +504,18 @@ int qcow2_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm
     }
     snprintf(id, sizeof(id), "%" PRIu64, next_id);
 
+    /*
+     * Between the refcount increases below and the COPIED flags cleared
+     * after them, the active tables say "refcount 1" of clusters counted
+     * twice (qemu-img check: "OFLAG_COPIED ... refcount=2"), and no order
+     * of the writes avoids that.  The dirty bit (spec: incompatible bit 0,
+     * "refcounts may be inconsistent") covers the window, so an open after
+     * a crash in it rebuilds them, as QEMU's does; v2 images have no bit.
+     */
+    bool dirty = s->version >= 3 && !(s->incompat & QCOW2_INCOMPAT_DIRTY);
+    if (dirty && (ret = qcow2_write_incompat(bs, s->incompat | QCOW2_INCOMPAT_DIRTY)) < 0) {
+        return ret;
+    }
     /* Count the new references first, then write the L1 copy that holds them. */
     ret = qcow2_tree_refcount(bs, s->l1_table, s->l1_size, 1);
     if (ret < 0) {
@@ -528,6 +541,10 @@ int qcow2_snapshot_create_vm(BlockDriverState *bs, const char *name, uint64_t vm
         }
     }
     ret = qcow2_fix_copied(bs);
+    if (ret == 0 && dirty) {
+        /* Consistent again but for leaks, which the commit below turns into references. */
+        ret = qcow2_write_incompat(bs, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
+    }
     if (ret < 0) {
         return ret;
     }

@@ -15,14 +15,15 @@ set -eu
 # (x11-utils: xwininfo, which tests/display/drive.py uses to find the window).
 # install-debian (and its tests): libcurl, GLib, libcrypt; gpgv with the
 # archive keyring to verify Release files; gnupg signs test mirrors; debconf,
-# cpio and busybox check the preseed and the initrd; ssh for check-install.
+# cpio and busybox check the preseed and the initrd; ssh for check-install;
+# strace injects crashes at each write of a qcow2 snapshot.
 PACKAGES="build-essential pkg-config python3 libcmocka-dev libfdt-dev zlib1g-dev \
 liblz4-dev libreadline-dev device-tree-compiler gcc-riscv64-linux-gnu \
 binutils-riscv64-linux-gnu qemu-user qemu-system-misc opensbi tmux xz-utils \
 qemu-utils e2fsprogs libslirp-dev curl clang libclang-rt-14-dev bc gdb-multiarch \
 libsdl2-dev libpng-dev xvfb x11-apps x11-utils tesseract-ocr xorriso mtools dosfstools \
 grub-common libcurl4-openssl-dev libglib2.0-dev libcrypt-dev gpgv \
-debian-archive-keyring debconf cpio git gnupg busybox openssh-client"
+debian-archive-keyring debconf cpio git gnupg busybox openssh-client strace"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: no dpkg-query: not a Debian system; install by hand: $PACKAGES" >&2

@@ -65,6 +65,8 @@ if [ "$only" = all ]; then
     run_suite boot bash tests/boot/run.sh "$vm" "$build/tests/boot"
     run_suite block bash tests/block/run.sh "$(dirname "$vm")/vm-img" "$build/tests/block"
     run_suite locking bash tests/block/locking.sh "$vm" "$build/tests"
+    run_suite crash-snapshot bash tests/block/crash-snapshot.sh "$(dirname "$vm")/vm-img" \
+        "$build/tests/crash-snapshot"
     run_suite disk bash tests/boot/disk.sh "$vm" "$build/tests/disk"
     run_suite net bash tests/net/run.sh "$vm" "$build/tests/net"
     run_suite crash bash tests/boot/crash.sh "$vm" "$build/tests/crash"

@@ -16,6 +16,7 @@
 set -u
 [ $# -eq 2 ] || { echo "usage: $0 VM_CLI BUILD_DIR" >&2; exit 2; }
 GUEST_VM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") out=$2
+vmimg=$(dirname "$GUEST_VM")/vm-img
 GUEST_SUITE=snapshot
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib/guest.sh
@@ -79,6 +80,16 @@ trap stop_vm EXIT
 check_image() {
     local rc=0
     qemu-img check "$1" >"$out/check.log" 2>&1 || rc=$?
+    # A kill inside savevm's refcount update leaves the dirty bit set (spec:
+    # "refcounts may be inconsistent"); the repair a read-write open runs
+    # (as QEMU's does; vm-img check -r all is the same code) must leave the
+    # image clean.
+    if [ "$rc" -eq 2 ] && [ $(( $(od -An -tu1 -j79 -N1 "$1") & 1 )) -eq 1 ]; then
+        echo "  (killed in the dirty window: $(grep -m1 -E 'ERROR' "$out/check.log"))"
+        "$vmimg" check -r all "$1" >"$out/repair.log" 2>&1
+        rc=0
+        qemu-img check "$1" >"$out/check.log" 2>&1 || rc=$?
+    fi
     [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] ||
         guest_why "qemu-img check status $rc: $(grep -m1 -iE 'error|corrupt' "$out/check.log")"
 }
