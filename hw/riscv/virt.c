@@ -249,7 +249,8 @@ static void virt_load(Machine *m, bool first)
         load_initrd(m, kernel_addr, fdt_addr, first);
     }
     if (end > fdt_addr) {
-        error_exit("--memory: %" PRIu64 " MiB is too small for the images loaded",
+        error_exit("--memory: the images loaded end at guest-physical 0x%" PRIx64 ", past the "
+                   "device tree at 0x%" PRIx64 ": %" PRIu64 " MiB is too small", end, fdt_addr,
                    m->ram_size >> 20);
     }
     if (first) {

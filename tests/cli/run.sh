@@ -111,6 +111,11 @@ dd if="$elf" of="$out/overlapping-segments.elf" bs=1 skip=120 seek=64 count=56 c
     2>/dev/null
 expect_error elf-segments-overlap "segments at guest-physical 0x80000000-0x8000009f and " \
     --arch riscv64 --bios none --kernel "$out/overlapping-segments.elf"
+# A raw kernel that reaches the device tree's place at the top of a 16 MiB RAM.
+head -c $((15 << 20)) /dev/zero >"$out/15M.bin"
+expect_error images-reach-device-tree \
+    "--memory: the images loaded end at guest-physical 0x80f00000, past the device tree at 0x80" \
+    --arch riscv64 --bios none --memory 16M --kernel "$out/15M.bin"
 : >"$out/empty"
 expect_error kernel-empty "--kernel: $out/empty: the file is empty (0 bytes)" \
     --arch riscv64 --bios none --kernel "$out/empty"
