@@ -242,8 +242,6 @@ static int cmd_info(int argc, char **argv)
                 }
                 printf("\n    ]");
             }
-            printf(",\n    \"dirty-flag\": %s", (s->incompat & QCOW2_INCOMPAT_DIRTY) ? "true"
-                                                                                   : "false");
         }
         printf("\n}\n");
     } else {

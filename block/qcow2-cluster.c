@@ -236,6 +236,7 @@ static int qcow2_set_l1_entry(BlockDriverState *bs, uint64_t idx, uint64_t v)
     ret = bdrv_pwrite(bs->fd, s->l1_table_offset + idx * 8, be, 8);
     if (ret == 0) {
         s->l1_table[idx] = v;
+        qcow2_meta_add(s, v & QCOW2_L1E_OFFSET_MASK, 1, QCOW2_META_ACTIVE_L2);
     }
     return ret;
 }
@@ -276,7 +277,10 @@ static int qcow2_l2_for_write(BlockDriverState *bs, uint64_t off, uint64_t *l2_o
     } else {
         memset(s->cluster_buf, 0, s->cluster_size);
     }
-    ret = bdrv_pwrite(bs->fd, (uint64_t)new_off, s->cluster_buf, s->cluster_size);
+    ret = qcow2_pre_write_check(bs, (uint64_t)new_off, s->cluster_size);
+    if (ret == 0) {
+        ret = bdrv_pwrite(bs->fd, (uint64_t)new_off, s->cluster_buf, s->cluster_size);
+    }
     if (ret < 0) {
         return ret;
     }
@@ -345,6 +349,7 @@ static int qcow2_write_cluster(BlockDriverState *bs, uint64_t offset, const uint
     uint64_t l2_off, *t, e, host;
     const uint8_t *data;
     int64_t new_off;
+    bool in_place;
     int ret;
 
     ret = qcow2_l2_for_write(bs, offset, &l2_off, &t);
@@ -352,12 +357,25 @@ static int qcow2_write_cluster(BlockDriverState *bs, uint64_t offset, const uint
         return ret;
     }
     e = __builtin_bswap64(t[l2_idx]);
+    host = e & QCOW2_L2E_OFFSET_MASK;
+    in_place = !(e & QCOW2_OFLAG_COMPRESSED) && host && (e & QCOW2_OFLAG_COPIED) &&
+               !(s->version >= 3 && (e & QCOW2_OFLAG_ZERO));
+    if (!(e & QCOW2_OFLAG_COMPRESSED) && host) {
+        /*
+         * An entry that maps metadata (a flipped bit, another writer's
+         * bug): writing in place would overwrite it, copying would drop
+         * its refcount.  Either way the image is corrupt.
+         */
+        ret = in_place ? qcow2_pre_write_check(bs, host + in_off, n)
+                       : qcow2_pre_write_check(bs, host, s->cluster_size);
+        if (ret < 0) {
+            return ret;
+        }
+    }
     if (qcow2_check_l2_entry(s, e) < 0) {
         return -EINVAL;
     }
-    host = e & QCOW2_L2E_OFFSET_MASK;
-    if (!(e & QCOW2_OFLAG_COMPRESSED) && host && (e & QCOW2_OFLAG_COPIED) &&
-        !(s->version >= 3 && (e & QCOW2_OFLAG_ZERO))) {
+    if (in_place) {
         /* Ours alone: write in place. */
         if (src) {
             return bdrv_pwrite(bs->fd, host + in_off, src, n);
@@ -387,7 +405,10 @@ static int qcow2_write_cluster(BlockDriverState *bs, uint64_t offset, const uint
     if (new_off < 0) {
         return (int)new_off;
     }
-    ret = bdrv_pwrite(bs->fd, (uint64_t)new_off, data, s->cluster_size);
+    ret = qcow2_pre_write_check(bs, (uint64_t)new_off, s->cluster_size);
+    if (ret == 0) {
+        ret = bdrv_pwrite(bs->fd, (uint64_t)new_off, data, s->cluster_size);
+    }
     if (ret < 0) {
         return ret;
     }
@@ -408,6 +429,9 @@ int qcow2_write(BlockDriverState *bs, uint64_t offset, const void *buf, size_t l
     Qcow2State *s = bs->opaque;
     const uint8_t *p = buf;
 
+    if (s->corrupt) {
+        return -EIO;
+    }
     while (len) {
         size_t n = s->cluster_size - (offset & (s->cluster_size - 1));
         int ret;
@@ -435,6 +459,9 @@ int qcow2_write_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t len)
 {
     Qcow2State *s = bs->opaque;
 
+    if (s->corrupt) {
+        return -EIO;
+    }
     while (len) {
         uint32_t in_off = (uint32_t)(offset & (s->cluster_size - 1));
         uint64_t n = s->cluster_size - in_off;
@@ -460,6 +487,14 @@ int qcow2_write_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t len)
                     return ret;
                 }
                 e = __builtin_bswap64(t[l2_idx]);
+                if (!(e & QCOW2_OFLAG_COMPRESSED) && (e & QCOW2_L2E_OFFSET_MASK)) {
+                    /* Releasing a cluster that is metadata would free it for reuse. */
+                    ret = qcow2_pre_write_check(bs, e & QCOW2_L2E_OFFSET_MASK,
+                                                s->cluster_size);
+                    if (ret < 0) {
+                        return ret;
+                    }
+                }
                 if (qcow2_check_l2_entry(s, e) < 0) {
                     return -EINVAL;
                 }
@@ -495,6 +530,9 @@ int qcow2_write_compressed(BlockDriverState *bs, uint64_t offset, const void *bu
         offset + len > bs->size) {
         return -EINVAL;
     }
+    if (s->corrupt) {
+        return -EIO;
+    }
     ret = qcow2_get_entry(bs, offset, &e);
     if (ret < 0) {
         return ret;
@@ -523,11 +561,15 @@ int qcow2_write_compressed(BlockDriverState *bs, uint64_t offset, const void *bu
     if (s->compressed_next &&
         (s->compressed_next & (s->cluster_size - 1)) + clen <= s->cluster_size &&
         (s->compressed_next & (s->cluster_size - 1)) != 0) {
+        bool meta_valid = s->meta_valid;
+
         coff = s->compressed_next;
         ret = qcow2_update_refcount(bs, coff, 1, 1);
         if (ret < 0) {
             return ret;
         }
+        /* A data cluster gaining a user moves no metadata (update_refcount cannot know). */
+        s->meta_valid = meta_valid;
     } else {
         int64_t c = qcow2_alloc_cluster(bs);
         if (c < 0) {
@@ -535,7 +577,10 @@ int qcow2_write_compressed(BlockDriverState *bs, uint64_t offset, const void *bu
         }
         coff = (uint64_t)c;
     }
-    ret = bdrv_pwrite(bs->fd, coff, out, clen);
+    ret = qcow2_pre_write_check(bs, coff, clen);
+    if (ret == 0) {
+        ret = bdrv_pwrite(bs->fd, coff, out, clen);
+    }
     if (ret < 0) {
         return ret;
     }
@@ -580,7 +625,10 @@ int qcow2_grow_l1(BlockDriverState *bs, uint64_t min_size)
         free(be);
         return (int)off;
     }
-    ret = bdrv_pwrite(bs->fd, (uint64_t)off, be, nclusters << s->cluster_bits);
+    ret = qcow2_pre_write_check(bs, (uint64_t)off, nclusters << s->cluster_bits);
+    if (ret == 0) {
+        ret = bdrv_pwrite(bs->fd, (uint64_t)off, be, nclusters << s->cluster_bits);
+    }
     free(be);
     if (ret < 0) {
         free(t);
@@ -597,6 +645,7 @@ int qcow2_grow_l1(BlockDriverState *bs, uint64_t min_size)
     s->l1_table = t;
     s->l1_size = (uint32_t)min_size;
     s->l1_table_offset = (uint64_t)off;
+    qcow2_meta_invalidate(s);
     if (old_bytes) {
         return qcow2_update_refcount(bs, old_off, old_bytes, -1);
     }

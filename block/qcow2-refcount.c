@@ -159,6 +159,11 @@ static int qcow2_set_refcount(BlockDriverState *bs, uint64_t idx, uint64_t v)
         return ret;
     }
     if (v == 0) {
+        uint64_t key;
+        /* A tracked metadata cluster going free: the overlap set must let go of it. */
+        if (s->meta_valid && qcow2_meta_find(s, idx, idx, &key) != 0) {
+            qcow2_meta_invalidate(s);
+        }
         if (idx < s->free_cluster_hint) {
             s->free_cluster_hint = idx;
         }
@@ -175,8 +180,15 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset, uint64_t len, i
     Qcow2State *s = bs->opaque;
     uint64_t first, last;
 
+    if (s->corrupt) {
+        return -EIO;
+    }
     if (!len) {
         return 0;
+    }
+    if (addend > 0) {
+        /* Snapshot operations: tables may have become active that the overlap set lacks. */
+        qcow2_meta_invalidate(s);
     }
     first = offset >> s->cluster_bits;
     last = (offset + len - 1) >> s->cluster_bits;
@@ -246,6 +258,11 @@ static int qcow2_grow_refcount_table(BlockDriverState *bs, uint64_t need)
         return -EFBIG;
     }
 
+    /* Refcounts say these clusters are free; metadata there means they lie. */
+    ret = qcow2_pre_write_check(bs, start << s->cluster_bits, (nb + nt) << s->cluster_bits);
+    if (ret < 0) {
+        return ret;
+    }
     table = calloc(entries, 8);
     blk = calloc(1, s->cluster_size);
     if (!table || !blk) {
@@ -293,6 +310,7 @@ static int qcow2_grow_refcount_table(BlockDriverState *bs, uint64_t need)
     s->refcount_table_size = entries;
     s->refcount_table_offset = (start + nb) << s->cluster_bits;
     s->refcount_table_clusters = (uint32_t)nt;
+    qcow2_meta_invalidate(s);
     ret = qcow2_update_refcount(bs, old_off, (uint64_t)old_clusters << s->cluster_bits, -1);
 out:
     free(table);
@@ -339,6 +357,7 @@ static int qcow2_ensure_refcount_block(BlockDriverState *bs, uint64_t idx)
         return ret;
     }
     s->refcount_table[b] = off;
+    qcow2_meta_add(s, off, 1, QCOW2_META_REFCOUNT_BLOCK);
     return 1;
 }
 
@@ -349,6 +368,9 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t n)
 
     if (n == 0) {
         return -EINVAL;
+    }
+    if (s->corrupt) {
+        return -EIO;
     }
     for (;;) {
         uint64_t run = 0, rc;
@@ -369,13 +391,18 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t n)
                 continue;
             }
             /*
-             * A "free" cluster under the header, L1, refcount table or
-             * snapshot table means the refcounts lie: allocating it would
-             * overwrite metadata (and a refcount block at offset 0 cannot
-             * even be recorded).  The image is corrupt; refuse the write.
+             * A "free" cluster that is metadata means the refcounts lie:
+             * allocating it would overwrite the table (and a refcount
+             * block at offset 0 cannot even be recorded).  The image is
+             * corrupt; refuse the write and mark it.
              */
-            if (qcow2_overlaps_metadata(s, (idx + run) << s->cluster_bits, s->cluster_size)) {
-                return -EIO;
+            uint64_t key;
+            ret = qcow2_meta_find(s, idx + run, idx + run, &key);
+            if (ret < 0) {
+                return ret;
+            }
+            if (ret > 0) {
+                return qcow2_signal_corruption(bs, (idx + run) << s->cluster_bits, key);
             }
             run++;
         }
@@ -816,6 +843,7 @@ static int rebuild_refcounts(Qcow2Checker *c)
     s->refcount_table = table;
     s->refcount_table_size = entries;
     table = NULL;
+    qcow2_meta_invalidate(s);
     for (int i = 0; i < QCOW2_RB_CACHE_SIZE; i++) {
         s->rb_cache[i].offset = 0;
     }

@@ -45,6 +45,244 @@ bool qcow2_overlaps_metadata(Qcow2State *s, uint64_t off, uint64_t len)
            ranges_overlap(off, len, s->snapshots_offset, s->snapshots_size);
 }
 
+/* ---- metadata overlap check ---- */
+
+static const char *const qcow2_meta_names[] = {
+    [QCOW2_META_HEADER] = "header",
+    [QCOW2_META_ACTIVE_L1] = "active L1 table",
+    [QCOW2_META_ACTIVE_L2] = "active L2 table",
+    [QCOW2_META_REFCOUNT_TABLE] = "refcount table",
+    [QCOW2_META_REFCOUNT_BLOCK] = "refcount block",
+    [QCOW2_META_SNAPSHOT_TABLE] = "snapshot table",
+    [QCOW2_META_INACTIVE_L1] = "inactive L1 table",
+};
+
+static int meta_push(Qcow2State *s, uint64_t off, uint64_t bytes, unsigned type)
+{
+    uint64_t first = off >> s->cluster_bits;
+    uint64_t last = (off + bytes - 1) >> s->cluster_bits;
+
+    if (!bytes) {
+        return 0;
+    }
+    for (uint64_t i = first; i <= last; i++) {
+        if (s->nb_meta == s->meta_cap) {
+            size_t cap = s->meta_cap ? s->meta_cap * 2 : 64;
+            uint64_t *m = realloc(s->meta, cap * sizeof(*m));
+            if (!m) {
+                return -ENOMEM;
+            }
+            s->meta = m;
+            s->meta_cap = cap;
+        }
+        s->meta[s->nb_meta++] = i << QCOW2_META_TYPE_BITS | type;
+    }
+    return 0;
+}
+
+static int meta_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Collect every metadata cluster from the in-memory tables (all validated at open). */
+static int qcow2_meta_rebuild(Qcow2State *s)
+{
+    size_t n = 0;
+    int ret;
+
+    s->nb_meta = 0;
+    ret = meta_push(s, 0, s->cluster_size, QCOW2_META_HEADER);
+    if (ret == 0) {
+        ret = meta_push(s, s->l1_table_offset, (uint64_t)s->l1_size * 8, QCOW2_META_ACTIVE_L1);
+    }
+    for (uint32_t i = 0; ret == 0 && i < s->l1_size; i++) {
+        uint64_t off = s->l1_table[i] & QCOW2_L1E_OFFSET_MASK;
+        if (off) {
+            ret = meta_push(s, off, s->cluster_size, QCOW2_META_ACTIVE_L2);
+        }
+    }
+    if (ret == 0) {
+        ret = meta_push(s, s->refcount_table_offset,
+                        (uint64_t)s->refcount_table_clusters << s->cluster_bits,
+                        QCOW2_META_REFCOUNT_TABLE);
+    }
+    for (uint64_t i = 0; ret == 0 && i < s->refcount_table_size; i++) {
+        uint64_t off = s->refcount_table[i] & QCOW2_RT_OFFSET_MASK;
+        if (off) {
+            ret = meta_push(s, off, s->cluster_size, QCOW2_META_REFCOUNT_BLOCK);
+        }
+    }
+    if (ret == 0 && s->nb_snapshots) {
+        ret = meta_push(s, s->snapshots_offset, s->snapshots_size, QCOW2_META_SNAPSHOT_TABLE);
+    }
+    for (uint32_t i = 0; ret == 0 && s->snapshots && i < s->nb_snapshots; i++) {
+        ret = meta_push(s, s->snapshots[i].l1_table_offset, (uint64_t)s->snapshots[i].l1_size * 8,
+                        QCOW2_META_INACTIVE_L1);
+    }
+    if (ret < 0) {
+        s->nb_meta = 0;
+        return ret;
+    }
+    qsort(s->meta, s->nb_meta, sizeof(*s->meta), meta_cmp);
+    for (size_t i = 0; i < s->nb_meta; i++) {
+        if (!n || s->meta[i] != s->meta[n - 1]) {
+            s->meta[n++] = s->meta[i];
+        }
+    }
+    s->nb_meta = n;
+    s->meta_valid = true;
+    s->meta_nb_snapshots = s->nb_snapshots;
+    s->meta_snapshots_offset = s->snapshots_offset;
+    return 0;
+}
+
+/* Index of the first key at or above `key`. */
+static size_t meta_lower_bound(const Qcow2State *s, uint64_t key)
+{
+    size_t lo = 0, hi = s->nb_meta;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->meta[mid] < key) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+int qcow2_meta_find(Qcow2State *s, uint64_t first, uint64_t last, uint64_t *key)
+{
+    size_t i;
+
+    if (!s->meta_valid || s->meta_nb_snapshots != s->nb_snapshots ||
+        s->meta_snapshots_offset != s->snapshots_offset) {
+        int ret = qcow2_meta_rebuild(s);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    i = meta_lower_bound(s, first << QCOW2_META_TYPE_BITS);
+    if (i < s->nb_meta && s->meta[i] >> QCOW2_META_TYPE_BITS <= last) {
+        *key = s->meta[i];
+        return 1;
+    }
+    return 0;
+}
+
+void qcow2_meta_add(Qcow2State *s, uint64_t off, uint64_t n, unsigned type)
+{
+    for (uint64_t c = 0; s->meta_valid && c < n; c++) {
+        uint64_t key = ((off >> s->cluster_bits) + c) << QCOW2_META_TYPE_BITS | type;
+        size_t i = meta_lower_bound(s, key);
+
+        if (i < s->nb_meta && s->meta[i] == key) {
+            continue;
+        }
+        if (s->nb_meta == s->meta_cap) {
+            size_t cap = s->meta_cap ? s->meta_cap * 2 : 64;
+            uint64_t *m = realloc(s->meta, cap * sizeof(*m));
+            if (!m) {
+                s->meta_valid = false;   /* rebuilt (or -ENOMEM) at the next check */
+                return;
+            }
+            s->meta = m;
+            s->meta_cap = cap;
+        }
+        /* New tables usually go at the end of the file: the move is short. */
+        memmove(s->meta + i + 1, s->meta + i, (s->nb_meta - i) * sizeof(*s->meta));
+        s->meta[i] = key;
+        s->nb_meta++;
+    }
+}
+
+int qcow2_signal_corruption(BlockDriverState *bs, uint64_t off, uint64_t key)
+{
+    Qcow2State *s = bs->opaque;
+    unsigned type = (unsigned)(key & ((1u << QCOW2_META_TYPE_BITS) - 1));
+    uint64_t at = (key >> QCOW2_META_TYPE_BITS) << s->cluster_bits;
+    bool first = !s->corrupt;
+    int ret = 0;
+
+    /* Multi-cluster tables are named by where they start. */
+    if (type == QCOW2_META_ACTIVE_L1) {
+        at = s->l1_table_offset;
+    } else if (type == QCOW2_META_REFCOUNT_TABLE) {
+        at = s->refcount_table_offset;
+    } else if (type == QCOW2_META_SNAPSHOT_TABLE) {
+        at = s->snapshots_offset;
+    }
+    s->corrupt = true;
+    if (s->version >= 3 && !(s->incompat & QCOW2_INCOMPAT_CORRUPT)) {
+        ret = qcow2_write_incompat(bs, s->incompat | QCOW2_INCOMPAT_CORRUPT);
+    }
+    if (first) {
+        fprintf(stderr, "qcow2: %s: preventing write at host offset 0x%" PRIx64 ": overlaps the "
+                "%s at 0x%" PRIx64 "; %s\n", bs->filename, off, qcow2_meta_names[type], at,
+                s->version < 3 ? "writes refused (a v2 image has no corrupt bit)"
+                : ret < 0      ? "marking the image corrupt failed, writes refused"
+                               : "image marked corrupt");
+    }
+    return -EIO;
+}
+
+int qcow2_pre_write_check(BlockDriverState *bs, uint64_t off, uint64_t len)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t key;
+    int ret;
+
+    if (s->corrupt) {
+        return -EIO;
+    }
+    if (!len) {
+        return 0;
+    }
+    ret = qcow2_meta_find(s, off >> s->cluster_bits, (off + len - 1) >> s->cluster_bits, &key);
+    if (ret <= 0) {
+        return ret;
+    }
+    return qcow2_signal_corruption(bs, off, key);
+}
+
+/*
+ * Every metadata cluster must have a refcount: one that reads 0 would be
+ * handed out by the allocator and overwritten.  Checked on a read-write
+ * open (only clusters the tables in memory name, so reading at most the
+ * refcount blocks that cover them; data clusters are `vm-img check`'s).
+ */
+static int qcow2_check_meta_refcounts(BlockDriverState *bs, char *err, size_t errlen)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t key, rc;
+    int ret = qcow2_meta_find(s, 0, 0, &key);   /* builds the set */
+
+    if (ret < 0) {
+        return ret;
+    }
+    for (size_t i = 0; i < s->nb_meta; i++) {
+        uint64_t idx = s->meta[i] >> QCOW2_META_TYPE_BITS;
+        unsigned type = (unsigned)(s->meta[i] & ((1u << QCOW2_META_TYPE_BITS) - 1));
+        if (i && idx == s->meta[i - 1] >> QCOW2_META_TYPE_BITS) {
+            continue;
+        }
+        ret = qcow2_get_refcount(bs, idx, &rc);
+        if (ret < 0) {
+            return QCOW2_ERR("could not read refcounts: %s", strerror(-ret));
+        }
+        if (rc == 0) {
+            return QCOW2_ERR("the %s cluster at 0x%" PRIx64 " has refcount 0: refcounts are "
+                             "inconsistent; open it read-only or repair it (vm-img check -r all)",
+                             qcow2_meta_names[type], idx << s->cluster_bits);
+        }
+    }
+    return 0;
+}
+
 /* Name an incompatible feature bit from the image's feature table, else from the spec. */
 static const char *qcow2_incompat_name(Qcow2State *s, int bit, char *buf, size_t len)
 {
@@ -88,6 +326,10 @@ static void qcow2_free_state(Qcow2State *s)
     free(s->cluster_buf);
     free(s->compressed_buf);
     free(s->decomp_buf);
+    free(s->meta);
+    s->meta = NULL;
+    s->nb_meta = s->meta_cap = 0;
+    s->meta_valid = false;
     s->l1_table = NULL;
     s->refcount_table = NULL;
     s->header_raw = NULL;
@@ -441,9 +683,14 @@ static int qcow2_do_open(BlockDriverState *bs, int flags, char *err, size_t errl
         return -ENOMEM;
     }
     bs->size = size;
-    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) && (flags & BDRV_O_RDWR) &&
-        !(flags & BDRV_O_CHECK)) {
-        return qcow2_repair_dirty(bs, err, errlen);
+    if ((flags & BDRV_O_RDWR) && !(flags & BDRV_O_CHECK)) {
+        if (s->incompat & QCOW2_INCOMPAT_DIRTY) {
+            ret = qcow2_repair_dirty(bs, err, errlen);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        return qcow2_check_meta_refcounts(bs, err, errlen);
     }
     return 0;
 }
@@ -476,6 +723,10 @@ int qcow2_update_header(BlockDriverState *bs)
     uint64_t off;
     int ret;
 
+    if (s->corrupt) {
+        free(c0);
+        return -EIO;
+    }
     if (!c0) {
         return -ENOMEM;
     }
@@ -583,6 +834,9 @@ int qcow2_truncate(BlockDriverState *bs, uint64_t size)
     uint8_t be[8];
     int ret;
 
+    if (s->corrupt) {
+        return -EIO;
+    }
     if (size < bs->size) {
         return -ENOTSUP;
     }

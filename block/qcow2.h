@@ -54,6 +54,22 @@
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
 #define QCOW2_EXT_FEATURE_TABLE 0x6803f857u
 
+/*
+ * Kinds of metadata the overlap check tracks (QEMU's QCOW2_OL_* in its
+ * "cached" mode: snapshot L2 tables are not tracked), the low bits of a
+ * Qcow2State.meta key.
+ */
+enum {
+    QCOW2_META_HEADER,
+    QCOW2_META_ACTIVE_L1,
+    QCOW2_META_ACTIVE_L2,
+    QCOW2_META_REFCOUNT_TABLE,
+    QCOW2_META_REFCOUNT_BLOCK,
+    QCOW2_META_SNAPSHOT_TABLE,
+    QCOW2_META_INACTIVE_L1,
+};
+#define QCOW2_META_TYPE_BITS 3
+
 #define QCOW2_L2_CACHE_SIZE 16
 #define QCOW2_RB_CACHE_SIZE 4
 
@@ -122,6 +138,25 @@ typedef struct Qcow2State {
     uint64_t free_cluster_hint;      /* cluster index; lower ones are all in use */
     uint64_t compressed_next;        /* host byte offset for the next compressed cluster, 0: none */
 
+    /*
+     * Metadata overlap check (QEMU's overlap-check=cached): one key per
+     * metadata cluster, (host cluster index << QCOW2_META_TYPE_BITS) |
+     * QCOW2_META_*, sorted, built from the in-memory L1 and refcount
+     * tables and snapshot list.  New L2 tables and refcount blocks are
+     * inserted as they are made; anything rarer (a table moves, a snapshot
+     * operation raises refcounts, a tracked cluster's refcount drops to 0)
+     * clears meta_valid and the next check rebuilds.  The snapshot table
+     * is compared by position (meta_nb_snapshots, meta_snapshots_offset)
+     * because qcow2-snapshot.c replaces it without telling.
+     */
+    uint64_t *meta;
+    size_t nb_meta, meta_cap;
+    bool meta_valid;
+    uint32_t meta_nb_snapshots;
+    uint64_t meta_snapshots_offset;
+    /* A write would have hit metadata: the image is marked corrupt, writes get -EIO. */
+    bool corrupt;
+
     uint64_t lru_clock;
     Qcow2CachedTable l2_cache[QCOW2_L2_CACHE_SIZE];
     Qcow2CachedTable rb_cache[QCOW2_RB_CACHE_SIZE];
@@ -165,6 +200,35 @@ int qcow2_update_header(BlockDriverState *bs);
 int qcow2_write_incompat(BlockDriverState *bs, uint64_t incompat);
 /* True if [off, off + len) overlaps header, L1, refcount table or snapshot table. */
 bool qcow2_overlaps_metadata(Qcow2State *s, uint64_t off, uint64_t len);
+/*
+ * The overlap check proper, against every metadata cluster (header,
+ * active L1 and L2 tables, refcount table and blocks, snapshot table and
+ * snapshot L1 tables): returns 1 with *key (see Qcow2State.meta) for the
+ * first metadata cluster among host clusters first..last (indices), 0 for
+ * none, -ENOMEM if the set could not be rebuilt.
+ */
+int qcow2_meta_find(Qcow2State *s, uint64_t first, uint64_t last, uint64_t *key);
+/* Record `n` new metadata clusters of `type` at host offset `off` (a no-op while stale). */
+void qcow2_meta_add(Qcow2State *s, uint64_t off, uint64_t n, unsigned type);
+/* Something moved that the set cannot follow incrementally: rebuild before the next check. */
+static inline void qcow2_meta_invalidate(Qcow2State *s)
+{
+    s->meta_valid = false;
+}
+/*
+ * Before writing [off, off + len) of the file with guest data or an
+ * allocation's first bytes: 0 if that touches no metadata; else the
+ * image is marked corrupt (qcow2_signal_corruption) and -EIO returned.
+ * -EIO at once for an image already found corrupt.  Cheap: a binary
+ * search over the metadata clusters.
+ */
+int qcow2_pre_write_check(BlockDriverState *bs, uint64_t off, uint64_t len);
+/*
+ * A write at host offset `off` would hit metadata `key`: from now on
+ * refuse every write, set the corrupt bit (v3 header, incompatible bit 1)
+ * and say so once on stderr.  Returns -EIO.
+ */
+int qcow2_signal_corruption(BlockDriverState *bs, uint64_t off, uint64_t key);
 
 /* ---- qcow2-refcount.c ---- */
 int qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index, uint64_t *refcount);

@@ -275,6 +275,82 @@ else
     fail vm-check-repairs-refcount-errors "exit $rc: $(grep -m1 -E 'ERROR|Leaked' qchk.txt)"
 fi
 
+# 8b. Metadata overlap (QEMU's overlap-check=cached; the guest-write side is
+# in tests/unit/test-qcow2.c): images crafted at known offsets so that one
+# write would land on an L2 table or a refcount block.  qemu-io's refused
+# write marks them corrupt; vm-img then reports that as qemu-img does,
+# refuses to open them read-write (one line, nothing written), reads them
+# read-only, and `check -r all` makes them writable again.
+craft() {   # IMAGE l2self|l2rb|rc0: damage L2 entry 0 or the L2 table's refcount
+    python3 - "$@" <<'PY'
+import struct, sys
+img, how = sys.argv[1], sys.argv[2]
+with open(img, 'r+b') as f:
+    h = f.read(72)
+    cbits, = struct.unpack('>I', h[20:24])
+    l1, rt = struct.unpack('>Q', h[40:48])[0], struct.unpack('>Q', h[48:56])[0]
+    f.seek(rt); rb = struct.unpack('>Q', f.read(8))[0] & ~0x1ff
+    f.seek(l1); l2 = struct.unpack('>Q', f.read(8))[0] & 0x00fffffffffffe00
+    if how == 'rc0':
+        f.seek(rb + 2 * (l2 >> cbits)); f.write(b'\0\0')
+    else:
+        f.seek(l2); f.write(struct.pack('>Q', (l2 if how == 'l2self' else rb) | 1 << 63))
+    print(l2 if how != 'l2rb' else rb, 1 << cbits)
+PY
+}
+cluster_sum() {   # IMAGE OFFSET SIZE
+    dd if="$1" bs="$3" skip=$(($2 / $3)) count=1 2>/dev/null | sha256sum
+}
+for how in l2self l2rb rc0; do
+    name=overlap-$how img=ovl-$how.qcow2
+    qemu-img create -q -f qcow2 -o cluster_size=65536 "$img" 4M
+    qemu-io -f qcow2 -c 'write -P 0x5a 0 256k' "$img" >/dev/null
+    qemu-img convert -f qcow2 -O raw "$img" ovl-want.raw
+    read -r meta cs < <(craft "$img" "$how")
+    before=$(cluster_sum "$img" "$meta" "$cs")
+    # qemu-io's write lands on the metadata cluster (rc0: allocates it).
+    qemu-io -f qcow2 -c "write -P 0xee $([ $how = rc0 ] && echo 1M || echo 0) 512" "$img" \
+        >qio.txt 2>&1
+    if [ "$(cluster_sum "$img" "$meta" "$cs")" = "$before" ] &&
+            "$VM_IMG" info "$img" | grep -q '^    corrupt: true$' &&
+            qemu-img info "$img" | grep -q 'corrupt: true'; then
+        pass "$name-info-shows-corrupt"
+    else fail "$name-info-shows-corrupt" "qemu-io: $(head -1 qio.txt)"; fi
+    sum=$(sha256sum <"$img")
+    "$VM_IMG" resize "$img" +1M >out.txt 2>err.txt; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "corrupt" err.txt &&
+            [ "$(sha256sum <"$img")" = "$sum" ]; then
+        pass "$name-rw-open-refused"
+    else fail "$name-rw-open-refused" "exit $rc: $(head -1 err.txt)"; fi
+    "$VM_IMG" convert -O raw "$img" ovl-ro.raw 2>err.txt; rc=$?
+    if [ $rc -eq 0 ] && cmp -s <(tail -c +65537 ovl-ro.raw) <(tail -c +65537 ovl-want.raw); then
+        pass "$name-read-only-open-reads"
+    else fail "$name-read-only-open-reads" "exit $rc: $(head -1 err.txt)"; fi
+    qemu-img check "$img" >qchk.txt 2>&1; qrc=$?
+    "$VM_IMG" check "$img" >vchk.txt 2>&1; rc=$?
+    if [ $rc -eq 2 ] && [ $qrc -eq 2 ]; then pass "$name-check-finds-errors"
+    else fail "$name-check-finds-errors" "exit $rc (qemu-img: $qrc)"; fi
+    "$VM_IMG" check -r all "$img" >vchk.txt 2>&1; rc=$?
+    if [ $rc -eq 0 ] && ! "$VM_IMG" info "$img" | grep -q 'corrupt: true' &&
+            qemu-img check "$img" >qchk.txt 2>&1 && "$VM_IMG" resize "$img" +1M 2>err.txt; then
+        pass "$name-repair-clears-corrupt"
+    else
+        fail "$name-repair-clears-corrupt" "exit $rc: $(grep -m1 -E 'rror' vchk.txt qchk.txt err.txt)"
+    fi
+done
+# A used cluster (the L2 table) with refcount 0 and no corrupt bit yet: a
+# read-write open refuses with one line naming it, and writes nothing.
+qemu-img create -q -f qcow2 -o cluster_size=65536 rc0.qcow2 4M
+qemu-io -f qcow2 -c 'write -P 0x5a 0 256k' rc0.qcow2 >/dev/null
+read -r meta cs < <(craft rc0.qcow2 rc0)
+sum=$(sha256sum <rc0.qcow2)
+"$VM_IMG" snapshot -c s1 rc0.qcow2 >out.txt 2>err.txt; rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] &&
+        grep -q "active L2 table cluster at $(printf '0x%x' "$meta") has refcount 0" err.txt &&
+        [ "$(sha256sum <rc0.qcow2)" = "$sum" ]; then
+    pass refcount0-rw-open-refused
+else fail refcount0-rw-open-refused "exit $rc: $(head -1 err.txt)"; fi
+
 # 9. Locking (tests/block/locking.sh has the guest cases): convert onto its
 # own input is refused before anything is written; an image qemu-io holds
 # is refused by every command but info -U / check -U, and left unchanged.

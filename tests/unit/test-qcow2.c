@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -282,7 +283,13 @@ static void test_qcow2_write_refuses_clusters_over_metadata(void **state)
     assert_int_equal(pwrite(fd, zero, sizeof(zero), ld_be64(rt)), sizeof(zero));
     close(fd);
 
-    BlockDriverState *bs = open_rw("lie.qcow2");
+    /* A read-write open sees the header's refcount of 0 and refuses. */
+    assert_null(bdrv_open(path("lie.qcow2"), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "refcount 0"));
+    /* Past that (as a repair opens it), the allocator still refuses to hand out the header. */
+    BlockDriverState *bs = bdrv_open(path("lie.qcow2"), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK,
+                                     NULL, err, sizeof(err));
+    assert_non_null(bs);
     memset(data, 0xab, sizeof(data));
     assert_int_equal(bdrv_write(bs, 0, data, sizeof(data)), -EIO);
     bdrv_close(bs);
@@ -717,6 +724,218 @@ static void test_qcow2_lazy_refcounts_image_written_eagerly(void **state)
     assert_qemu_img_clean("lazy.qcow2");
 }
 
+/* ---- metadata overlap checks (QEMU's overlap-check=cached) ---- */
+
+static bool have_qemu_io(void)
+{
+    return system("command -v qemu-img >/dev/null 2>&1 && command -v qemu-io >/dev/null 2>&1")
+           == 0;
+}
+
+/*
+ * A 4 MiB v3 image, 64 KiB clusters, whose first 256 KiB hold 0x5a: made
+ * by qemu-img and qemu-io when installed (the layout QEMU writes), else by
+ * this driver.  Returns the host offsets of the first L2 table and the
+ * first refcount block, read from the header as the spec lays it out.
+ */
+static void make_written_image(const char *name, uint64_t *l2_off, uint64_t *rb_off)
+{
+    char cmd[512];
+
+    if (have_qemu_io()) {
+        snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 -o cluster_size=65536 '%s' 4M && "
+                 "qemu-io -c 'write -P 0x5a 0 256k' '%s' >/dev/null", path(name), path(name));
+        assert_int_equal(system(cmd), 0);
+    } else {
+        uint8_t *buf = malloc(256 << 10);
+        make_qcow2(name, 4 << 20, 65536, 3, NULL, NULL);
+        BlockDriverState *bs = open_rw(name);
+        memset(buf, 0x5a, 256 << 10);
+        assert_int_equal(bdrv_write(bs, 0, buf, 256 << 10), 0);
+        bdrv_close(bs);
+        free(buf);
+    }
+    *l2_off = peek_be64(name, peek_be64(name, 40)) & QCOW2_L1E_OFFSET_MASK;
+    *rb_off = peek_be64(name, peek_be64(name, 48)) & QCOW2_RT_OFFSET_MASK;
+    assert_true(*l2_off && *rb_off);
+}
+
+/* Bytes [off, off + 64 KiB) of the file (caller frees). */
+static uint8_t *read_cluster(const char *name, uint64_t off)
+{
+    uint8_t *p = malloc(65536);
+    int fd = open(path(name), O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, p, 65536, (off_t)off), 65536);
+    close(fd);
+    return p;
+}
+
+/* Exit status of a shell command on the image, -1 when `tool` is not installed. */
+static int run_on(const char *tool, const char *fmt, const char *name)
+{
+    char cmd[512];
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    snprintf(cmd, sizeof(cmd), fmt, path(name));
+    st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/*
+ * After a refused write: the corrupt bit is on disk, a read-write open is
+ * refused, a read-only open reads the guest data that was not touched,
+ * and qemu-img (and ./vm-img when run from the tree) call it corrupt.
+ */
+static void assert_marked_corrupt(const char *name)
+{
+    uint8_t buf[65536], want[65536];
+
+    assert_int_equal(peek_be64(name, 72) & QCOW2_INCOMPAT_CORRUPT, QCOW2_INCOMPAT_CORRUPT);
+    assert_null(bdrv_open(path(name), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "corrupt"));
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    memset(want, 0x5a, sizeof(want));
+    assert_int_equal(bdrv_read(bs, 65536, buf, sizeof(buf)), 0);
+    assert_memory_equal(buf, want, sizeof(buf));
+    bdrv_close(bs);
+    int qi = run_on("qemu-img", "qemu-img info '%s' | grep -q 'corrupt: true'", name);
+    assert_true(qi == 0 || qi == -1);
+    /* qemu-img check: 2 means corruptions found. */
+    int qc = run_on("qemu-img", "qemu-img check '%s' >/dev/null 2>&1", name);
+    assert_true(qc == 2 || qc == -1);
+    if (access("./vm-img", X_OK) == 0) {
+        assert_int_equal(run_on("./vm-img", "./vm-img info '%s' | grep -q 'corrupt: true'", name),
+                         0);
+    }
+}
+
+/* Point L2 entry 0 (guest cluster 0) at host offset `target`, then write there as a guest. */
+static void overlap_write_refused(const char *name, bool at_refcount_block)
+{
+    uint64_t l2_off, rb_off, target;
+    uint8_t data[512], *before, *after;
+    uint8_t back[512], want[512];
+
+    make_written_image(name, &l2_off, &rb_off);
+    target = at_refcount_block ? rb_off : l2_off;
+    poke_be64(name, l2_off, target | QCOW2_OFLAG_COPIED);
+    before = read_cluster(name, target);
+
+    BlockDriverState *bs = open_rw(name);
+    memset(data, 0xee, sizeof(data));
+    assert_int_equal(bdrv_write(bs, 0, data, sizeof(data)), -EIO);
+    /* From then on every write is refused, even one to a sound cluster; reads go on. */
+    assert_int_equal(bdrv_write(bs, 65536, data, sizeof(data)), -EIO);
+    assert_int_equal(bdrv_write_zeroes(bs, 131072, 65536), -EIO);
+    assert_int_equal(bdrv_read(bs, 65536, back, sizeof(back)), 0);
+    memset(want, 0x5a, sizeof(want));
+    assert_memory_equal(back, want, sizeof(back));
+    assert_true(((Qcow2State *)bs->opaque)->corrupt);
+    bdrv_close(bs);
+
+    after = read_cluster(name, target);
+    assert_memory_equal(before, after, 65536);
+    assert_marked_corrupt(name);
+    free(before);
+    free(after);
+}
+
+static void test_qcow2_refuses_write_over_its_own_l2_table(void **state)
+{
+    overlap_write_refused("ovl-l2.qcow2", false);
+}
+
+static void test_qcow2_refuses_write_over_a_refcount_block(void **state)
+{
+    overlap_write_refused("ovl-rb.qcow2", true);
+}
+
+/*
+ * The L2 table's refcount reads 0: a read-write open refuses; opened for
+ * repair, the allocator would hand the table out for new data and is
+ * stopped; `check -r all` then makes the image writable again.
+ */
+static void test_qcow2_refuses_allocating_a_zero_refcount_l2_table(void **state)
+{
+    const char *name = "ovl-rc0.qcow2";
+    uint64_t l2_off, rb_off;
+    uint8_t data[512], zero[2] = { 0 }, *before, *after;
+
+    make_written_image(name, &l2_off, &rb_off);
+    poke(name, rb_off + 2 * (l2_off >> 16), zero, 2);
+    before = read_cluster(name, l2_off);
+
+    assert_null(bdrv_open(path(name), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "active L2 table"));
+    assert_non_null(strstr(err, "refcount 0"));
+    assert_null(strchr(err, '\n'));
+
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK, NULL, err,
+                                     sizeof(err));
+    assert_non_null(bs);
+    memset(data, 0xee, sizeof(data));
+    assert_int_equal(bdrv_write(bs, 1 << 20, data, sizeof(data)), -EIO);
+    bdrv_close(bs);
+    after = read_cluster(name, l2_off);
+    assert_memory_equal(before, after, 65536);
+    assert_marked_corrupt(name);
+
+    /* Repair: refcounts rebuilt, corrupt bit cleared, writable and clean again. */
+    bs = bdrv_open(path(name), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    check_counts(bs, QCOW2_CHECK_REPAIR_ALL, 0, 0);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64(name, 72) & QCOW2_INCOMPAT_CORRUPT, 0);
+    bs = open_rw(name);
+    assert_int_equal(bdrv_write(bs, 1 << 20, data, sizeof(data)), 0);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_qemu_img_clean(name);
+    free(before);
+    free(after);
+}
+
+/*
+ * Metadata made while the image is open (L2 tables, refcount blocks, a
+ * bigger refcount table and L1, snapshot tables) is tracked, and freed
+ * metadata is let go: a long mixed workload with snapshots never trips
+ * the check.
+ */
+static void test_qcow2_overlap_check_follows_metadata_changes(void **state)
+{
+    enum { SIZE = 8 << 20 };
+    uint8_t *buf = malloc(SIZE), *back = malloc(SIZE);
+
+    make_qcow2("ovl-live.qcow2", 1 << 20, 512, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw("ovl-live.qcow2");
+    fill(buf, SIZE, 77);
+    assert_int_equal(qcow2_truncate(bs, SIZE), 0);
+    assert_int_equal(bdrv_write(bs, 0, buf, SIZE / 2), 0);
+    assert_int_equal(qcow2_snapshot_create(bs, "a"), 0);
+    assert_int_equal(bdrv_write(bs, SIZE / 4, buf + SIZE / 4, SIZE / 2), 0);
+    assert_int_equal(qcow2_snapshot_create(bs, "b"), 0);
+    assert_int_equal(bdrv_discard(bs, 0, SIZE / 8), 0);
+    assert_int_equal(qcow2_snapshot_delete(bs, "a"), 0);
+    assert_int_equal(bdrv_write(bs, SIZE / 2, buf + SIZE / 2, SIZE / 2), 0);
+    assert_int_equal(qcow2_snapshot_apply(bs, "b"), 0);
+    assert_int_equal(bdrv_write(bs, 0, buf, SIZE), 0);
+    assert_false(((Qcow2State *)bs->opaque)->corrupt);
+    assert_int_equal(bdrv_read(bs, 0, back, SIZE), 0);
+    assert_memory_equal(back, buf, SIZE);
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_int_equal(peek_be64("ovl-live.qcow2", 72), 0);
+    assert_qemu_img_clean("ovl-live.qcow2");
+    free(buf);
+    free(back);
+}
+
 static int setup(void **state)
 {
     strcpy(dir, "/tmp/test-qcow2-XXXXXX");
@@ -761,6 +980,10 @@ int main(void)
         cmocka_unit_test(test_qcow2_dirty_repair_grows_refcount_table),
         cmocka_unit_test(test_qcow2_corrupt_bit_opens_rw_only_for_check),
         cmocka_unit_test(test_qcow2_lazy_refcounts_image_written_eagerly),
+        cmocka_unit_test(test_qcow2_refuses_write_over_its_own_l2_table),
+        cmocka_unit_test(test_qcow2_refuses_write_over_a_refcount_block),
+        cmocka_unit_test(test_qcow2_refuses_allocating_a_zero_refcount_l2_table),
+        cmocka_unit_test(test_qcow2_overlap_check_follows_metadata_changes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
