@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * savevm / loadvm / delvm (see savevm.h).  The state stream, little-endian:
+ * savevm / loadvm / delvm (see savevm.h).  The state stream, format 3,
+ * little-endian, every byte of it under a CRC-32 (vmstate_checksum):
  *
  *   header, SAVEVM_HEADER_SIZE bytes: magic "VMSTATE1", le32 format
  *     version, le32 flags, le64 RAM bytes, le32 harts, le64 offset and
  *     length of the device section, le64 offset and length of the RAM
- *     section, le64 virtual clock (ns), the snapshot name (NUL-padded)
- *   device section: vmstate_save_all()
- *   RAM section: chunks of a 16-byte head (le32 first page, le32 pages,
- *     le32 stored bytes, le32 CHUNK_LZ4 or 0) and the bytes: a run of at
- *     most SAVEVM_RUN_PAGES non-zero pages, one LZ4 block or raw; a chunk
- *     of 0 pages ends it.  Pages not in a chunk are zero.
+ *     section, le64 virtual clock (ns), le32 CRC-32 of the whole header
+ *     with this field zero, the snapshot name (NUL-padded)
+ *   device section, right after: vmstate_save_all() (a CRC-32 for the
+ *     record count and one for each record)
+ *   RAM section, right after: chunks of a 20-byte head (le32 first page,
+ *     le32 pages, le32 stored bytes, le32 CHUNK_LZ4 or 0, le32 CRC-32 of
+ *     those 16 bytes and the stored ones) and the bytes: a run of at most
+ *     SAVEVM_RUN_PAGES non-zero pages, one LZ4 block or raw; a chunk of 0
+ *     pages ends it, at the section's end.  Pages not in a chunk are zero.
+ *
+ * Format 2 had no checksums; such a stream is refused (it cannot be
+ * verified, and an unverified load is what let flipped bits through).
  *
  * The stream lives in a qcow2 snapshot's VM state area (qcow2.h) or in a
- * plain file.  loadvm reads the header and device section first and
- * checks them against this machine before touching anything, then reads
- * the RAM section in large windows and decompresses each run straight
- * into guest RAM (which was dropped to zero pages first).
+ * plain file.  loadvm verifies the whole stream first -- the header, every
+ * device record, every RAM chunk (read in large windows) -- and checks it
+ * against this machine; only then does it touch anything: it reverts the
+ * disks, reads the RAM section again and decompresses each run straight
+ * into guest RAM (dropped to zero pages first), and loads the devices.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +42,10 @@
 #include "tcg/tb.h"
 
 #define SAVEVM_MAGIC "VMSTATE1"
-#define SAVEVM_VERSION 2                    /* 2: records carry a variable-length part */
+/* 2: records carry a variable-length part; 3: every part has a CRC-32 */
+#define SAVEVM_VERSION 3
 #define SAVEVM_HEADER_SIZE 4096
+#define SAVEVM_CRC_OFF 72
 /* Device section bytes: records plus virtio-gpu resources (256 MiB at most). */
 #define SAVEVM_DEV_MAX (320u << 20)
 #define SAVEVM_NAME_OFF 80
@@ -49,7 +59,7 @@
 #define SAVEVM_LZ4_ACCEL 4
 #define SAVEVM_BUF_SIZE (8u << 20)          /* output buffer, bytes */
 #define SAVEVM_WINDOW (32u << 20)           /* RAM section read window, bytes */
-#define CHUNK_HEAD 16
+#define CHUNK_HEAD 20
 #define CHUNK_LZ4 1
 #define FLAG_LZ4 1
 
@@ -61,6 +71,17 @@ typedef struct SaveHeader {
     uint64_t vm_clock_ns;
     char name[SAVEVM_NAME_MAX];
 } SaveHeader;
+
+/* The header's CRC-32, computed with its own field taken as zero. */
+static uint32_t header_checksum(const uint8_t *b)
+{
+    static const uint8_t zero[4];
+    uint32_t crc = vmstate_checksum(0, b, SAVEVM_CRC_OFF);
+
+    crc = vmstate_checksum(crc, zero, 4);
+    return vmstate_checksum(crc, b + SAVEVM_CRC_OFF + 4,
+                            SAVEVM_HEADER_SIZE - SAVEVM_CRC_OFF - 4);
+}
 
 static void header_encode(const SaveHeader *h, uint8_t *b)
 {
@@ -76,14 +97,38 @@ static void header_encode(const SaveHeader *h, uint8_t *b)
     st_le64(b + 56, h->ram_len);
     st_le64(b + 64, h->vm_clock_ns);
     memcpy(b + SAVEVM_NAME_OFF, h->name, SAVEVM_NAME_MAX);
+    st_le32(b + SAVEVM_CRC_OFF, header_checksum(b));
 }
 
-static int header_decode(SaveHeader *h, const uint8_t *b, uint64_t stream_size)
+/* What a stream's first SAVEVM_HEADER_SIZE bytes turned out to be. */
+typedef enum {
+    HEADER_OK,
+    HEADER_FOREIGN,                 /* not a stream of ours at all */
+    HEADER_OLD,                     /* ours, from before checksums: h->version says which */
+    HEADER_NEWER,                   /* ours, a format this build does not know */
+    HEADER_DAMAGED,                 /* ours, and its checksum does not match */
+    HEADER_TRUNCATED,               /* intact, but the stream is shorter than it says */
+} HeaderState;
+
+static HeaderState header_decode(SaveHeader *h, const uint8_t *b, uint64_t stream_size)
 {
-    if (memcmp(b, SAVEVM_MAGIC, 8) || ld_le32(b + 8) != SAVEVM_VERSION) {
-        return -EINVAL;
-    }
+    /* A magic a few bits off is ours, damaged; one further off is something else. */
+    int magic_bits = __builtin_popcountll(ld_le64(b) ^ ld_le64(SAVEVM_MAGIC));
+    bool crc_ok = header_checksum(b) == ld_le32(b + SAVEVM_CRC_OFF);
+
     h->version = ld_le32(b + 8);
+    if (magic_bits > 4) {
+        return HEADER_FOREIGN;
+    }
+    if (!magic_bits && (h->version == 1 || h->version == 2) && !ld_le32(b + SAVEVM_CRC_OFF)) {
+        return HEADER_OLD;          /* those left the checksum's bytes zero */
+    }
+    if (!crc_ok || magic_bits) {
+        return HEADER_DAMAGED;
+    }
+    if (h->version != SAVEVM_VERSION) {
+        return HEADER_NEWER;        /* older ones are refused above */
+    }
     h->flags = ld_le32(b + 12);
     h->ram_size = ld_le64(b + 16);
     h->nr_cpus = ld_le32(b + 24);
@@ -94,12 +139,15 @@ static int header_decode(SaveHeader *h, const uint8_t *b, uint64_t stream_size)
     h->vm_clock_ns = ld_le64(b + 64);
     memcpy(h->name, b + SAVEVM_NAME_OFF, SAVEVM_NAME_MAX);
     h->name[SAVEVM_NAME_MAX - 1] = '\0';
-    if (h->dev_off < SAVEVM_HEADER_SIZE || h->dev_len > SAVEVM_DEV_MAX ||
-        h->dev_off + h->dev_len > h->ram_off || h->ram_off > stream_size ||
-        h->ram_len > stream_size - h->ram_off) {
-        return -EINVAL;
+    /* Checked, so ours: the sections follow each other, the stream may be cut short. */
+    if (h->dev_off != SAVEVM_HEADER_SIZE || h->dev_len > SAVEVM_DEV_MAX ||
+        h->dev_off + h->dev_len != h->ram_off || h->ram_len < CHUNK_HEAD) {
+        return HEADER_DAMAGED;
     }
-    return 0;
+    if (h->ram_off > stream_size || h->ram_len > stream_size - h->ram_off) {
+        return HEADER_TRUNCATED;
+    }
+    return HEADER_OK;
 }
 
 /* --- where the stream goes and comes from ------------------------------ */
@@ -325,6 +373,8 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         if (clen > 0 && (size_t)clen < raw) {
             st_le32(head + 8, (uint32_t)clen);
             st_le32(head + 12, CHUNK_LZ4);
+            st_le32(head + 16, vmstate_checksum(vmstate_checksum(0, head, 16), cbuf,
+                                                (size_t)clen));
             ret = stream_put(st, head, CHUNK_HEAD);
             if (ret == 0) {
                 ret = stream_put(st, cbuf, (size_t)clen);
@@ -332,6 +382,7 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         } else {
             st_le32(head + 8, (uint32_t)raw);
             st_le32(head + 12, 0);
+            st_le32(head + 16, vmstate_checksum(vmstate_checksum(0, head, 16), src, raw));
             ret = stream_put(st, head, CHUNK_HEAD);
             if (ret == 0) {
                 ret = stream_put(st, src, raw);
@@ -339,6 +390,7 @@ static int save_ram(Machine *m, Stream *st, bool lz4)
         }
     }
     memset(head, 0, sizeof(head));
+    st_le32(head + 16, vmstate_checksum(0, head, 16));
     if (ret == 0) {
         ret = stream_put(st, head, CHUNK_HEAD);
     }
@@ -477,6 +529,9 @@ static int open_input(Machine *m, const char *name, Stream *st, SaveHeader *h, c
                       size_t errlen)
 {
     uint8_t *hbuf = malloc(SAVEVM_HEADER_SIZE);
+    const char *where;
+    char shown[4 * VMSTATE_SHOWN_MAX + 4];
+    HeaderState hs = HEADER_FOREIGN;
     struct stat sb;
     int ret;
 
@@ -515,19 +570,40 @@ static int open_input(Machine *m, const char *name, Stream *st, SaveHeader *h, c
             return -ENOENT;
         }
     }
+    where = st->bs ? st->bs->filename : m->cfg->state_file;
     ret = stream_read(st, 0, hbuf, SAVEVM_HEADER_SIZE);
     if (ret == 0) {
-        ret = header_decode(h, hbuf, st->size);
+        hs = header_decode(h, hbuf, st->size);
     }
     free(hbuf);
-    if (ret < 0) {
+    switch (hs) {
+    case HEADER_OK:
+        break;
+    case HEADER_FOREIGN:
         snprintf(err, errlen, "snapshot '%s' in %s is not a VM state this program wrote", name,
-                 st->bs ? st->bs->filename : m->cfg->state_file);
-        return ret;
+                 where);
+        return -EINVAL;
+    case HEADER_OLD:
+        snprintf(err, errlen, "snapshot '%s' in %s is from an older vm (state format %u, without "
+                 "checksums) and cannot be verified", name, where, h->version);
+        return -EINVAL;
+    case HEADER_NEWER:
+        snprintf(err, errlen, "snapshot '%s' in %s is from a newer vm (state format %u)", name,
+                 where, h->version);
+        return -EINVAL;
+    case HEADER_DAMAGED:
+        snprintf(err, errlen, "snapshot '%s': section 'header' is damaged (checksum mismatch)",
+                 name);
+        return -EINVAL;
+    case HEADER_TRUNCATED:
+        snprintf(err, errlen, "snapshot '%s' in %s is truncated (%" PRIu64 " of %" PRIu64
+                 " bytes)", name, where, st->size, h->ram_off + h->ram_len);
+        return -EINVAL;
     }
     if (st->fd >= 0 && strcmp(h->name, name)) {
+        vmstate_escape(shown, sizeof(shown), h->name, strlen(h->name));
         snprintf(err, errlen, "no snapshot '%s' in %s (it holds '%s')", name,
-                 m->cfg->state_file, h->name);
+                 m->cfg->state_file, shown);
         return -ENOENT;
     }
     return 0;
@@ -558,11 +634,36 @@ static void ram_zero(uint8_t *ram, uint64_t first, uint64_t end)
 }
 
 /*
- * One chunk of the RAM section: check it against RAM, zero the pages
- * between the previous chunk (*next_page) and this one, and put its
- * pages in place (chunks come in ascending page order).  Pages a chunk
- * overwrites are not dropped first, so a loadvm into a running guest
- * takes no page faults for them.
+ * Is the chunk at `head` (its stored bytes follow) sound?  Its checksum,
+ * and its pages inside a RAM of ram_pages, after *next_page (chunks come
+ * in ascending page order).  NULL, or what is wrong with it.
+ */
+static const char *chunk_check(const uint8_t *head, uint64_t ram_pages, uint64_t *next_page)
+{
+    uint64_t first = ld_le32(head), n = ld_le32(head + 4);
+    uint32_t stored = ld_le32(head + 8), flags = ld_le32(head + 12);
+    uint32_t crc = vmstate_checksum(0, head, 16);
+
+    if (vmstate_checksum(crc, head + CHUNK_HEAD, stored) != ld_le32(head + 16)) {
+        return "checksum mismatch";
+    }
+    if (n == 0) {
+        return first || stored || flags ? "a malformed end mark" : NULL;
+    }
+    if (n > SAVEVM_RUN_PAGES || first < *next_page || first + n > ram_pages ||
+        (flags != 0 && flags != CHUNK_LZ4) ||
+        (flags == 0 && stored != (uint64_t)n << PAGE_BITS)) {
+        return "a chunk that does not fit the RAM";
+    }
+    *next_page = first + n;
+    return NULL;
+}
+
+/*
+ * One chunk of the RAM section (checked): zero the pages between the
+ * previous chunk (*next_page) and this one, and put its pages in place.
+ * Pages a chunk overwrites are not dropped first, so a loadvm into a
+ * running guest takes no page faults for them.
  */
 static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8_t *data,
                       uint64_t *next_page)
@@ -571,6 +672,7 @@ static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8
     uint32_t stored = ld_le32(head + 8), flags = ld_le32(head + 12);
     size_t raw = (size_t)n << PAGE_BITS;
 
+    /* Checked by the first pass; checked again in case the file changed since. */
     if (n > SAVEVM_RUN_PAGES || first < *next_page || first + n > m->ram_size >> PAGE_BITS) {
         return -EINVAL;
     }
@@ -589,32 +691,42 @@ static int load_chunk(Machine *m, uint8_t *ram, const uint8_t *head, const uint8
 }
 
 /*
- * Read the RAM section in windows of SAVEVM_WINDOW bytes and put each
- * chunk's pages into RAM; pages in no chunk become zero.  Returns 0, or
- * -EINVAL at the first damaged chunk.
+ * Read the RAM section in windows of SAVEVM_WINDOW bytes.  ram NULL:
+ * verify every chunk (checksum, framing, pages in order inside the
+ * snapshot's RAM, the end mark at the section's end), changing nothing;
+ * on damage *why says what and *at the chunk's stream offset.  ram set:
+ * put each chunk's pages into it, pages in no chunk become zero.
+ * Returns 0, -EINVAL for damage, or a read error.
  */
-static int load_ram(Machine *m, Stream *st, const SaveHeader *h)
+static int ram_pass(Machine *m, Stream *st, const SaveHeader *h, uint8_t *ram, const char **why,
+                    uint64_t *at)
 {
-    uint8_t *ram = memory_host_ptr(&m->as, m->ram_base, m->ram_size);
     size_t cap = SAVEVM_WINDOW + CHUNK_HEAD + LZ4_compressBound(SAVEVM_RUN_PAGES * PAGE_SIZE);
     uint8_t *win = malloc(cap);
     uint64_t pos = h->ram_off, end = h->ram_off + h->ram_len, next_page = 0;
     size_t have = 0, used = 0;
     int ret = 0;
 
-    if (!ram || !win) {
-        free(win);
+    *why = NULL;
+    if (!win) {
         return -ENOMEM;
     }
     for (;;) {
-        if (have - used < CHUNK_HEAD ||
-            have - used < CHUNK_HEAD + (size_t)ld_le32(win + used + 8)) {
-            size_t n = end - pos < cap - (have - used) ? end - pos : cap - (have - used);
-            memmove(win, win + used, have - used);
-            have -= used;
+        size_t avail = have - used;
+        uint32_t stored = avail >= CHUNK_HEAD ? ld_le32(win + used + 8) : 0;
+
+        *at = pos - have + used;
+        if (stored > cap - CHUNK_HEAD) {
+            *why = "a chunk longer than any this program writes";
+            break;
+        }
+        if (avail < CHUNK_HEAD + (size_t)stored) {
+            size_t n = end - pos < cap - avail ? end - pos : cap - avail;
+            memmove(win, win + used, avail);
+            have = avail;
             used = 0;
             if (n == 0) {
-                ret = -EINVAL;  /* the section ends inside a chunk, or without the end mark */
+                *why = "it ends inside a chunk, or without its end mark";
                 break;
             }
             ret = stream_read(st, pos, win + have, n);
@@ -625,30 +737,41 @@ static int load_ram(Machine *m, Stream *st, const SaveHeader *h)
             have += n;
             continue;
         }
+        if (!ram) {
+            *why = chunk_check(win + used, h->ram_size >> PAGE_BITS, &next_page);
+            if (*why) {
+                break;
+            }
+        }
         if (ld_le32(win + used + 4) == 0) {
-            ram_zero(ram, next_page, m->ram_size >> PAGE_BITS);  /* the end mark */
+            if (!ram && (stored || *at + CHUNK_HEAD != end)) {
+                *why = "bytes after its end mark";
+            } else if (ram) {
+                ram_zero(ram, next_page, m->ram_size >> PAGE_BITS);
+            }
             break;
         }
-        if (ld_le32(win + used + 8) > cap - CHUNK_HEAD) {
-            ret = -EINVAL;
-            break;
+        if (ram) {
+            ret = load_chunk(m, ram, win + used, win + used + CHUNK_HEAD, &next_page);
+            if (ret < 0) {
+                *why = "a chunk that does not decompress";
+                break;
+            }
         }
-        ret = load_chunk(m, ram, win + used, win + used + CHUNK_HEAD, &next_page);
-        if (ret < 0) {
-            break;
-        }
-        used += CHUNK_HEAD + ld_le32(win + used + 8);
+        used += CHUNK_HEAD + stored;
     }
     free(win);
-    return ret;
+    return *why ? -EINVAL : ret;
 }
 
 int savevm_load(Machine *m, const char *name, char *err, size_t errlen)
 {
     Stream st = { .fd = -1 };
     SaveHeader h;
-    uint8_t *dev = NULL;
-    char have_mem[32], want_mem[32], why[200];
+    uint8_t *dev = NULL, *ram;
+    char have_mem[32], want_mem[32], why[300];
+    const char *bad;
+    uint64_t at;
     int ret;
 
     ret = open_input(m, name, &st, &h, err, errlen);
@@ -658,6 +781,31 @@ int savevm_load(Machine *m, const char *name, char *err, size_t errlen)
     if (ret < 0) {
         goto out;
     }
+    /* The whole stream verified first (the header was, in open_input)... */
+    dev = malloc(h.dev_len ? h.dev_len : 1);
+    ret = dev ? stream_read(&st, h.dev_off, dev, h.dev_len) : -ENOMEM;
+    if (ret < 0) {
+        snprintf(err, errlen, "snapshot '%s': cannot read its device state: %s", name,
+                 strerror(-ret));
+        goto out;
+    }
+    if (vmstate_verify_all(dev, h.dev_len, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "snapshot '%s': %s", name, why);
+        ret = -EINVAL;
+        goto out;
+    }
+    ret = ram_pass(m, &st, &h, NULL, &bad, &at);
+    if (ret < 0) {
+        if (bad) {
+            snprintf(err, errlen, "snapshot '%s': section 'ram' is damaged (%s, in the chunk at "
+                     "byte %" PRIu64 ")", name, bad, at);
+        } else {
+            snprintf(err, errlen, "snapshot '%s': cannot read its RAM: %s", name,
+                     strerror(-ret));
+        }
+        goto out;
+    }
+    /* ...then checked against this machine... */
     if (h.ram_size != m->ram_size || h.nr_cpus != m->nr_cpus) {
         size_text(want_mem, sizeof(want_mem), h.ram_size);
         size_text(have_mem, sizeof(have_mem), m->ram_size);
@@ -666,20 +814,13 @@ int savevm_load(Machine *m, const char *name, char *err, size_t errlen)
         ret = -EINVAL;
         goto out;
     }
-    dev = malloc(h.dev_len ? h.dev_len : 1);
-    ret = dev ? stream_read(&st, h.dev_off, dev, h.dev_len) : -ENOMEM;
-    if (ret == 0 && vmstate_check_all(m, dev, h.dev_len, why, sizeof(why)) < 0) {
+    if (vmstate_check_all(m, dev, h.dev_len, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "snapshot '%s' is from another machine configuration: %s", name,
                  why);
         ret = -EINVAL;
         goto out;
     }
-    if (ret < 0) {
-        snprintf(err, errlen, "snapshot '%s': cannot read its device state: %s", name,
-                 strerror(-ret));
-        goto out;
-    }
-    /* Checked: from here on the machine changes. */
+    /* ...and only then does the machine change. */
     for (unsigned i = 0; ret == 0 && i < m->nr_drives && !m->cfg->state_file; i++) {
         BlockDriverState *bs = m->drives[i];
         if (drive_snapshots(bs)) {
@@ -694,10 +835,11 @@ int savevm_load(Machine *m, const char *name, char *err, size_t errlen)
         }
     }
     if (ret == 0) {
-        ret = load_ram(m, &st, &h);
+        ram = memory_host_ptr(&m->as, m->ram_base, m->ram_size);
+        ret = ram ? ram_pass(m, &st, &h, ram, &bad, &at) : -ENOMEM;
         if (ret < 0) {
-            snprintf(err, errlen, "snapshot '%s': its RAM pages are damaged (%s); the guest's "
-                     "memory is incomplete", name, strerror(-ret));
+            snprintf(err, errlen, "snapshot '%s': its RAM changed while it was loaded (%s); the "
+                     "guest's memory is incomplete", name, bad ? bad : strerror(-ret));
         }
     }
     if (ret == 0) {

@@ -31,8 +31,11 @@
 int savevm_save(Machine *m, const char *name, bool lz4, char *err, size_t errlen);
 
 /*
- * Restore snapshot `name`: config (memory size, harts, devices) checked
- * first, then the disks reverted, RAM and device state loaded, TBs and
+ * Restore snapshot `name`: every section's checksum verified first (a
+ * damaged one is named in err: "snapshot 's1': section 'plic' is damaged
+ * (checksum mismatch)"; a snapshot of an older format without checksums
+ * is refused), and the config (memory size, harts, devices) checked;
+ * only then the disks reverted, RAM and device state loaded, TBs and
  * TLBs flushed, timers re-armed and IRQ lines re-evaluated.  The run
  * state (running or stopped) stays as it was.
  */

@@ -2,11 +2,12 @@
 /*
  * vmstate (see vmstate.h): the registry of a machine's described state,
  * record save/load from the field tables, the coverage check, and the
- * device section of a snapshot.
+ * device section of a snapshot with its checksums.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "migration/vmstate.h"
 
@@ -142,9 +143,36 @@ int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t err
     return 0;
 }
 
+uint32_t vmstate_checksum(uint32_t crc, const void *buf, size_t len)
+{
+    return (uint32_t)crc32_z(crc, buf, len);
+}
+
+void vmstate_escape(char *out, size_t outlen, const void *name, size_t len)
+{
+    const uint8_t *p = name;
+    size_t o = 0, n = len < VMSTATE_SHOWN_MAX ? len : VMSTATE_SHOWN_MAX;
+
+    if (!outlen) {
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '\'') {
+            out[o++] = (char)p[i];
+        } else {
+            o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+        }
+        out[o] = '\0';
+    }
+    if (n < len && o + 4 <= outlen) {
+        memcpy(out + o, "...", 4);
+    }
+}
+
 int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
 {
-    size_t len = 4, pos = 0, count = 0, i = 0;
+    size_t len = 8, pos = 0, count = 0, i = 0;
     uint8_t *buf = NULL, **extra;
     size_t *extra_len;
     int ret = 0;
@@ -161,17 +189,18 @@ int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
         if (e->vmsd->save_extra) {
             ret = e->vmsd->save_extra(e->opaque, &extra[i], &extra_len[i]);
         }
-        len += 2 + strlen(e->id) + 8 + vmstate_size(e->vmsd) + 8 + extra_len[i];
+        len += 2 + strlen(e->id) + 8 + vmstate_size(e->vmsd) + 8 + extra_len[i] + 4;
     }
     if (extra && extra_len && ret == 0) {
         buf = malloc(len);
     }
     if (buf) {
         st_le32(buf, (uint32_t)count);
-        pos = 4;
+        st_le32(buf + 4, vmstate_checksum(0, buf, 4));
+        pos = 8;
         i = 0;
         for (VMStateEntry *e = m->vmstate; e; e = e->next, i++) {
-            size_t idlen = strlen(e->id), size = vmstate_size(e->vmsd);
+            size_t idlen = strlen(e->id), size = vmstate_size(e->vmsd), start = pos;
             st_le16(buf + pos, (uint16_t)idlen);
             memcpy(buf + pos + 2, e->id, idlen);
             pos += 2 + idlen;
@@ -185,6 +214,8 @@ int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
                 memcpy(buf + pos + 8, extra[i], extra_len[i]);
             }
             pos += 8 + extra_len[i];
+            st_le32(buf + pos, vmstate_checksum(0, buf + start, pos - start));
+            pos += 4;
         }
     }
     for (i = 0; extra && i < count; i++) {
@@ -200,9 +231,66 @@ int vmstate_save_all(Machine *m, uint8_t **out, size_t *out_len)
     return 0;
 }
 
+/* err = "section 'NAME' is damaged (why)"; returns -EINVAL. */
+static int damaged(char *err, size_t errlen, const char *name, const char *why)
+{
+    snprintf(err, errlen, "section '%s' is damaged (%s)", name, why);
+    return -EINVAL;
+}
+
+int vmstate_verify_all(const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    char name[4 * VMSTATE_SHOWN_MAX + 4];
+    uint32_t count;
+    size_t pos = 8;
+
+    if (len < 8) {
+        return damaged(err, errlen, "device list", "truncated");
+    }
+    if (vmstate_checksum(0, buf, 4) != ld_le32(buf + 4)) {
+        return damaged(err, errlen, "device list", "checksum mismatch");
+    }
+    count = ld_le32(buf);
+    for (uint32_t i = 0; i < count; i++) {
+        size_t start = pos, idlen, size;
+        uint64_t extra_len;
+
+        /* The record's id names it while its length is plausible; its number otherwise. */
+        idlen = len - pos >= 2 ? ld_le16(buf + pos) : SIZE_MAX;
+        if (idlen && idlen <= 64 && idlen <= len - pos - 2) {
+            vmstate_escape(name, sizeof(name), buf + pos + 2, idlen);
+        } else {
+            snprintf(name, sizeof(name), "device record %u", i);
+        }
+        if (idlen == SIZE_MAX || len - pos - 2 < idlen + 8) {
+            return damaged(err, errlen, name, "runs past the section's end");
+        }
+        pos += 2 + idlen;
+        size = ld_le32(buf + pos + 4);
+        pos += 8;
+        if (len - pos < 8 || len - pos - 8 < size) {
+            return damaged(err, errlen, name, "runs past the section's end");
+        }
+        extra_len = ld_le64(buf + pos + size);
+        pos += size + 8;
+        if (len - pos < 4 || extra_len > len - pos - 4) {
+            return damaged(err, errlen, name, "runs past the section's end");
+        }
+        pos += extra_len;
+        if (vmstate_checksum(0, buf + start, pos - start) != ld_le32(buf + pos)) {
+            return damaged(err, errlen, name, "checksum mismatch");
+        }
+        pos += 4;
+    }
+    if (pos != len) {
+        return damaged(err, errlen, "device list", "bytes after the last record");
+    }
+    return 0;
+}
+
 /*
- * Walk a device section against m's registry; for each record call
- * visit(e, record data, extra part, its length) unless visit is NULL.
+ * Walk a device section (verified) against m's registry; for each record
+ * call visit(e, record data, extra part, its length) unless visit is NULL.
  */
 static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen,
                         int (*visit)(VMStateEntry *e, const uint8_t *data, const uint8_t *extra,
@@ -210,12 +298,13 @@ static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, s
                         void *ctx)
 {
     uint32_t count, i = 0;
-    size_t pos = 4;
+    size_t pos = 8;
     VMStateEntry *e;
+    char id[4 * VMSTATE_SHOWN_MAX + 4];
+    int ret = vmstate_verify_all(buf, len, err, errlen);
 
-    if (len < 4) {
-        snprintf(err, errlen, "device state is truncated");
-        return -EINVAL;
+    if (ret < 0) {
+        return ret;
     }
     count = ld_le32(buf);
     /* The section must describe exactly this machine's devices, in order. */
@@ -229,18 +318,14 @@ static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, s
             snprintf(err, errlen, "this machine has device '%s', the snapshot does not", e->id);
             return -EINVAL;
         }
-        if (pos + 2 > len || pos + 2 + (idlen = ld_le16(buf + pos)) + 8 > len) {
-            snprintf(err, errlen, "device state is truncated at record %u", i);
-            return -EINVAL;
-        }
+        idlen = ld_le16(buf + pos);     /* verified: the record lies inside the section */
+        vmstate_escape(id, sizeof(id), buf + pos + 2, idlen);
         if (!e) {
-            snprintf(err, errlen, "the snapshot has device '%.*s', this machine does not",
-                     (int)idlen, (const char *)buf + pos + 2);
+            snprintf(err, errlen, "the snapshot has device '%s', this machine does not", id);
             return -EINVAL;
         }
         if (idlen != strlen(e->id) || memcmp(buf + pos + 2, e->id, idlen)) {
-            snprintf(err, errlen, "it has device '%.*s' where this machine has '%s'",
-                     (int)idlen, (const char *)buf + pos + 2, e->id);
+            snprintf(err, errlen, "it has device '%s' where this machine has '%s'", id, e->id);
             return -EINVAL;
         }
         pos += 2 + idlen;
@@ -253,11 +338,7 @@ static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, s
                      vmstate_size(e->vmsd));
             return -EINVAL;
         }
-        if (size + 8 > len - pos || (extra_len = ld_le64(buf + pos + size)) >
-            len - pos - size - 8) {
-            snprintf(err, errlen, "device state is truncated in '%s'", e->id);
-            return -EINVAL;
-        }
+        extra_len = ld_le64(buf + pos + size);
         if (extra_len && !e->vmsd->parse_extra) {
             snprintf(err, errlen, "device '%s' has %" PRIu64 " bytes of extra state, this "
                      "build reads none", e->id, extra_len);
@@ -271,7 +352,7 @@ static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, s
                 return ret;
             }
         }
-        pos += extra_len;
+        pos += extra_len + 4;
     }
     return 0;
 }

@@ -14,6 +14,8 @@
  * little-endian (the host's order; x86-64 only), nested structs inline.
  * A description may add one variable-length part (state held in host
  * memory, such as virtio-gpu's resources) through the *_extra hooks.
+ * Every part of a snapshot carries a CRC-32 (vmstate_checksum), checked
+ * before anything is applied, so a damaged one is named, not loaded.
  */
 #ifndef VM_MIGRATION_VMSTATE_H
 #define VM_MIGRATION_VMSTATE_H
@@ -135,18 +137,46 @@ void vmstate_load(const VMStateDescription *vmsd, void *opaque, const uint8_t *b
 int vmstate_check_coverage(const VMStateDescription *vmsd, char *err, size_t errlen);
 
 /*
- * The device section of a snapshot: every registered record of m, each
- * as le16 id length, id, le32 version, le32 size, data, le64 length of
- * the variable-length part and its bytes (0 without save_extra).  *buf is
- * malloc'd (the caller frees it); returns 0 or -ENOMEM.
+ * The checksum of every part of a snapshot stream (savevm.c, and the
+ * device section here): zlib's crc32() (CRC-32 of IEEE 802.3, as gzip
+ * and PNG use it), continuing from crc (0 to start).
+ */
+uint32_t vmstate_checksum(uint32_t crc, const void *buf, size_t len);
+
+/* Input bytes of a name from a snapshot that an error message shows at most. */
+#define VMSTATE_SHOWN_MAX 48
+/*
+ * A name read from a snapshot, made safe to print: at most
+ * VMSTATE_SHOWN_MAX of its len bytes, printable ASCII as is, a quote,
+ * a backslash and anything else as \xNN, "..." when cut.  out gets at
+ * most 4 * VMSTATE_SHOWN_MAX + 4 bytes (less when outlen is smaller).
+ */
+void vmstate_escape(char *out, size_t outlen, const void *name, size_t len);
+
+/*
+ * The device section of a snapshot: le32 count of records, le32 CRC-32
+ * of that count, then every registered record of m, each as le16 id
+ * length, id, le32 version, le32 size, data, le64 length of the
+ * variable-length part and its bytes (0 without save_extra), and le32
+ * CRC-32 of all the record's bytes before it.  *buf is malloc'd (the
+ * caller frees it); returns 0 or -ENOMEM.
  */
 int vmstate_save_all(Machine *m, uint8_t **buf, size_t *len);
 
 /*
- * Check a device section against m's registry: same ids in the same
- * order, same versions and sizes, every variable-length part accepted by
- * its parse_extra.  Returns 0, or -EINVAL (-ENOMEM) with one line in
- * err when the section belongs to another configuration or is damaged.
+ * Check a device section's framing and checksums alone (no registry
+ * needed): returns 0, or -EINVAL with one line in err naming the
+ * damaged part: "section 'virtio-blk' is damaged (checksum mismatch)"
+ * (the record's id, escaped; 'device list' for the count).
+ */
+int vmstate_verify_all(const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * vmstate_verify_all, then check a device section against m's registry:
+ * same ids in the same order, same versions and sizes, every
+ * variable-length part accepted by its parse_extra.  Returns 0, or
+ * -EINVAL (-ENOMEM) with one line in err when the section is damaged or
+ * belongs to another configuration.
  */
 int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
 

@@ -256,18 +256,30 @@ static void test_gpu_echoes_fences(void **state)
     assert_int_equal(ld_le64(resp + 8), 0x1234567890ull);
 }
 
+/*
+ * The device section (migration/vmstate.c): le32 count and its CRC-32,
+ * then each record (id, version, size, state, le64 extra length, extra)
+ * and the record's CRC-32.  The gpu's record is the only one.
+ */
+#define GPU_RECORD 8
+
 /* Offset of the virtio-gpu record's variable-length part in a device section. */
 static size_t gpu_blob_offset(const uint8_t *dev, size_t len)
 {
-    size_t idlen = ld_le16(dev + 4), size;
+    size_t idlen = ld_le16(dev + GPU_RECORD), size;
 
     assert_int_equal(ld_le32(dev), 1);          /* the gpu is the only record */
-    size = ld_le32(dev + 6 + idlen + 4);
-    assert_int_equal(ld_le64(dev + 6 + idlen + 8 + size), len - (6 + idlen + 16 + size));
-    return 6 + idlen + 16 + size;
+    size = ld_le32(dev + GPU_RECORD + 2 + idlen + 4);
+    assert_int_equal(ld_le64(dev + GPU_RECORD + 2 + idlen + 8 + size),
+                     len - (GPU_RECORD + 2 + idlen + 16 + size + 4));
+    return GPU_RECORD + 2 + idlen + 16 + size;
 }
 
-/* Load a copy of dev with the le32 at blob byte `at` set to val: it must be refused. */
+/*
+ * Load a copy of dev with the le32 at blob byte `at` set to val, its
+ * record's checksum made right again (so the gpu's own checks, not the
+ * checksum, are what is tested): it must be refused.
+ */
 static void load_refused(const uint8_t *dev, size_t len, size_t at, uint64_t val, bool wide)
 {
     uint8_t *bad = malloc(len);
@@ -280,8 +292,10 @@ static void load_refused(const uint8_t *dev, size_t len, size_t at, uint64_t val
     } else {
         st_le32(bad + blob + at, (uint32_t)val);
     }
+    st_le32(bad + len - 4, vmstate_checksum(0, bad + GPU_RECORD, len - 4 - GPU_RECORD));
     assert_int_equal(vmstate_load_all(m, bad, len, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "virtio-gpu"));
+    assert_null(strstr(err, "checksum"));
     free(bad);
 }
 

@@ -5,7 +5,10 @@
  * kind registers its record.  Every registered description must cover
  * its whole struct (saved or deliberately skipped, padding aside); a
  * record loaded back must restore every saved byte and touch nothing
- * else; a device section from another configuration is refused whole.
+ * else; a device section from another configuration is refused whole; a
+ * snapshot with one flipped bit in any kind of section (header, device
+ * list, device record, RAM chunk; state file or qcow2) is refused with
+ * that section named, and the machine is left as it was.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -31,6 +35,9 @@ static MachineConfig cfg;
 static char disk_path[] = "/tmp/test-vmstate-XXXXXX";
 static char netdev_arg[] = "user";
 static char state_path[] = "/tmp/test-vmstate-state-XXXXXX";
+
+#define HDR_CRC 72                 /* the header's CRC-32 field (savevm.c) */
+#define HDR_SIZE 4096
 
 static int setup(void **state)
 {
@@ -155,22 +162,72 @@ static void test_savevm_leaves_the_image_consistent(void **state)
     }
 }
 
+/* Bytes [off, off + len) of the file at path, read into buf or written from it. */
+static void file_io(const char *path, uint64_t off, void *buf, size_t len, bool write)
+{
+    FILE *f = fopen(path, "r+b");
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+    if (write) {
+        assert_int_equal(fwrite(buf, 1, len, f), len);
+    } else {
+        assert_int_equal(fread(buf, 1, len, f), len);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void flip_bit(const char *path, uint64_t off, unsigned bit)
+{
+    uint8_t b;
+
+    file_io(path, off, &b, 1, false);
+    b ^= (uint8_t)(1u << bit);
+    file_io(path, off, &b, 1, true);
+}
+
+/* Give a changed header its checksum back, as a real savevm of those values would have. */
+static void header_reseal(uint8_t *hdr)
+{
+    st_le32(hdr + HDR_CRC, 0);
+    st_le32(hdr + HDR_CRC, vmstate_checksum(0, hdr, HDR_SIZE));
+}
+
+/* Offset in a device section of the record with this id (SIZE_MAX: none); *next after it. */
+static size_t record_at(const uint8_t *dev, size_t len, const char *id, size_t *next)
+{
+    for (size_t pos = 8, n; pos < len; pos = n) {
+        size_t idlen = ld_le16(dev + pos), size = ld_le32(dev + pos + 2 + idlen + 4);
+        n = pos + 2 + idlen + 8 + size;
+        n += 8 + ld_le64(dev + n) + 4;
+        if (idlen == strlen(id) && !memcmp(dev + pos + 2, id, idlen)) {
+            if (next) {
+                *next = n;
+            }
+            return pos;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Give a changed record (at pos, ending at end) its checksum back. */
+static void record_reseal(uint8_t *dev, size_t pos, size_t end)
+{
+    st_le32(dev + end - 4, vmstate_checksum(0, dev + pos, end - 4 - pos));
+}
+
 /* A state file from a machine with other RAM, or cut short: refused, RAM untouched. */
 static void test_loadvm_refuses_other_memory_and_damage(void **state)
 {
     char err[512] = "";
-    uint8_t hdr[24];
-    FILE *f;
+    uint8_t hdr[HDR_SIZE];
 
     cfg.state_file = state_path;
     assert_int_equal(savevm_save(&machine, "f2", true, err, sizeof(err)), 0);
-    f = fopen(state_path, "r+b");
-    assert_non_null(f);
-    assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
     st_le64(hdr + 16, 128ull << 20);
-    rewind(f);
-    assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-    fclose(f);
+    header_reseal(hdr);
+    file_io(state_path, 0, hdr, sizeof(hdr), true);
     memset(ram_at(41ull << 20), 0x11, PAGE_SIZE);
     assert_int_equal(savevm_load(&machine, "f2", err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "--memory 128M"));
@@ -179,9 +236,190 @@ static void test_loadvm_refuses_other_memory_and_damage(void **state)
     assert_int_equal(savevm_save(&machine, "f3", true, err, sizeof(err)), 0);
     assert_int_equal(truncate(state_path, 4200), 0);
     assert_true(savevm_load(&machine, "f3", err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "is truncated"));
     assert_int_equal(ram_at(41ull << 20)[0], 0x11);
     assert_int_equal(savevm_load(&machine, "nosuch", err, sizeof(err)) < 0, 1);
     cfg.state_file = NULL;
+}
+
+/*
+ * Save into the state file, flip bit `bit` of the byte at `off` (offset()
+ * gives it from the saved file when set), disturb RAM and a hart: the
+ * load is refused with `want` in the message, RAM and hart untouched.
+ * Then flip it back: the snapshot loads again.
+ */
+static void expect_flip_refused(uint64_t (*offset)(void), uint64_t off, unsigned bit,
+                                const char *want)
+{
+    RISCVCPU *cpu = riscv_cpu(machine.cpus[0]);
+    char err[512] = "";
+
+    cfg.state_file = state_path;
+    assert_int_equal(savevm_save(&machine, "bf", true, err, sizeof(err)), 0);
+    if (offset) {
+        off = offset();
+    }
+    flip_bit(state_path, off, bit);
+    memset(ram_at(41ull << 20), 0x22, PAGE_SIZE);
+    cpu->gpr[7] = 0x77;
+    assert_int_equal(savevm_load(&machine, "bf", err, sizeof(err)), -EINVAL);
+    if (!strstr(err, want)) {
+        fail_msg("flip at %" PRIu64 ".%u: '%s', expected '%s'", off, bit, err, want);
+    }
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(ram_at(41ull << 20)[0], 0x22);
+    assert_int_equal(cpu->gpr[7], 0x77);
+    flip_bit(state_path, off, bit);
+    assert_int_equal(savevm_load(&machine, "bf", err, sizeof(err)), 0);
+    cfg.state_file = NULL;
+}
+
+static void test_loadvm_names_a_damaged_header(void **state)
+{
+    expect_flip_refused(NULL, 16 + 2, 3, "snapshot 'bf': section 'header' is damaged "
+                        "(checksum mismatch)");          /* the RAM size */
+    expect_flip_refused(NULL, 3, 0, "section 'header' is damaged");      /* the magic */
+    expect_flip_refused(NULL, 8, 0, "section 'header' is damaged");      /* version 3 -> 2 */
+    expect_flip_refused(NULL, 80, 1, "section 'header' is damaged");     /* the name */
+    expect_flip_refused(NULL, 4000, 7, "section 'header' is damaged");   /* padding */
+}
+
+static void test_loadvm_names_a_damaged_device_list(void **state)
+{
+    expect_flip_refused(NULL, HDR_SIZE + 1, 2, "section 'device list' is damaged "
+                        "(checksum mismatch)");
+}
+
+/* The byte in the middle of the plic record's data, in the state file. */
+static uint64_t plic_data_offset(void)
+{
+    uint8_t hdr[HDR_SIZE], *dev;
+    size_t len, pos;
+
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
+    len = ld_le64(hdr + 40);
+    dev = malloc(len);
+    assert_non_null(dev);
+    file_io(state_path, ld_le64(hdr + 32), dev, len, false);
+    pos = record_at(dev, len, "plic", NULL);
+    assert_true(pos != SIZE_MAX);
+    pos += 2 + 4 + 8 + ld_le32(dev + pos + 2 + 4 + 4) / 2;
+    free(dev);
+    return ld_le64(hdr + 32) + pos;
+}
+
+static void test_loadvm_names_a_damaged_device_record(void **state)
+{
+    expect_flip_refused(plic_data_offset, 0, 5, "snapshot 'bf': section 'plic' is damaged "
+                        "(checksum mismatch)");
+}
+
+/* A byte inside the first RAM chunk's data, and its head's page count. */
+static uint64_t ram_data_offset(void)
+{
+    uint8_t hdr[HDR_SIZE];
+
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
+    return ld_le64(hdr + 48) + 20 + 100;
+}
+
+static uint64_t ram_head_offset(void)
+{
+    return ram_data_offset() - 100 - 20 + 4;
+}
+
+static void test_loadvm_names_a_damaged_ram_chunk(void **state)
+{
+    expect_flip_refused(ram_data_offset, 0, 0, "section 'ram' is damaged (checksum mismatch");
+    expect_flip_refused(ram_head_offset, 0, 4, "section 'ram' is damaged");
+}
+
+/* The last byte of the state file: the RAM section's end mark. */
+static uint64_t end_mark_offset(void)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(state_path, &sb), 0);
+    return (uint64_t)sb.st_size - 1;
+}
+
+static void test_loadvm_names_a_damaged_end_mark(void **state)
+{
+    expect_flip_refused(end_mark_offset, 0, 6, "section 'ram' is damaged");
+}
+
+/* A format 2 stream (no checksums) is refused as such, not as damaged. */
+static void test_loadvm_refuses_an_older_format(void **state)
+{
+    char err[512] = "";
+    uint8_t hdr[HDR_SIZE];
+
+    cfg.state_file = state_path;
+    assert_int_equal(savevm_save(&machine, "old", true, err, sizeof(err)), 0);
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
+    st_le32(hdr + 8, 2);
+    st_le32(hdr + HDR_CRC, 0);
+    file_io(state_path, 0, hdr, sizeof(hdr), true);
+    assert_int_equal(savevm_load(&machine, "old", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "is from an older vm (state format 2, without checksums) and "
+                            "cannot be verified"));
+    cfg.state_file = NULL;
+}
+
+/*
+ * The qcow2 store: the VM state's first cluster found by its header (the
+ * snapshot's name at byte 80), one bit of a device record flipped there:
+ * refused with the record named, and the disk not reverted.
+ */
+static void test_loadvm_names_damage_in_a_qcow2_snapshot(void **state)
+{
+    BlockDriverState *bs = machine.drives[0];
+    Qcow2State *s = bs->opaque;
+    uint8_t *clu = malloc(s->cluster_size), *dev;
+    char err[512] = "";
+    uint64_t found = 0;
+    size_t pos;
+    FILE *f;
+
+    assert_non_null(clu);
+    assert_int_equal(savevm_save(&machine, "q-bitflip", true, err, sizeof(err)), 0);
+    f = fopen(disk_path, "rb");
+    assert_non_null(f);
+    for (uint64_t off = 0; !found && fread(clu, 1, s->cluster_size, f) == s->cluster_size;
+         off += s->cluster_size) {
+        if (!memcmp(clu, "VMSTATE1", 8) && !strcmp((char *)clu + 80, "q-bitflip")) {
+            found = off;
+        }
+    }
+    fclose(f);
+    assert_true(found);
+    /* The first records (clock, hart0, hart1) lie in this cluster. */
+    dev = clu + ld_le64(clu + 32);
+    pos = record_at(dev, ld_le64(clu + 40), "hart1", NULL);
+    assert_true(pos != SIZE_MAX && ld_le64(clu + 32) + pos + 41 <= s->cluster_size);
+    flip_bit(disk_path, found + ld_le64(clu + 32) + pos + 40, 1);
+    assert_int_equal(savevm_load(&machine, "q-bitflip", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "snapshot 'q-bitflip': section 'hart1' is damaged (checksum "
+                            "mismatch)"));
+    flip_bit(disk_path, found + ld_le64(clu + 32) + pos + 40, 1);
+    assert_int_equal(savevm_load(&machine, "q-bitflip", err, sizeof(err)), 0);
+    assert_int_equal(savevm_delete(&machine, "q-bitflip", err, sizeof(err)), 0);
+    free(clu);
+}
+
+/* A name from a file is printed escaped and cut to VMSTATE_SHOWN_MAX bytes. */
+static void test_vmstate_escape_shows_names_safely(void **state)
+{
+    char out[4 * VMSTATE_SHOWN_MAX + 4], longname[100];
+
+    vmstate_escape(out, sizeof(out), "a\x1b[2J'\\\xff", 8);
+    assert_string_equal(out, "a\\x1b[2J\\x27\\x5c\\xff");
+    memset(longname, 'n', sizeof(longname));
+    vmstate_escape(out, sizeof(out), longname, sizeof(longname));
+    assert_int_equal(strlen(out), VMSTATE_SHOWN_MAX + 3);
+    assert_string_equal(out + VMSTATE_SHOWN_MAX, "...");
+    vmstate_escape(out, 6, "\x01\x02", 2);
+    assert_string_equal(out, "\\x01");
 }
 
 static VMStateEntry *find(const char *id)
@@ -361,26 +599,48 @@ static void test_vmstate_load_refuses_another_configuration(void **state)
     size_t len;
     char err[256] = "";
 
+    size_t first_end, last;
+
     assert_int_equal(vmstate_save_all(&machine, &buf, &len), 0);
     cpu->gpr[5] = 77;
-    /* One record fewer: a machine with another device set. */
+    /* One record fewer (the last, with a count to match): a machine with another device set. */
+    last = record_at(buf, len, "virtio-mmio@10001000", NULL);
+    assert_true(last != SIZE_MAX);
     st_le32(buf, ld_le32(buf) - 1);
-    assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
+    st_le32(buf + 4, vmstate_checksum(0, buf, 4));
+    assert_int_equal(vmstate_load_all(&machine, buf, last, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "this machine has device 'virtio-mmio@10001000', the snapshot"));
     st_le32(buf, ld_le32(buf) + 1);
+    st_le32(buf + 4, vmstate_checksum(0, buf, 4));
     /* Another id in first place ("clock" -> "clocc"). */
-    buf[4 + 2 + 4] = 'c';
+    assert_int_equal(record_at(buf, len, "clock", &first_end), 8);
+    buf[8 + 2 + 4] = 'c';
+    record_reseal(buf, 8, first_end);
     assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
-    assert_non_null(strstr(err, "clocc"));
-    buf[4 + 2 + 4] = 'k';
+    assert_non_null(strstr(err, "it has device 'clocc' where this machine has 'clock'"));
+    /* An id with a control character is shown escaped. */
+    buf[8 + 2 + 4] = 0x1b;
+    record_reseal(buf, 8, first_end);
+    assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "it has device 'cloc\\x1b'"));
+    buf[8 + 2 + 4] = 'k';
     /* Another version of the first record. */
-    st_le32(buf + 4 + 2 + 5, 99);
+    st_le32(buf + 8 + 2 + 5, 99);
+    record_reseal(buf, 8, first_end);
     assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "version 99"));
-    /* Truncated. */
-    st_le32(buf + 4 + 2 + 5, 1);
+    st_le32(buf + 8 + 2 + 5, 1);
+    record_reseal(buf, 8, first_end);
+    /* Truncated: damage, named. */
     assert_int_equal(vmstate_load_all(&machine, buf, len - 1, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "section 'virtio-mmio@10001000' is damaged"));
+    /* A flipped bit in a record, without a new checksum: damage, not another configuration. */
+    buf[8 + 2 + 5 + 8] ^= 4;
+    assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "section 'clock' is damaged (checksum mismatch)");
+    buf[8 + 2 + 5 + 8] ^= 4;
     assert_int_equal(cpu->gpr[5], 77);
+    assert_int_equal(vmstate_load_all(&machine, buf, len, err, sizeof(err)), 0);
     free(buf);
 }
 
@@ -399,6 +659,14 @@ int main(void)
         cmocka_unit_test(test_savevm_state_file_round_trip),
         cmocka_unit_test(test_savevm_leaves_the_image_consistent),
         cmocka_unit_test(test_loadvm_refuses_other_memory_and_damage),
+        cmocka_unit_test(test_loadvm_names_a_damaged_header),
+        cmocka_unit_test(test_loadvm_names_a_damaged_device_list),
+        cmocka_unit_test(test_loadvm_names_a_damaged_device_record),
+        cmocka_unit_test(test_loadvm_names_a_damaged_ram_chunk),
+        cmocka_unit_test(test_loadvm_names_a_damaged_end_mark),
+        cmocka_unit_test(test_loadvm_refuses_an_older_format),
+        cmocka_unit_test(test_loadvm_names_damage_in_a_qcow2_snapshot),
+        cmocka_unit_test(test_vmstate_escape_shows_names_safely),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
