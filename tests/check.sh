@@ -74,7 +74,8 @@ if [ "$only" = all ]; then
     run_suite monitor bash tests/monitor/run.sh "$vm" "$build/tests/monitor"
     run_suite snapshot bash tests/snapshot/run.sh "$vm" "$build/tests/snapshot"
     run_suite snapshot-bitflip bash tests/snapshot/bitflip.sh "$vm" "$build/tests/snapshot-bitflip"
-    FUZZ_TARGETS="qcow2 qcow2-write" run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
+    FUZZ_TARGETS="qcow2 qcow2-write loader virtio-blk virtio-net gdb monitor media backing" \
+        FUZZ_TIME_EACH=4 run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
     run_suite install bash tests/install/run.sh "$vm" "$build/tests/install"
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"
     run_suite installer bash tests/boot/installer.sh "$vm" "$build/tests/installer"
