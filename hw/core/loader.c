@@ -105,6 +105,16 @@ static int record_ranges(AddressSpace *as, const char *path, const LoadedRange *
     return 0;
 }
 
+void loader_forget(AddressSpace *as)
+{
+    for (size_t j = 0; j < as->nr_loaded; j++) {
+        free(as->loaded[j].path);
+    }
+    free(as->loaded);
+    as->loaded = NULL;
+    as->nr_loaded = 0;
+}
+
 /* Check one range [addr, addr+size) of the image at path for overlaps, then record it. */
 static int claim_range(AddressSpace *as, const char *path, gpa_t addr, uint64_t size,
                        char *err, size_t errlen)

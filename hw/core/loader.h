@@ -57,4 +57,7 @@ bool loader_is_riscv_image(const char *path);
 int load_riscv_image(AddressSpace *as, const char *path, gpa_t addr, uint64_t *size,
                      char *err, size_t errlen);
 
+/* Forget (and free) the ranges recorded for `as`; memory_destroy calls it. */
+void loader_forget(AddressSpace *as);
+
 #endif /* VM_HW_CORE_LOADER_H */

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "hw/core/memory.h"
+#include "hw/core/loader.h"
 
 static bool overlaps(AddressSpace *as, gpa_t base, uint64_t size)
 {
@@ -196,4 +197,5 @@ void memory_destroy(AddressSpace *as)
         }
     }
     as->nr_regions = 0;
+    loader_forget(as);
 }

@@ -66,8 +66,6 @@ static AddressSpace *as;
 /* A fresh guest: the address space is made once, its RAM and ROM zeroed for each load. */
 static void new_as(void)
 {
-    struct { char *path; gpa_t start, end; } *r;
-
     if (!as) {
         as = calloc(1, sizeof(*as));
         if (!as || !memory_add_ram(as, "rom", ROM_BASE, ROM_SIZE, true) ||
@@ -75,14 +73,7 @@ static void new_as(void)
             fail("memory_add_ram failed\n");
         }
     }
-    /* memory_destroy would leave the loader's range record to its owner: free it here. */
-    r = (void *)as->loaded;
-    for (size_t i = 0; i < as->nr_loaded; i++) {
-        free(r[i].path);
-    }
-    free(as->loaded);
-    as->loaded = NULL;
-    as->nr_loaded = 0;
+    loader_forget(as);      /* the previous input's images are gone */
     memset(memory_host_ptr(as, RAM_BASE, RAM_SIZE), 0, RAM_SIZE);
     memset(memory_host_ptr(as, ROM_BASE, ROM_SIZE), 0, ROM_SIZE);
 }
