@@ -129,6 +129,44 @@ int qcow2_get_refcount(BlockDriverState *bs, uint64_t idx, uint64_t *refcount)
     return 0;
 }
 
+int qcow2_find_zero_refcount(BlockDriverState *bs, const uint64_t *used, uint64_t n,
+                             uint64_t *idx)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t mask = (1ull << s->refcount_block_bits) - 1;
+    uint64_t cur = UINT64_MAX;
+    uint8_t *blk = NULL;
+
+    for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+        for (uint64_t bits = used[w]; bits; bits &= bits - 1) {
+            uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(bits);
+            uint64_t b = i >> s->refcount_block_bits;
+
+            if (i >= n) {
+                break;
+            }
+            /* Ascending order: one block at a time, each loaded once. */
+            if (b != cur) {
+                if (b >= s->refcount_table_size ||
+                    !(s->refcount_table[b] & QCOW2_RT_OFFSET_MASK)) {
+                    *idx = i;
+                    return 1;
+                }
+                int ret = rb_load(bs, s->refcount_table[b] & QCOW2_RT_OFFSET_MASK, &blk);
+                if (ret < 0) {
+                    return ret;
+                }
+                cur = b;
+            }
+            if (rb_get(s, blk, i & mask) == 0) {
+                *idx = i;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Set one refcount; the covering refcount block must exist. */
 static int qcow2_set_refcount(BlockDriverState *bs, uint64_t idx, uint64_t v)
 {

@@ -232,6 +232,15 @@ int qcow2_signal_corruption(BlockDriverState *bs, uint64_t off, uint64_t key);
 
 /* ---- qcow2-refcount.c ---- */
 int qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index, uint64_t *refcount);
+/*
+ * The first host cluster (index) set in `used`, a bitmap of n clusters
+ * (cluster i is bit i % 64 of used[i / 64]), whose stored refcount is 0
+ * or that no refcount block describes: returns 1 with *idx, 0 for none,
+ * a negative errno for an I/O error.  Reads each refcount block that
+ * covers a set bit once, however the clusters are spread over the file.
+ */
+int qcow2_find_zero_refcount(BlockDriverState *bs, const uint64_t *used, uint64_t n,
+                             uint64_t *idx);
 /* Add `addend` to the refcount of each cluster touching [offset, offset + len) (bytes). */
 int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset, uint64_t len, int64_t addend);
 /* Allocate one zero-refcount cluster and set its refcount to 1; returns host offset. */

@@ -281,7 +281,7 @@ fi
 # write marks them corrupt; vm-img then reports that as qemu-img does,
 # refuses to open them read-write (one line, nothing written), reads them
 # read-only, and `check -r all` makes them writable again.
-craft() {   # IMAGE l2self|l2rb|rc0: damage L2 entry 0 or the L2 table's refcount
+craft() {   # IMAGE l2self|l2rb|rc0|rc0data: damage L2 entry 0 or a refcount (L2 table, data)
     python3 - "$@" <<'PY'
 import struct, sys
 img, how = sys.argv[1], sys.argv[2]
@@ -293,9 +293,16 @@ with open(img, 'r+b') as f:
     f.seek(l1); l2 = struct.unpack('>Q', f.read(8))[0] & 0x00fffffffffffe00
     if how == 'rc0':
         f.seek(rb + 2 * (l2 >> cbits)); f.write(b'\0\0')
+    elif how == 'rc0data':
+        # The data cluster of guest cluster 2 (L2 entry 2), a standard one.
+        f.seek(l2 + 16); e, = struct.unpack('>Q', f.read(8))
+        assert e & 0x00fffffffffffe00 and not e & (1 << 62)
+        f.seek(rb + 2 * ((e & 0x00fffffffffffe00) >> cbits)); f.write(b'\0\0')
+        print(e & 0x00fffffffffffe00, 1 << cbits)
     else:
         f.seek(l2); f.write(struct.pack('>Q', (l2 if how == 'l2self' else rb) | 1 << 63))
-    print(l2 if how != 'l2rb' else rb, 1 << cbits)
+    if how != 'rc0data':
+        print(l2 if how != 'l2rb' else rb, 1 << cbits)
 PY
 }
 cluster_sum() {   # IMAGE OFFSET SIZE
@@ -350,6 +357,39 @@ if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] &&
         [ "$(sha256sum <rc0.qcow2)" = "$sum" ]; then
     pass refcount0-rw-open-refused
 else fail refcount0-rw-open-refused "exit $rc: $(head -1 err.txt)"; fi
+# The same for a data cluster the active L2 table maps (guest cluster 2):
+# handed out again, it would be overwritten with other data.  qemu-img
+# calls it an error too; read-only opens and check work; -r all repairs.
+qemu-img create -q -f qcow2 -o cluster_size=65536 rc0d.qcow2 4M
+qemu-io -f qcow2 -c 'write -P 0x5a 0 256k' rc0d.qcow2 >/dev/null
+qemu-img convert -f qcow2 -O raw rc0d.qcow2 rc0d-want.raw
+read -r data cs < <(craft rc0d.qcow2 rc0data)
+sum=$(sha256sum <rc0d.qcow2)
+msg="the data cluster at $(printf '0x%x' "$data") (guest offset 0x20000) has refcount 0: "
+"$VM_IMG" snapshot -c s1 rc0d.qcow2 >out.txt 2>err.txt; rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -qF "$msg" err.txt &&
+        [ "$(sha256sum <rc0d.qcow2)" = "$sum" ]; then
+    pass refcount0-data-rw-open-refused
+else fail refcount0-data-rw-open-refused "exit $rc: $(head -1 err.txt)"; fi
+qemu-img check rc0d.qcow2 >qchk.txt 2>&1; qrc=$?
+if [ $qrc -eq 2 ] && grep -q "^ERROR cluster $((data / cs)) refcount=0 reference=1$" qchk.txt; then
+    pass refcount0-data-qemu-check-agrees
+else fail refcount0-data-qemu-check-agrees "qemu-img check exit $qrc: $(head -1 qchk.txt)"; fi
+"$VM_IMG" check rc0d.qcow2 >vchk.txt 2>&1; rc=$?
+"$VM_IMG" convert -O raw rc0d.qcow2 rc0d-ro.raw 2>err.txt; crc=$?
+if [ $rc -eq 2 ] && grep -q "^ERROR cluster $((data / cs)) refcount=0 reference=1$" vchk.txt &&
+        [ $crc -eq 0 ] && cmp -s rc0d-ro.raw rc0d-want.raw &&
+        [ "$(sha256sum <rc0d.qcow2)" = "$sum" ]; then
+    pass refcount0-data-read-only-opens-work
+else fail refcount0-data-read-only-opens-work "check exit $rc, convert exit $crc"; fi
+"$VM_IMG" check -r all rc0d.qcow2 >vchk.txt 2>&1; rc=$?
+if [ $rc -eq 0 ] && qemu-img check rc0d.qcow2 >qchk.txt 2>&1 &&
+        "$VM_IMG" snapshot -c s1 rc0d.qcow2 2>err.txt && qemu-img check rc0d.qcow2 >qchk.txt 2>&1 &&
+        qemu-img compare -f raw -F qcow2 rc0d-want.raw rc0d.qcow2 >/dev/null 2>&1; then
+    pass refcount0-data-repaired
+else
+    fail refcount0-data-repaired "exit $rc: $(grep -m1 -E 'rror' vchk.txt qchk.txt err.txt)"
+fi
 
 # 9. Locking (tests/block/locking.sh has the guest cases): convert onto its
 # own input is refused before anything is written; an image qemu-io holds

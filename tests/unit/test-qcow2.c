@@ -902,6 +902,99 @@ static void test_qcow2_refuses_allocating_a_zero_refcount_l2_table(void **state)
 }
 
 /*
+ * A data cluster the active L2 table maps (guest cluster 2) whose
+ * refcount reads 0 would be allocated again and the guest's data
+ * overwritten: a read-write open refuses, naming it, and writes nothing;
+ * a read-only open reads it and qcow2_check counts the error; `check -r
+ * all` repairs it.
+ */
+static void test_qcow2_rw_open_refuses_data_cluster_with_refcount_0(void **state)
+{
+    const char *name = "data-rc0.qcow2";
+    uint64_t l2_off, rb_off, host;
+    uint8_t buf[65536], want[65536], *before, *after;
+    char needle[128];
+    size_t len1, len2;
+
+    make_written_image(name, &l2_off, &rb_off);
+    host = peek_be64(name, l2_off + 2 * 8) & QCOW2_L2E_OFFSET_MASK;
+    assert_true(host != 0);
+    zero_refcounts(name, 0, host >> 16, 1);
+    before = slurp(name, &len1);
+
+    assert_null(bdrv_open(path(name), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    snprintf(needle, sizeof(needle), "the data cluster at 0x%" PRIx64 " (guest offset 0x20000) "
+             "has refcount 0", host);
+    if (!strstr(err, needle)) {
+        fail_msg("error '%s' lacks '%s'", err, needle);
+    }
+    assert_non_null(strstr(err, "vm-img check -r all"));
+    assert_null(strchr(err, '\n'));
+    after = slurp(name, &len2);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(before, after, len1);
+
+    /* Read-only: opens and reads the cluster; the check finds it (and its COPIED flag). */
+    BlockDriverState *bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    assert_int_equal(bdrv_read(bs, 2 * 65536, buf, sizeof(buf)), 0);
+    memset(want, 0x5a, sizeof(want));
+    assert_memory_equal(buf, want, sizeof(buf));
+    check_counts(bs, 0, 2, 0);
+    bdrv_close(bs);
+
+    /* Repaired, it opens read-write and new data goes elsewhere. */
+    bs = bdrv_open(path(name), "qcow2", BDRV_O_RDWR | BDRV_O_CHECK, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    check_counts(bs, QCOW2_CHECK_REPAIR_ALL, 0, 0);
+    bdrv_close(bs);
+    bs = open_rw(name);
+    memset(buf, 0xee, sizeof(buf));
+    assert_int_equal(bdrv_write(bs, 1 << 20, buf, sizeof(buf)), 0);
+    assert_int_equal(bdrv_read(bs, 2 * 65536, buf, sizeof(buf)), 0);
+    assert_memory_equal(buf, want, sizeof(buf));
+    assert_clean(bs);
+    bdrv_close(bs);
+    assert_qemu_img_clean(name);
+    free(before);
+    free(after);
+}
+
+/* The same for the host cluster a compressed guest cluster is stored in. */
+static void test_qcow2_rw_open_refuses_compressed_cluster_with_refcount_0(void **state)
+{
+    const char *name = "cmp-rc0.qcow2";
+    uint8_t buf[65536], back[65536];
+    uint32_t x = 62 - (16 - 8);
+    char needle[160];
+
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = (uint8_t)(i / 100);
+    }
+    make_qcow2(name, 1 << 20, 65536, 3, NULL, NULL);
+    BlockDriverState *bs = open_rw(name);
+    assert_int_equal(qcow2_write_compressed(bs, 3 * 65536, buf, sizeof(buf)), 0);
+    uint64_t l2_off = ((Qcow2State *)bs->opaque)->l1_table[0] & QCOW2_L1E_OFFSET_MASK;
+    bdrv_close(bs);
+    uint64_t e = peek_be64(name, l2_off + 3 * 8);
+    assert_true(e & QCOW2_OFLAG_COMPRESSED);
+    uint64_t host = (e & ((1ull << x) - 1)) & ~65535ull;
+    zero_refcounts(name, 0, host >> 16, 1);
+
+    assert_null(bdrv_open(path(name), "qcow2", BDRV_O_RDWR, NULL, err, sizeof(err)));
+    snprintf(needle, sizeof(needle), "the host cluster at 0x%" PRIx64 " holding compressed data "
+             "(guest offset 0x30000) has refcount 0", host);
+    if (!strstr(err, needle)) {
+        fail_msg("error '%s' lacks '%s'", err, needle);
+    }
+    bs = bdrv_open(path(name), "qcow2", 0, NULL, err, sizeof(err));
+    assert_non_null(bs);
+    assert_int_equal(bdrv_read(bs, 3 * 65536, back, sizeof(back)), 0);
+    assert_memory_equal(buf, back, sizeof(buf));
+    bdrv_close(bs);
+}
+
+/*
  * Metadata made while the image is open (L2 tables, refcount blocks, a
  * bigger refcount table and L1, snapshot tables) is tracked, and freed
  * metadata is let go: a long mixed workload with snapshots never trips
@@ -983,6 +1076,8 @@ int main(void)
         cmocka_unit_test(test_qcow2_refuses_write_over_its_own_l2_table),
         cmocka_unit_test(test_qcow2_refuses_write_over_a_refcount_block),
         cmocka_unit_test(test_qcow2_refuses_allocating_a_zero_refcount_l2_table),
+        cmocka_unit_test(test_qcow2_rw_open_refuses_data_cluster_with_refcount_0),
+        cmocka_unit_test(test_qcow2_rw_open_refuses_compressed_cluster_with_refcount_0),
         cmocka_unit_test(test_qcow2_overlap_check_follows_metadata_changes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
