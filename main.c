@@ -100,6 +100,8 @@ static void usage(FILE *f)
         "  --memory SIZE             guest RAM, K/M/G suffixes, default 512M (-m)\n"
         "  --smp N                   harts (-smp)\n"
         "  --accel tier=auto|interp|jit  execution tier\n"
+        "  --accel thread=multi|single   a host thread per hart (default with --smp > 1)\n"
+        "                            or all harts on one\n"
         "  --jit-stats               print JIT and TB cache counters at exit\n"
         "  --display sdl|none        the SDL window (default when $DISPLAY or\n"
         "                            $WAYLAND_DISPLAY is set) or none\n"
@@ -285,16 +287,32 @@ static void parse_device(MachineConfig *cfg, const char *arg)
                "ramfb", arg);
 }
 
-static void parse_accel(MachineConfig *cfg, const char *arg)
+/*
+ * --accel ITEM[,ITEM...]: tier=auto|interp|jit, thread=multi|single and
+ * QEMU's accelerator name tcg.  *thread_set records an explicit thread=.
+ */
+static void parse_accel(MachineConfig *cfg, const char *arg, bool *thread_set)
 {
-    if (!strcmp(arg, "tier=auto") || !strcmp(arg, "tcg")) {
-        cfg->tier = TIER_AUTO;
-    } else if (!strcmp(arg, "tier=interp")) {
-        cfg->tier = TIER_INTERP;
-    } else if (!strcmp(arg, "tier=jit")) {
-        cfg->tier = TIER_JIT;
-    } else {
-        error_exit("--accel: '%s' is not one of tier=auto, tier=interp, tier=jit", arg);
+    char buf[128], *save = NULL;
+
+    if (strlen(arg) >= sizeof(buf)) {
+        error_exit("--accel: '%s' is too long", arg);
+    }
+    snprintf(buf, sizeof(buf), "%s", arg);
+    for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(it, "tier=auto") || !strcmp(it, "tcg")) {
+            cfg->tier = TIER_AUTO;
+        } else if (!strcmp(it, "tier=interp")) {
+            cfg->tier = TIER_INTERP;
+        } else if (!strcmp(it, "tier=jit")) {
+            cfg->tier = TIER_JIT;
+        } else if (!strcmp(it, "thread=multi") || !strcmp(it, "thread=single")) {
+            cfg->thread_multi = !strcmp(it, "thread=multi");
+            *thread_set = true;
+        } else {
+            error_exit("--accel: '%s' is not one of tier=auto, tier=interp, tier=jit, "
+                       "thread=multi, thread=single", it);
+        }
     }
 }
 
@@ -303,6 +321,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     int opt;
     char *end;
     const char *bad;
+    bool thread_set = false;
 
     opterr = 0;
     while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
@@ -360,7 +379,7 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
         case OPT_LOADVM: cfg->loadvm = optarg; break;
         case OPT_STATE_FILE: cfg->state_file = optarg; break;
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
-        case OPT_ACCEL: parse_accel(cfg, optarg); break;
+        case OPT_ACCEL: parse_accel(cfg, optarg, &thread_set); break;
         case OPT_JIT_STATS: cfg->jit_stats = true; break;
         case OPT_GDB:
         case OPT_GDB_S: {
@@ -399,6 +418,9 @@ static void parse_args(int argc, char **argv, MachineConfig *cfg)
     }
     if (optind < argc) {
         error_exit("'%s': unexpected argument (see --help)", argv[optind]);
+    }
+    if (!thread_set) {
+        cfg->thread_multi = cfg->smp > 1;   /* QEMU's MTTCG default */
     }
     if (!cfg->arch) {
         error_exit("--arch: required (supported: riscv64)");

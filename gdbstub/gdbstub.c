@@ -24,6 +24,8 @@
 #include "gdbstub/gdbstub.h"
 #include "cpu/riscv/cpu.h"
 #include "hw/core/fdwatch.h"
+#include "tcg/cpus.h"
+#include "util/bql.h"
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
 
@@ -493,6 +495,7 @@ void gdb_request_stop(Machine *m, CPUState *cpu, GDBStopReason reason, gva_t add
 {
     GDBState *gs = m->gdb;
 
+    bql_lock();     /* from a hart's thread: a breakpoint or watchpoint */
     if (gs && !gs->stop_recorded) {
         gs->stop_recorded = true;
         gs->stop_reason = reason;
@@ -503,6 +506,8 @@ void gdb_request_stop(Machine *m, CPUState *cpu, GDBStopReason reason, gva_t add
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         cpu_exit(m->cpus[i]);
     }
+    bql_unlock();
+    cpus_wake_main(m);
 }
 
 static void gdb_format_stop(GDBState *gs)
@@ -763,7 +768,17 @@ static void gdb_handle_query(GDBState *gs, const char *p)
 }
 
 /* Handle one complete, checksummed packet (NUL-terminated, unescaped). */
+static void gdb_handle_packet_paused(GDBState *gs, char *p, size_t len);
+
+/* Handle one packet with every hart parked at a TB boundary (tcg/cpus.h). */
 static void gdb_handle_packet(GDBState *gs, char *p, size_t len)
+{
+    cpus_pause(gs->m);
+    gdb_handle_packet_paused(gs, p, len);
+    cpus_resume(gs->m);
+}
+
+static void gdb_handle_packet_paused(GDBState *gs, char *p, size_t len)
 {
     Machine *m = gs->m;
     char buf[GDB_PACKET_MAX + 2];

@@ -32,6 +32,7 @@
 #include "hw/core/fdwatch.h"
 #include "migration/savevm.h"
 #include "net/net.h"
+#include "tcg/cpus.h"
 #include "tcg/jit.h"
 #include "tcg/tlb.h"
 #include "tcg/tb.h"
@@ -741,7 +742,20 @@ static void cmd_help(MonCtx *c, const char *cmd, char *args)
 }
 
 /* Run one command line; output (and any error, one line) goes to c->out. */
+static void mon_exec_paused(MonCtx *c, const char *text);
+
+/*
+ * Run one command line with every hart parked at a TB boundary (harts on
+ * threads of their own), so commands see and change a still machine.
+ */
 static void mon_exec(MonCtx *c, const char *text)
+{
+    cpus_pause(c->m);
+    mon_exec_paused(c, text);
+    cpus_resume(c->m);
+}
+
+static void mon_exec_paused(MonCtx *c, const char *text)
 {
     char line[MON_LINE_MAX], *name, *args, *slash;
     char base[32];

@@ -8,6 +8,7 @@
 #ifndef VM_TCG_CPU_H
 #define VM_TCG_CPU_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include "util/osdep.h"
 #include "hw/core/memory.h"
@@ -195,7 +196,23 @@ struct CPUState {
      */
     uint64_t jit_tlb_lookups, jit_tlb_slow;
     uint64_t jit_chain_exits, jit_chain_taken, jit_jc_lookups, jit_jc_hits;
+    /* Dispatcher counters, per hart so that threads never share their line. */
+    uint64_t stat_jmp_cache_hits, stat_hash_lookups, stat_chain_hits;
+    /*
+     * Threaded run (tcg/cpus.c): the hart's thread and the condition it
+     * sleeps on (wfi, pauses); running, kicked and flush_request are
+     * under CPUThreads.lock.  tlb_lock guards the TLB tables against
+     * other threads that mark entries not-dirty (tcg/tlb.c); the owner
+     * reads its entries without it.
+     */
+    pthread_t thread;
+    pthread_cond_t wake_cond;
+    bool running, kicked, flush_request;
+    pthread_mutex_t tlb_lock;
 };
+
+/* sigsetjmp value for cpu->jmp_env: leave cpu_exec to flush the TB cache (threaded). */
+#define CPU_EXIT_FLUSH 3
 
 /*
  * vmstate of the engine part of a vCPU (pc, halted, icount, pending
@@ -246,5 +263,12 @@ static inline void cpu_exit(CPUState *cpu)
 {
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
 }
+
+/*
+ * Make cpu notice a new pending interrupt (any thread, e.g. a device
+ * raising a line): it leaves its TB chain and, if it sleeps in wfi,
+ * wakes to check (tcg/cpus.c).
+ */
+void cpu_kick(CPUState *cpu);
 
 #endif /* VM_TCG_CPU_H */

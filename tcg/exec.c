@@ -12,6 +12,8 @@
 #include "tcg/tb.h"
 #include "tcg/tlb.h"
 #include "tcg/jit.h"
+#include "tcg/cpus.h"
+#include "util/bql.h"
 #include "hw/core/fdwatch.h"
 #include "gdbstub/gdbstub.h"
 #include "migration/vmstate.h"
@@ -79,6 +81,15 @@ static const VMStateField cpu_state_fields[] = {
     VMSTATE_SKIP(CPUState, jit_chain_taken, "host statistics"),
     VMSTATE_SKIP(CPUState, jit_jc_lookups, "host statistics"),
     VMSTATE_SKIP(CPUState, jit_jc_hits, "host statistics"),
+    VMSTATE_SKIP(CPUState, stat_jmp_cache_hits, "host statistics"),
+    VMSTATE_SKIP(CPUState, stat_hash_lookups, "host statistics"),
+    VMSTATE_SKIP(CPUState, stat_chain_hits, "host statistics"),
+    VMSTATE_SKIP(CPUState, thread, "host thread"),
+    VMSTATE_SKIP(CPUState, wake_cond, "host thread"),
+    VMSTATE_SKIP(CPUState, running, "host thread"),
+    VMSTATE_SKIP(CPUState, kicked, "host thread"),
+    VMSTATE_SKIP(CPUState, flush_request, "host thread"),
+    VMSTATE_SKIP(CPUState, tlb_lock, "host thread"),
     VMSTATE_END,
 };
 
@@ -134,14 +145,22 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
     /* The TB just run, for chaining; NULL after anything but a jump or fall-through. */
     TranslationBlock *volatile prev = NULL;
     ExecTier tier = m->cfg ? m->cfg->tier : TIER_INTERP;
+    bool threaded = m->threads != NULL;
 
     switch (sigsetjmp(cpu->jmp_env, 0)) {
     case 0:
         break;
     case 1:
+        /* Raised with a lock held (an MMIO atomic, a fault while translating)? */
+        bql_release_all();
+        tb_lock_reset();
         cpu->cc->do_exception(cpu);
         prev = NULL;
         break;
+    case CPU_EXIT_FLUSH:
+        /* tb_gen_code found the TB cache full: the thread loop flushes it. */
+        tb_lock_reset();
+        return;
     default:
         /* A watchpoint stopped the hart before its access (gdb_check_watch). */
         prev = NULL;
@@ -154,7 +173,7 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
             return;
         }
-        if (poll_events(m, cpu)) {
+        if (!threaded && poll_events(m, cpu)) {
             continue;
         }
         if (cpu->cc->exec_interrupt(cpu)) {
@@ -165,18 +184,28 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
             return;
         }
         tb = tb_find_next(cpu, prev);
-        if (tb->jit_code) {
+        if (tb_jit_code(tb)) {
             prev = jit_exec(cpu, tb);
             continue;
         } else if (tier != TIER_INTERP && tb->cacheable && !tb->jit_failed &&
-                   (tier == TIER_JIT || tb->exec_count >= JIT_AUTO_THRESHOLD)) {
-            JITResult r = jit_compile(cpu, tb, tier != TIER_JIT);
+                   (tier == TIER_JIT || tb_exec_count(tb) >= JIT_AUTO_THRESHOLD)) {
+            JITResult r;
+            tb_lock();
+            /* Another hart may have compiled it meanwhile. */
+            r = tb_jit_code(tb) ? JIT_OK : tb->jit_failed ? JIT_UNSUPPORTED
+                                                           : jit_compile(cpu, tb, tier != TIER_JIT);
+            tb_unlock();
             if (r == JIT_OK) {
                 prev = jit_exec(cpu, tb);
                 continue;
             } else {
                 if (r == JIT_FULL) {
                     /* tb stays readable until the arena is reused: run it once more. */
+                    if (threaded) {
+                        cpu->flush_request = true;
+                        tb_exec_interp(cpu, tb);
+                        return;
+                    }
                     tb_flush(cpu);
                     tb_exec_interp(cpu, tb);
                     prev = NULL;
@@ -211,7 +240,7 @@ static void halt_sleep(Machine *m)
  * address), with interrupts held off unless the hart waits in wfi.  A
  * trap taken by the instruction counts as its step: pc is the vector.
  */
-static void cpu_exec_step(CPUState *cpu)
+void cpu_exec_step(CPUState *cpu)
 {
     Machine *m = cpu->machine;
 
@@ -240,6 +269,10 @@ void cpu_loop_run(Machine *m)
     uint64_t slice = m->nr_cpus > 1 ? SMP_SLICE_TBS : UINT64_MAX;
     CPUState *last = m->cpus[0];
 
+    if (m->cfg && m->cfg->thread_multi) {
+        cpus_run(m);
+        return;
+    }
     m->poll_countdown = TIMER_POLL_TBS;
     m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
     while (!m->shutdown_request) {

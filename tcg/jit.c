@@ -25,7 +25,7 @@ static void jmp_list_add(TranslationBlock *src, int slot, TranslationBlock *dst)
 
 JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
 {
-    static IRFunc func;     /* large; compilation runs on the one vCPU thread */
+    static IRFunc func;     /* large; under the TB lock (the caller holds it) */
     IRFunc *f = &func;
     void *exec;
     uint8_t *code;
@@ -57,7 +57,6 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
         jit_stats.failed++;
         return JIT_UNSUPPORTED;
     }
-    tb->jit_code = exec;
     for (unsigned i = 0; i < exits.n; i++) {
         tb->jmp_off[i] = exits.off[i];
         tb->jmp_pc[i] = exits.pc[i];
@@ -65,6 +64,8 @@ JITResult jit_compile(CPUState *cpu, TranslationBlock *tb, bool hot)
             jmp_list_add(tb, (int)i, tb);   /* invalidation unpatches it like any other */
         }
     }
+    /* Published last: other harts run it as soon as they see it. */
+    __atomic_store_n(&tb->jit_code, exec, __ATOMIC_RELEASE);
     jit_stats.code_bytes += len;
     jit_stats.ir_ops += before;
     jit_stats.ir_ops_removed += before - after;
@@ -149,6 +150,9 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
 
     for (unsigned i = 0; m && i < m->nr_cpus; i++) {
         const CPUState *c = m->cpus[i];
+        sum.stat_chain_hits += c->stat_chain_hits;
+        sum.stat_jmp_cache_hits += c->stat_jmp_cache_hits;
+        sum.stat_hash_lookups += c->stat_hash_lookups;
         sum.jit_tlb_lookups += c->jit_tlb_lookups;
         sum.jit_tlb_slow += c->jit_tlb_slow;
         sum.jit_chain_exits += c->jit_chain_exits;
@@ -165,8 +169,8 @@ void jit_print_stats(CPUState *cpu, FILE *fp)
             ", %" PRIu64 " removed by the optimizer\n", jit_stats.code_bytes,
             jit_buffer_used(), jit_stats.ir_ops, jit_stats.ir_ops_removed);
     fprintf(fp, "jit-stats: chain hits: %" PRIu64 ", jump cache hits: %" PRIu64
-            ", hash lookups: %" PRIu64 "\n", tb_stats.chain_hits, tb_stats.jmp_cache_hits,
-            tb_stats.hash_lookups);
+            ", hash lookups: %" PRIu64 "\n", sum.stat_chain_hits, sum.stat_jmp_cache_hits,
+            sum.stat_hash_lookups);
     fprintf(fp, "jit-stats: TLB misses (hart 0): %" PRIu64 ", slow-path hits: %" PRIu64 "\n",
             misses, cpu ? cpu->tlb_hits_slow : 0);
     if (cpu) {

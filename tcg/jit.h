@@ -77,6 +77,18 @@ void jit_print_stats(CPUState *cpu, FILE *fp);
  * flags: the caller checks), and remember it in dst's incoming list.
  */
 void jit_link(TranslationBlock *src, TranslationBlock *dst);
+
+/* Whether jit_link(src, dst) would patch anything (read without the TB lock). */
+static inline bool jit_link_needed(const TranslationBlock *src, const TranslationBlock *dst)
+{
+    for (int s = 0; s < 2; s++) {
+        if (src->jmp_off[s] && src->jmp_pc[s] == dst->pc &&
+            __atomic_load_n(&src->jmp_dest[s], __ATOMIC_RELAXED) != dst) {
+            return true;
+        }
+    }
+    return false;
+}
 /* Send every compiled jump into tb back to the dispatcher (tb is invalidated). */
 void jit_unlink_incoming(TranslationBlock *tb);
 

@@ -210,7 +210,7 @@ static void opt_dce(IRFunc *f, OptState *s)
 
 void ir_optimize(IRFunc *f)
 {
-    static OptState state;  /* large; compilation runs on the one vCPU thread */
+    static OptState state;  /* large; compilation runs under the TB lock */
 
     opt_propagate(f, &state);
     opt_dce(f, &state);

@@ -5,6 +5,7 @@
  * per-vCPU jump cache, per-physical-page TB lists for invalidation on
  * stores to code, and tier 1's translation (decode loop) and runner.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -24,11 +25,37 @@
 #define TB_MAX_BYTES (2 * sizeof(TranslationBlock) + (TB_MAX_INSNS + 1) * sizeof(TBInsn) + \
                       2 * TB_ALIGN)
 
-/* Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3. */
+/*
+ * Process-wide: one code cache shared by all vCPUs, as in DESIGN.md §3.
+ * Buckets and hash chains are written under tb_mutex (a TB is complete
+ * before it is published) and read without it; the arena is reused only
+ * by tb_flush, which runs with every hart parked.
+ */
 static TranslationBlock **tb_hash;  /* TB_HASH_SIZE buckets */
 static uint8_t *tb_arena;
-static size_t tb_arena_used;
-TBStats tb_stats;
+static size_t tb_arena_used;        /* under tb_mutex */
+TBStats tb_stats;                   /* under tb_mutex, but for the dispatcher's (per hart) */
+static pthread_mutex_t tb_mutex = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool tb_mutex_held;
+
+void tb_lock(void)
+{
+    pthread_mutex_lock(&tb_mutex);
+    tb_mutex_held = true;
+}
+
+void tb_unlock(void)
+{
+    tb_mutex_held = false;
+    pthread_mutex_unlock(&tb_mutex);
+}
+
+void tb_lock_reset(void)
+{
+    if (tb_mutex_held) {
+        tb_unlock();
+    }
+}
 
 /*
  * Zeroed memory for the TB cache, backed by transparent huge pages where
@@ -73,13 +100,14 @@ void tb_jmp_cache_clear(CPUState *cpu)
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
+/* Unlink tb from its chain (TB lock held); a reader standing on tb still walks on. */
 static void tb_hash_remove(TranslationBlock *tb)
 {
     TranslationBlock **p = &tb_hash[tb_hash_index(tb->phys_pc, tb->pc, tb->flags)];
 
     for (; *p; p = &(*p)->hash_next) {
         if (*p == tb) {
-            *p = tb->hash_next;
+            __atomic_store_n(p, tb->hash_next, __ATOMIC_RELEASE);
             return;
         }
     }
@@ -88,26 +116,34 @@ static void tb_hash_remove(TranslationBlock *tb)
 void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr)
 {
     PageDesc *pd = &mr->pages[(page_addr - mr->base) >> PAGE_BITS];
-    TranslationBlock *entry = pd->first_tb, *next;
+    TranslationBlock *entry, *next;
     Machine *m = machine_from_as(as);
+    bool locked = tb_mutex_held;
 
-    pd->first_tb = NULL;
+    if (!locked) {
+        tb_lock();
+    }
+    entry = pd->first_tb;
+    __atomic_store_n(&pd->first_tb, NULL, __ATOMIC_RELAXED);
     for (; entry; entry = next) {
         TranslationBlock *tb = entry->alias_of ? entry->alias_of : entry;
         next = entry->page_next;
         if (tb->invalid) {
             continue;           /* already dropped through its other page */
         }
-        tb->invalid = true;
+        __atomic_store_n(&tb->invalid, true, __ATOMIC_RELEASE);
         tb_hash_remove(tb);
         jit_unlink_incoming(tb);
         for (unsigned i = 0; i < m->nr_cpus; i++) {
-            CPUState *c = m->cpus[i];
-            if (c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb == tb) {
-                c->jmp_cache[tb_jmp_cache_index(tb->pc)].tb = NULL;
+            TranslationBlock **slot = &m->cpus[i]->jmp_cache[tb_jmp_cache_index(tb->pc)].tb;
+            if (__atomic_load_n(slot, __ATOMIC_RELAXED) == tb) {
+                __atomic_store_n(slot, NULL, __ATOMIC_RELAXED);
             }
         }
         tb_stats.invalidated++;
+    }
+    if (!locked) {
+        tb_unlock();
     }
 }
 
@@ -159,14 +195,15 @@ static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, g
 {
     PageDesc *pd = &mr->pages[(paddr - mr->base) >> PAGE_BITS];
 
-    if (!pd->first_tb) {
+    tb->page_next = pd->first_tb;
+    __atomic_store_n(&pd->first_tb, tb, __ATOMIC_RELEASE);
+    if (!tb->page_next) {
+        /* After first_tb is set, so that a TLB fill racing with this sees it. */
         Machine *m = cpu->machine;
         for (unsigned i = 0; i < m->nr_cpus; i++) {
             tlb_set_notdirty(m->cpus[i], paddr & PAGE_MASK);
         }
     }
-    tb->page_next = pd->first_tb;
-    pd->first_tb = tb;
 }
 
 /*
@@ -189,7 +226,14 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     if (!mr || !mr->host) {
         cpu->cc->access_fault(cpu, pc, ACCESS_FETCH);
     }
+    tb_lock();
     if (tb_arena_used + TB_MAX_BYTES > TB_ARENA_SIZE) {
+        if (cpu->machine->threads) {
+            /* Other harts run TBs in the arena: flush with them parked. */
+            tb_unlock();
+            cpu->flush_request = true;
+            siglongjmp(cpu->jmp_env, CPU_EXIT_FLUSH);
+        }
         tb_flush(cpu);
     }
     tb = (TranslationBlock *)(tb_arena + tb_arena_used);
@@ -268,8 +312,9 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
             tb_page_add(cpu, alias, mr2, tb->phys_pc2);
         }
         tb->hash_next = tb_hash[h];
-        tb_hash[h] = tb;
+        __atomic_store_n(&tb_hash[h], tb, __ATOMIC_RELEASE);
     }
+    tb_unlock();
     if (trace_enabled(TRACE_TB)) {
         trace_printf("translate: pc=0x%016" PRIx64 " phys=0x%016" PRIx64 " flags=%x insns=%u",
                      pc, phys_pc, flags, tb->n_insns);
@@ -316,17 +361,32 @@ static void tb_jmp_cache_refill(CPUState *cpu, TranslationBlock *tb)
     }
 }
 
+/* The cached TB for (pc, phys_pc, flags), or NULL; reads the chains without the lock. */
+static TranslationBlock *tb_hash_find(CPUState *cpu, gva_t pc, gpa_t phys_pc, uint32_t flags)
+{
+    TranslationBlock *tb = __atomic_load_n(&tb_hash[tb_hash_index(phys_pc, pc, flags)],
+                                           __ATOMIC_ACQUIRE);
+
+    for (; tb; tb = __atomic_load_n(&tb->hash_next, __ATOMIC_ACQUIRE)) {
+        if (tb->pc == pc && tb->flags == flags && tb_still_mapped(cpu, tb, phys_pc)) {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
 TranslationBlock *tb_find(CPUState *cpu)
 {
     gva_t pc = cpu->pc;
     uint32_t flags = cpu->cc->tb_flags(cpu);
     unsigned idx = tb_jmp_cache_index(pc);
-    TranslationBlock *tb = cpu->jmp_cache[idx].tb;
+    TranslationBlock *tb;
     gpa_t phys_pc;
 
     if (unlikely(cpu->machine->debug_single_step)) {
         return tb_gen_code(cpu, pc, tlb_translate_code(cpu, pc), flags, true);
     }
+    tb = __atomic_load_n(&cpu->jmp_cache[idx].tb, __ATOMIC_ACQUIRE);
     /*
      * A current entry is still mapped the same way: every TLB flush
      * (satp writes, sfence.vma, PMP changes) makes the entries stale, as
@@ -335,24 +395,20 @@ TranslationBlock *tb_find(CPUState *cpu)
      */
     if (likely(tb && tb->pc == pc && tb->flags == flags)) {
         if (likely(cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch)) {
-            tb_stats.jmp_cache_hits++;
+            cpu->stat_jmp_cache_hits++;
             return tb;
         }
         phys_pc = tlb_translate_code(cpu, pc);
-        if (tb_still_mapped(cpu, tb, phys_pc)) {
+        if (!tb_invalid(tb) && tb_still_mapped(cpu, tb, phys_pc)) {
             tb_jmp_cache_set(cpu, idx, tb);
-            tb_stats.jmp_cache_hits++;
+            cpu->stat_jmp_cache_hits++;
             return tb;
         }
     } else {
         phys_pc = tlb_translate_code(cpu, pc);
     }
-    tb_stats.hash_lookups++;
-    for (tb = tb_hash[tb_hash_index(phys_pc, pc, flags)]; tb; tb = tb->hash_next) {
-        if (tb->pc == pc && tb->flags == flags && tb_still_mapped(cpu, tb, phys_pc)) {
-            break;
-        }
-    }
+    cpu->stat_hash_lookups++;
+    tb = tb_hash_find(cpu, pc, phys_pc, flags);
     if (!tb) {
         tb = tb_gen_code(cpu, pc, phys_pc, flags, false);
     }
@@ -367,13 +423,19 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
     gva_t pc = cpu->pc;
     TranslationBlock *tb;
 
-    if (prev && prev->chainable && !prev->invalid) {
+    if (prev && prev->chainable && !tb_invalid(prev)) {
         for (int i = 0; i < 2; i++) {
-            tb = prev->chain[i];
-            if (prev->chain_pc[i] == pc && tb && !tb->invalid) {
-                tb_stats.chain_hits++;
-                if (prev->jit_code && tb->jit_code) {
-                    jit_link(prev, tb);
+            tb = __atomic_load_n(&prev->chain[i], __ATOMIC_ACQUIRE);
+            if (tb && tb->pc == pc && !tb_invalid(tb)) {
+                cpu->stat_chain_hits++;
+                if (tb_jit_code(prev) && tb_jit_code(tb)) {
+                    if (jit_link_needed(prev, tb)) {
+                        tb_lock();
+                        if (!tb_invalid(prev) && !tb_invalid(tb)) {
+                            jit_link(prev, tb);
+                        }
+                        tb_unlock();
+                    }
                     tb_jmp_cache_refill(cpu, tb);
                 }
                 return tb;
@@ -381,14 +443,17 @@ TranslationBlock *tb_find_next(CPUState *cpu, TranslationBlock *prev)
         }
     }
     tb = tb_find(cpu);
-    if (prev && prev->chainable && !prev->invalid && tb->cacheable && !tb->two_pages &&
+    if (prev && prev->chainable && tb->cacheable && !tb->two_pages &&
         tb->flags == prev->flags && ((tb->pc ^ prev->pc) & PAGE_MASK) == 0) {
-        int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
-        prev->chain[slot] = tb;
-        prev->chain_pc[slot] = pc;
-        if (prev->jit_code && tb->jit_code) {
-            jit_link(prev, tb);
+        tb_lock();
+        if (!tb_invalid(prev) && !tb_invalid(tb)) {
+            int slot = prev->chain[0] ? (prev->chain[1] ? prev->chain_next++ & 1 : 1) : 0;
+            __atomic_store_n(&prev->chain[slot], tb, __ATOMIC_RELEASE);
+            if (tb_jit_code(prev) && tb_jit_code(tb)) {
+                jit_link(prev, tb);
+            }
         }
+        tb_unlock();
     }
     return tb;
 }
@@ -406,7 +471,7 @@ void tb_exec_interp(CPUState *cpu, TranslationBlock *tb)
     const TBInsn *in = tb->insns;
 
     cpu->cur_tb = tb;
-    tb->exec_count++;
+    __atomic_store_n(&tb->exec_count, tb_exec_count(tb) + 1, __ATOMIC_RELAXED);
     if (trace_enabled(TRACE_TB | TRACE_INSN)) {
         if (trace_flags & TRACE_TB) {
             trace_printf("exec: pc=0x%016" PRIx64 " flags=%x", tb->pc, tb->flags);

@@ -31,11 +31,12 @@ typedef struct TranslationBlock {
     void *jit_code;                 /* tier-2 host code (tcg/jit.h), or NULL */
     /*
      * Tier-1 chaining: up to two successors on the same guest-virtual
-     * page (taken / not taken), found without a lookup.  A successor is
-     * used only while it is valid; same-page keeps the mapping checked.
+     * page (taken / not taken), found without a lookup: a slot serves a
+     * pc equal to its TB's pc.  A successor is used only while it is
+     * valid; same-page keeps the mapping checked.  Written under the TB
+     * lock, read without it.
      */
     struct TranslationBlock *chain[2];
-    gva_t chain_pc[2];
     struct TranslationBlock *hash_next;
 
     gpa_t phys_pc;                  /* guest-physical pc */
@@ -76,6 +77,34 @@ _Static_assert(offsetof(TranslationBlock, hash_next) + sizeof(void *) <= TB_ALIG
 
 /* Global TB state: one per process (the TB arena and the hash table). */
 void tb_init(void);
+
+/*
+ * The TB lock: translation, chaining, compilation and invalidation take
+ * it; lookups (jump cache, hash chains, chain slots) never do.  Not
+ * recursive.  tb_lock_reset() drops it if the calling thread holds it
+ * (the unwind of a fault raised while translating).
+ */
+void tb_lock(void);
+void tb_unlock(void);
+void tb_lock_reset(void);
+
+/* tb's compiled code, or NULL (published by the compiler with release order). */
+static inline void *tb_jit_code(const TranslationBlock *tb)
+{
+    return __atomic_load_n(&tb->jit_code, __ATOMIC_ACQUIRE);
+}
+
+/* Whether tb was invalidated (another hart may do it at any time). */
+static inline bool tb_invalid(const TranslationBlock *tb)
+{
+    return __atomic_load_n(&tb->invalid, __ATOMIC_ACQUIRE);
+}
+
+/* tb's tier-1 executions: a heuristic, counted without atomics' cost. */
+static inline uint64_t tb_exec_count(const TranslationBlock *tb)
+{
+    return __atomic_load_n(&tb->exec_count, __ATOMIC_RELAXED);
+}
 
 /*
  * The TB for the current state of cpu at cpu->pc: jump cache, then hash
@@ -133,7 +162,7 @@ void tb_exec_interp(CPUState *cpu, TranslationBlock *tb);
 
 /* Counters for --jit-stats and the monitor. */
 typedef struct TBStats {
-    uint64_t translated, invalidated, flushes, hash_lookups, jmp_cache_hits, chain_hits;
+    uint64_t translated, invalidated, flushes;
 } TBStats;
 extern TBStats tb_stats;
 

@@ -27,6 +27,25 @@
  */
 #define TLB_WATCH (1ull << 3)
 
+/*
+ * cpu->tlb_lock, when the harts run on threads: other threads set
+ * TLB_NOTDIRTY in this hart's write tags (tlb_set_notdirty_range), so the
+ * owner holds it while it rewrites or frees entries; its lookups need not.
+ */
+static inline void tlb_lock_cpu(CPUState *cpu)
+{
+    if (cpu->machine && cpu->machine->threads) {
+        pthread_mutex_lock(&cpu->tlb_lock);
+    }
+}
+
+static inline void tlb_unlock_cpu(CPUState *cpu)
+{
+    if (cpu->machine && cpu->machine->threads) {
+        pthread_mutex_unlock(&cpu->tlb_lock);
+    }
+}
+
 static inline gva_t tag_for(const TLBEntry *e, AccessType access)
 {
     return access == ACCESS_READ ? e->addr_read
@@ -84,6 +103,7 @@ void tlb_init(CPUState *cpu)
 {
     int64_t now = clock_host_ns();
 
+    pthread_mutex_init(&cpu->tlb_lock, NULL);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *t = tlb_table_new(1u << TLB_DEFAULT_BITS);
         if (!t) {
@@ -147,13 +167,17 @@ static TLBEntry *tlb_lookup(CPUState *cpu, int mmu_idx, gva_t addr, AccessType a
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         TLBEntry *v = &cpu->tlb_victim[mmu_idx][i];
         if (tag_matches(tag_for(v, access), page)) {
-            TLBEntry tmp = *e;
+            TLBEntry tmp;
             gpa_t *pe = tlb_paddr(cpu, mmu_idx, e), *pv = tlb_paddr(cpu, mmu_idx, v);
-            gpa_t ptmp = *pe;
+            gpa_t ptmp;
+            tlb_lock_cpu(cpu);
+            tmp = *e;
+            ptmp = *pe;
             *e = *v;
             *v = tmp;
             *pe = *pv;
             *pv = ptmp;
+            tlb_unlock_cpu(cpu);
             return e;
         }
     }
@@ -167,6 +191,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     Machine *m = cpu->machine;
     gva_t flags = 0, wflags = 0, dflags = 0;
 
+    tlb_lock_cpu(cpu);
     if (entry_valid(e)) {
         unsigned slot = cpu->tlb_victim_next[mmu_idx]++ % TLB_VICTIM_SIZE;
         cpu->tlb_victim[mmu_idx][slot] = *e;
@@ -200,6 +225,7 @@ void tlb_set_page(CPUState *cpu, int mmu_idx, gva_t vaddr, gpa_t paddr, unsigned
     if (prot & (1u << ACCESS_FETCH)) {
         e->addr_code = vaddr | flags;
     }
+    tlb_unlock_cpu(cpu);
 }
 
 /*
@@ -248,6 +274,29 @@ void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int 
         gva_t next = (addr & PAGE_MASK) + PAGE_SIZE;
         tlb_translate(cpu, next, size - (next - addr), access, mmu_idx, &e);
     }
+}
+
+void *tlb_atomic_host(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
+    gpa_t gpa;
+    MemoryRegion *mr;
+
+    /* A plain RAM page already writable in the TLB: no code, no tracking, no watchpoint. */
+    if (likely(__atomic_load_n(&e->addr_write, __ATOMIC_RELAXED) == (addr & PAGE_MASK) &&
+               tlb_in_page(addr, size))) {
+        return (void *)(uintptr_t)(addr + e->addend);
+    }
+    if (unlikely(cpu->machine->debug_watch)) {
+        gdb_check_watch(cpu, addr, size, ACCESS_WRITE);
+    }
+    gpa = tlb_translate(cpu, addr, size, ACCESS_WRITE, mmu_idx, &e);
+    mr = memory_find(cpu->as, gpa);
+    if (!mr || !mr->host || mr->readonly || size > mr->size - (gpa - mr->base)) {
+        return NULL;
+    }
+    memory_note_write(cpu->as, mr, gpa - mr->base, size);
+    return mr->host + (gpa - mr->base);
 }
 
 gpa_t tlb_translate_code(CPUState *cpu, gva_t addr)
@@ -332,9 +381,11 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
     if (e && (e->addr_write & TLB_NOTDIRTY)) {
         /* The write invalidated the page's TBs and/or dirtied it: later writes may go fast. */
         MemoryRegion *mr = memory_find(cpu->as, gpa);
+        tlb_lock_cpu(cpu);      /* a translation on another hart may mark it again */
         if (mr && mr->host && !memory_page_write_slow(mr, (gpa - mr->base) >> PAGE_BITS)) {
-            e->addr_write &= ~TLB_NOTDIRTY;
+            __atomic_fetch_and(&e->addr_write, ~TLB_NOTDIRTY, __ATOMIC_RELAXED);
         }
+        tlb_unlock_cpu(cpu);
     }
 }
 
@@ -343,6 +394,7 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
     int64_t now = clock_host_ns();
 
     tb_jmp_cache_stale(cpu);
+    tlb_lock_cpu(cpu);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         if (!(mmu_idx_mask & (1u << m))) {
             continue;
@@ -358,11 +410,13 @@ void tlb_flush_by_mmuidx(CPUState *cpu, unsigned mmu_idx_mask)
             cpu->tlb_victim[m][i] = invalid_entry;
         }
     }
+    tlb_unlock_cpu(cpu);
 }
 
 void tlb_flush_nonglobal(CPUState *cpu, unsigned mmu_idx_mask)
 {
     tb_jmp_cache_stale(cpu);
+    tlb_lock_cpu(cpu);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         size_t size = tlb_size(cpu, m), kept = 0;
         const gpa_t *paddr = tlb_paddr_array(cpu, m);
@@ -385,6 +439,7 @@ void tlb_flush_nonglobal(CPUState *cpu, unsigned mmu_idx_mask)
             }
         }
     }
+    tlb_unlock_cpu(cpu);
 }
 
 void tlb_flush(CPUState *cpu)
@@ -399,6 +454,7 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
     if (tb_jmp_page_used(cpu, vaddr)) {
         tb_jmp_cache_stale(cpu);    /* entries may depend on this page's mapping */
     }
+    tlb_lock_cpu(cpu);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, vaddr);
         if (tag_matches(e->addr_read, page) || tag_matches(e->addr_write, page) ||
@@ -414,21 +470,25 @@ void tlb_flush_page(CPUState *cpu, gva_t vaddr)
             }
         }
     }
+    tlb_unlock_cpu(cpu);
 }
 
 /* Make cpu's write entries for guest-physical [start, start + len) take the slow path. */
 static void tlb_set_notdirty_range(CPUState *cpu, gpa_t start, uint64_t len)
 {
+    tlb_lock_cpu(cpu);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         size_t size = tlb_size(cpu, m);
         for (size_t i = 0; i < size + TLB_VICTIM_SIZE; i++) {
             TLBEntry *e = i < size ? &cpu->tlb[m][i] : &cpu->tlb_victim[m][i - size];
-            if (!(e->addr_write & (TLB_INVALID | TLB_MMIO)) &&
+            gva_t tag = __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED);
+            if (!(tag & (TLB_INVALID | TLB_MMIO)) &&
                 (*tlb_paddr(cpu, m, e) & PAGE_MASK) - start < len) {
-                e->addr_write |= TLB_NOTDIRTY;
+                __atomic_fetch_or(&e->addr_write, TLB_NOTDIRTY, __ATOMIC_RELAXED);
             }
         }
     }
+    tlb_unlock_cpu(cpu);
 }
 
 void tlb_set_notdirty(CPUState *cpu, gpa_t paddr)

@@ -79,6 +79,19 @@ static inline void cpu_store(CPUState *cpu, gva_t addr, uint64_t val, unsigned s
 void tlb_probe(CPUState *cpu, gva_t addr, unsigned size, AccessType access, int mmu_idx);
 
 /*
+ * Host pointer for an atomic read-modify-write (guest AMO, LR/SC) of
+ * `size` bytes at guest-virtual addr, which the caller has aligned:
+ * checks write permission and raises the store/AMO fault exactly as a
+ * store would (and stops at a gdb watchpoint).  For RAM, invalidates
+ * translated code on the page and marks it dirty, then returns the host
+ * address, on which the caller uses host atomic instructions.  Returns
+ * NULL for anything else (MMIO, ROM): the caller then performs the
+ * load and store with bql_lock() held, which orders it against every
+ * other MMIO access.
+ */
+void *tlb_atomic_host(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx);
+
+/*
  * Translate a guest-virtual code address for fetch (page walk, PMP,
  * execute permission); raises instruction faults.  Returns the
  * guest-physical address.

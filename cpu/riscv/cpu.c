@@ -67,22 +67,26 @@ const CPUClass riscv_cpu_class = {
  * and timebase_hz after this call.
  */
 /*
- * Another hart runs next and may store to the reserved address: drop the
- * reservation so a later SC fails (a spurious failure the A extension
- * allows, unpriv. spec §8.2) instead of succeeding wrongly.
+ * Another hart runs next on this thread (--accel thread=single) and may
+ * store to the reserved address.  SC's compare-and-swap already catches
+ * a changed value; dropping the reservation also fails an SC after an
+ * ABA store (a spurious failure the A extension allows, unpriv. §8.2).
  */
 static void riscv_cpu_preempt(CPUState *cs)
 {
     riscv_cpu(cs)->reservation = ~0ull;
 }
 
-/* Sstc timer: time reached stimecmp; STIP rises and the hart notices at its next TB. */
+/*
+ * Sstc timer, on the thread that runs timers: time reached stimecmp;
+ * STIP rises and the hart notices at its next TB or wakes from wfi.
+ */
 static void sstc_timer_cb(void *opaque)
 {
     RISCVCPU *cpu = opaque;
 
     riscv_update_stip(cpu);
-    cpu_exit(&cpu->parent);
+    cpu_kick(&cpu->parent);
 }
 
 /*
@@ -102,7 +106,7 @@ static void riscv_cpu_post_load(void *opaque)
     tb_jmp_cache_clear(&cpu->parent);
     timer_mod(&cpu->sstc_timer, INT64_MAX);
     riscv_update_stip(cpu);
-    cpu_exit(&cpu->parent);
+    cpu_kick(&cpu->parent);
 }
 
 static const VMStateField riscv_cpu_fields[] = {
@@ -145,6 +149,7 @@ static const VMStateField riscv_cpu_fields[] = {
     VMSTATE_SKIP(RISCVCPU, tlb_super_lo, "TLB bookkeeping: reset with the TLB flush"),
     VMSTATE_SKIP(RISCVCPU, tlb_super_hi, "TLB bookkeeping: reset with the TLB flush"),
     VMSTATE_SCALAR(RISCVCPU, reservation),
+    VMSTATE_SCALAR(RISCVCPU, reservation_val),
     VMSTATE_SKIP(RISCVCPU, rdtime, "wiring (board)"),
     VMSTATE_SKIP(RISCVCPU, rdtime_opaque, "wiring (board)"),
     VMSTATE_SKIP(RISCVCPU, timebase_hz, "board configuration"),
@@ -153,7 +158,7 @@ static const VMStateField riscv_cpu_fields[] = {
 };
 
 static const VMStateDescription vmstate_riscv_cpu = {
-    .name = "riscv-hart", .version = 1, .size = sizeof(RISCVCPU), .fields = riscv_cpu_fields,
+    .name = "riscv-hart", .version = 2, .size = sizeof(RISCVCPU), .fields = riscv_cpu_fields,
     .post_load = riscv_cpu_post_load,
 };
 
@@ -187,16 +192,18 @@ void riscv_cpu_reset(RISCVCPU *cpu, gva_t reset_pc)
     cpu->priv = PRV_M;
     cpu->mstatus = (2ull << 32) | (2ull << 34);     /* UXL = SXL = 64-bit */
     cpu->medeleg = cpu->mideleg = cpu->mie = 0;
-    cpu->mip &= MIP_MSIP | MIP_MTIP | MIP_MEIP | MIP_SEIP;
+    __atomic_fetch_and(&cpu->mip, MIP_MSIP | MIP_MTIP | MIP_MEIP | MIP_SEIP, __ATOMIC_SEQ_CST);
     cpu->mtvec = cpu->mscratch = cpu->mepc = cpu->mcause = cpu->mtval = 0;
     cpu->stvec = cpu->sscratch = cpu->sepc = cpu->scause = cpu->stval = cpu->satp = 0;
     cpu->mcounteren = cpu->scounteren = cpu->mcountinhibit = 0;
-    cpu->menvcfg = cpu->senvcfg = 0;
-    cpu->stimecmp = ~0ull;
+    cpu->senvcfg = 0;
+    __atomic_store_n(&cpu->menvcfg, 0, __ATOMIC_RELAXED);   /* read by sstc_timer_cb */
+    __atomic_store_n(&cpu->stimecmp, ~0ull, __ATOMIC_RELAXED);
     cpu->mcycle_offset = cpu->minstret_offset = -(int64_t)cpu_icount(cs);
     memset(cpu->pmpcfg, 0, sizeof(cpu->pmpcfg));
     memset(cpu->pmpaddr, 0, sizeof(cpu->pmpaddr));
     cpu->reservation = ~0ull;
+    cpu->reservation_val = 0;
     cpu->tlb_super_lo = ~0ull;
     cpu->tlb_super_hi = 0;
     riscv_pmp_update(cpu);          /* pmp_active = 0, TLB and jump cache flushed */
@@ -215,8 +222,11 @@ void riscv_cpu_set_irq(void *opaque, int n, int level)
     } else {
         __atomic_fetch_and(&cpu->mip, ~bit, __ATOMIC_SEQ_CST);
     }
-    /* exec_interrupt runs at the next TB boundary and wakes a halted hart. */
-    cpu_exit(&cpu->parent);
+    /*
+     * Any thread (devices, timers, another hart's MSIP store): the hart
+     * leaves its chain for exec_interrupt, or wakes from wfi to check.
+     */
+    cpu_kick(&cpu->parent);
 }
 
 void riscv_cpu_dump_state(CPUState *cs, void *file)
@@ -238,7 +248,7 @@ void riscv_cpu_dump_state(CPUState *cs, void *file)
     fprintf(f, "fcsr     %08" PRIx32 "  (frm %" PRIu32 " fflags %02" PRIx32 ")\n",
             ((cpu->frm & 7) << 5) | (cpu->fflags & 0x1f), cpu->frm & 7, cpu->fflags & 0x1f);
     fprintf(f, "mstatus  %016" PRIx64 "  mip      %016" PRIx64 "  mie      %016" PRIx64 "\n",
-            cpu->mstatus, cpu->mip, cpu->mie);
+            cpu->mstatus, __atomic_load_n(&cpu->mip, __ATOMIC_RELAXED), cpu->mie);
     fprintf(f, "mcause   %016" PRIx64 "  mepc     %016" PRIx64 "  mtval    %016" PRIx64 "\n",
             cpu->mcause, cpu->mepc, cpu->mtval);
     fprintf(f, "mtvec    %016" PRIx64 "  medeleg  %016" PRIx64 "  mideleg  %016" PRIx64 "\n",

@@ -41,11 +41,21 @@ typedef struct RISCVCPU {
     int priv;                   /* PRV_U / PRV_S / PRV_M */
     int data_mmu_idx;           /* effective MMU index for loads/stores (MPRV aware) */
 
-    /* Machine and supervisor CSRs.  sstatus/sie/sip are views of these. */
+    /*
+     * Machine and supervisor CSRs.  sstatus/sie/sip are views of these.
+     * mip is shared: devices on other threads raise and lower their bits
+     * (riscv_cpu_set_irq), so every write of it is an atomic
+     * read-modify-write and reads use __atomic_load_n.
+     */
     uint64_t mstatus, misa, medeleg, mideleg, mie, mip;
     uint64_t mtvec, mscratch, mepc, mcause, mtval;
     uint64_t stvec, sscratch, sepc, scause, stval, satp;
     uint64_t mcounteren, scounteren, mcountinhibit, menvcfg, senvcfg;
+    /*
+     * Sstc compare value.  sstc_timer's callback reads it and menvcfg from
+     * the thread that runs timers (riscv_update_stip, under the big lock):
+     * the hart writes both with __atomic_store_n.
+     */
     uint64_t stimecmp;
     uint64_t mhartid;
     int64_t mcycle_offset;      /* mcycle = icount + offset */
@@ -61,14 +71,19 @@ typedef struct RISCVCPU {
      */
     gva_t tlb_super_lo, tlb_super_hi;
 
-    /* LR/SC reservation (A extension). */
-    gva_t reservation;          /* guest-virtual address reserved by lr, or ~0 */
+    /*
+     * LR/SC reservation (A extension; insn_mem.c): the address lr
+     * reserved (or ~0) and the value it loaded (zero-extended for lr.w),
+     * which sc compares-and-swaps.  Hart-private.
+     */
+    gva_t reservation;
+    uint64_t reservation_val;
 
     /* Provided by the board: mtime in ticks (10 MHz) for the time CSR and Sstc. */
     uint64_t (*rdtime)(void *opaque);
     void *rdtime_opaque;
     uint64_t timebase_hz;       /* ticks per second of rdtime (board), for sstc_timer */
-    Timer sstc_timer;           /* fires when time reaches stimecmp (Sstc) */
+    Timer sstc_timer;           /* fires when time reaches stimecmp (Sstc); big lock */
 } RISCVCPU;
 
 static inline RISCVCPU *riscv_cpu(CPUState *cs)
@@ -87,7 +102,8 @@ void riscv_cpu_init(RISCVCPU *cpu, struct Machine *m, int hartid);
 void riscv_cpu_reset(RISCVCPU *cpu, gva_t reset_pc);
 /*
  * IRQ sink for devices (hw/core/irq.h handler): `n` is the mip bit
- * number (IRQ_M_TIMER, IRQ_S_EXT, ...), level 0/1.  Wakes a halted hart.
+ * number (IRQ_M_TIMER, IRQ_S_EXT, ...), level 0/1.  Any thread: sets the
+ * bit atomically and kicks the hart (cpu_kick), which wakes it from wfi.
  */
 void riscv_cpu_set_irq(void *opaque, int n, int level);
 /* Print pc, priv, x0..x31, f0..f31, fcsr and main CSRs (FILE *). */
@@ -117,7 +133,9 @@ void riscv_update_mmu_idx(RISCVCPU *cpu);
 /*
  * Sstc: when menvcfg.STCE is set, recompute mip.STIP = (time >= stimecmp)
  * (time from cpu->rdtime; not pending without one) and arm sstc_timer
- * for the moment it becomes true.  No-op otherwise.
+ * for the moment it becomes true; otherwise only disarm the timer.  Runs
+ * on the hart's thread after a stimecmp/menvcfg write or a load, and on
+ * the timer's; takes the big lock, which guards the timer.
  */
 void riscv_update_stip(RISCVCPU *cpu);
 
@@ -175,6 +193,21 @@ unsigned riscv_decode(CPUState *cs, TBInsn *out, const uint8_t *code, size_t ava
 /* ABI register names (x0..x31, f0..f31), as objdump prints them. */
 extern const char *const riscv_gpr_names[32];
 extern const char *const riscv_fpr_names[32];
+
+/*
+ * Whether the fence encoded in raw (unpriv. §2.7: pred = bits 27:24
+ * PI PO PR PW, succ = bits 23:20 SI SO SR SW) orders an earlier store
+ * or device output before a later load or device input: the one
+ * ordering the x86-64 (TSO) host does not keep by itself, so it needs a
+ * full host barrier (insn_sys.c, translate.c).  Device accesses are
+ * counted too, though each takes the big lock (a barrier) on its own.
+ */
+static inline bool riscv_fence_needs_mb(uint32_t raw)
+{
+    unsigned pred = (raw >> 24) & 15, succ = (raw >> 20) & 15;
+
+    return (pred & 0x5) && (succ & 0xa);
+}
 
 /* CPUClass.translate (translate.c): lower a TB to tier-2 IR. */
 bool riscv_translate(CPUState *cs, struct TranslationBlock *tb, struct IRFunc *f);

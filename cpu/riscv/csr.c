@@ -11,6 +11,7 @@
 #include "cpu/riscv/cpu.h"
 #include "tcg/tlb.h"
 #include "tcg/tb.h"
+#include "util/bql.h"
 
 /* sstatus: the part of mstatus S-mode sees (§4.1.1). */
 #define SSTATUS_MASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_VS | \
@@ -75,23 +76,58 @@ void riscv_update_mmu_idx(RISCVCPU *cpu)
     }
 }
 
+/* Sstc: time has reached stimecmp (never without a clock). */
+static bool sstc_expired(RISCVCPU *cpu)
+{
+    return cpu->rdtime &&
+           cpu->rdtime(cpu->rdtime_opaque) >= __atomic_load_n(&cpu->stimecmp, __ATOMIC_RELAXED);
+}
+
 void riscv_update_stip(RISCVCPU *cpu)
 {
-    if (!(cpu->menvcfg & MENVCFG_STCE)) {
+    bql_lock();
+    if (!(__atomic_load_n(&cpu->menvcfg, __ATOMIC_RELAXED) & MENVCFG_STCE)) {
         timer_mod(&cpu->sstc_timer, INT64_MAX);
-        return;
-    }
-    if (cpu->rdtime && cpu->rdtime(cpu->rdtime_opaque) >= cpu->stimecmp) {
-        cpu->mip |= MIP_STIP;
+    } else if (sstc_expired(cpu)) {
+        __atomic_fetch_or(&cpu->mip, MIP_STIP, __ATOMIC_SEQ_CST);
         timer_mod(&cpu->sstc_timer, INT64_MAX);
     } else {
-        cpu->mip &= ~MIP_STIP;
+        __atomic_fetch_and(&cpu->mip, ~MIP_STIP, __ATOMIC_SEQ_CST);
         if (cpu->rdtime && cpu->timebase_hz) {
             /* Virtual ns at which time reaches stimecmp, rounded up. */
-            unsigned __int128 ns = ((unsigned __int128)cpu->stimecmp * 1000000000u +
+            uint64_t cmp = __atomic_load_n(&cpu->stimecmp, __ATOMIC_RELAXED);
+            unsigned __int128 ns = ((unsigned __int128)cmp * 1000000000u +
                                     cpu->timebase_hz - 1) / cpu->timebase_hz;
             timer_mod(&cpu->sstc_timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
         }
+    }
+    bql_unlock();
+}
+
+/*
+ * Reading time, mip or sip: raise STIP at once if time has passed
+ * stimecmp, before sstc_timer gets to it.  Time only grows, so the timer
+ * already armed stays right and nothing else changes: no lock, the hot
+ * path (rdtime) stays lock-free.
+ */
+static void sstc_poll(RISCVCPU *cpu)
+{
+    if ((cpu->menvcfg & MENVCFG_STCE) &&
+        !(__atomic_load_n(&cpu->mip, __ATOMIC_RELAXED) & MIP_STIP) && sstc_expired(cpu)) {
+        __atomic_fetch_or(&cpu->mip, MIP_STIP, __ATOMIC_SEQ_CST);
+    }
+}
+
+/*
+ * mip = (mip & ~mask) | (val & mask) for the bits software may write,
+ * as one atomic step: devices on other threads set and clear the rest.
+ */
+static void mip_write_masked(RISCVCPU *cpu, uint64_t mask, uint64_t val)
+{
+    uint64_t old = __atomic_load_n(&cpu->mip, __ATOMIC_RELAXED);
+
+    while (!__atomic_compare_exchange_n(&cpu->mip, &old, (old & ~mask) | (val & mask), true,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
     }
 }
 
@@ -193,8 +229,8 @@ static int write_mstatus(RISCVCPU *cpu, uint64_t val)
 
 static uint64_t read_mip(RISCVCPU *cpu)
 {
-    riscv_update_stip(cpu);
-    return cpu->mip;
+    sstc_poll(cpu);
+    return __atomic_load_n(&cpu->mip, __ATOMIC_RELAXED);
 }
 
 static uint64_t tvec_legalise(uint64_t old, uint64_t val)
@@ -320,7 +356,7 @@ static int csr_read(RISCVCPU *cpu, int csrno, uint64_t *val)
                 return -1;
             }
             *val = cpu->rdtime(cpu->rdtime_opaque);
-            riscv_update_stip(cpu);
+            sstc_poll(cpu);
         } else {
             *val = 0;
         }
@@ -493,8 +529,7 @@ static int csr_write(RISCVCPU *cpu, int csrno, uint64_t val)
         return 0;
     case CSR_SIP: {
         /* §4.1.3: only SSIP is writable through sip, and only when delegated. */
-        uint64_t m = cpu->mideleg & MIP_SSIP;
-        cpu->mip = (cpu->mip & ~m) | (val & m);
+        mip_write_masked(cpu, cpu->mideleg & MIP_SSIP, val);
         return 0;
     }
     case CSR_STVEC:
@@ -519,7 +554,7 @@ static int csr_write(RISCVCPU *cpu, int csrno, uint64_t val)
         cpu->stval = val;
         return 0;
     case CSR_STIMECMP:
-        cpu->stimecmp = val;
+        __atomic_store_n(&cpu->stimecmp, val, __ATOMIC_RELAXED);
         riscv_update_stip(cpu);
         return 0;
     case CSR_SATP:
@@ -546,7 +581,7 @@ static int csr_write(RISCVCPU *cpu, int csrno, uint64_t val)
         cpu->mcounteren = (uint32_t)val;
         return 0;
     case CSR_MENVCFG:
-        cpu->menvcfg = val & MENVCFG_WMASK;
+        __atomic_store_n(&cpu->menvcfg, val & MENVCFG_WMASK, __ATOMIC_RELAXED);
         riscv_update_stip(cpu);
         return 0;
     case CSR_MSCRATCH:
@@ -570,7 +605,7 @@ static int csr_write(RISCVCPU *cpu, int csrno, uint64_t val)
         if (!(cpu->menvcfg & MENVCFG_STCE)) {
             m |= MIP_STIP;
         }
-        cpu->mip = (cpu->mip & ~m) | (val & m);
+        mip_write_masked(cpu, m, val);
         return 0;
     }
     case CSR_PMPCFG0 ... CSR_PMPCFG15:

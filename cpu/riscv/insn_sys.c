@@ -26,11 +26,20 @@ static int next_tb(CPUState *cs, const TBInsn *in)
     return 1;
 }
 
+/*
+ * Harts may run on host threads of their own.  The x86-64 host is TSO:
+ * the only reordering it does is a later load passing an earlier store,
+ * so only a fence ordering stores before loads needs a host barrier.
+ */
 int riscv_op_fence(CPUState *cs, const TBInsn *in)
 {
-    return 0;   /* one hart thread, no caches or write buffers to order */
+    if (riscv_fence_needs_mb(in->raw)) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
+    return 0;
 }
 
+/* fence.tso (fm = 1000, rw,rw) orders all but store -> load: TSO already does. */
 int riscv_op_fence_tso(CPUState *cs, const TBInsn *in)
 {
     return 0;

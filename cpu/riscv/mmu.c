@@ -147,6 +147,8 @@ static int page_walk(RISCVCPU *cpu, gva_t addr, AccessType access, int priv, boo
     if ((uint64_t)sextract64(addr, va_bits) != addr) {
         return WALK_PAGE_FAULT;
     }
+restart:
+    base = (cpu->satp & SATP_PPN_MASK) << PAGE_BITS;
     for (i = levels - 1; ; i--) {
         uint64_t vpn = (addr >> (PAGE_BITS + 9 * i)) & 0x1ff;
 
@@ -197,9 +199,19 @@ static int page_walk(RISCVCPU *cpu, gva_t addr, AccessType access, int priv, boo
         uint64_t npte = pte | PTE_A | (access == ACCESS_WRITE ? PTE_D : 0);
 
         if (!debug) {
-            if (!pmp_allows(cpu, pte_addr, 8, ACCESS_WRITE, PRV_S) ||
-                memory_write(cpu->parent.as, pte_addr, 8, npte) < 0) {
+            MemoryRegion *r = memory_find(cpu->parent.as, pte_addr);
+            if (!pmp_allows(cpu, pte_addr, 8, ACCESS_WRITE, PRV_S) || r->readonly) {
                 return WALK_ACCESS_FAULT;
+            }
+            /*
+             * §4.3.2 step 7: atomically with the PTE's value as read, so
+             * an update another hart made meanwhile (the kernel clearing
+             * the PTE) is never overwritten; on a mismatch, walk again.
+             */
+            memory_note_write(cpu->parent.as, r, pte_addr - r->base, 8);
+            if (!__atomic_compare_exchange_n((uint64_t *)host, &pte, npte, false,
+                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+                goto restart;
             }
             pte = npte;
         }

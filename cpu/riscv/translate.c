@@ -6,9 +6,10 @@
  * orc.b, and clz/ctz/cpop on hosts without LZCNT/BMI1/POPCNT) are native
  * (unprivileged ISA 20191213 ch. 2, 5, 7; bitmanip 1.0.0), and so are
  * F/D add, sub, mul, div, sqrt (RNE or dynamic rm), feq, flt and fle
- * (ch. 11, 12: host SSE, see tr_fp); every other instruction (other FP, A, Zicsr, system,
- * illegal) calls its tier-1
- * handler, which therefore defines the semantics of both tiers.
+ * (ch. 11, 12: host SSE, see tr_fp); fences emit nothing on the TSO host
+ * but those ordering stores before loads; every other instruction (other
+ * FP, A, Zicsr, system, illegal, those fences) calls its tier-1 handler,
+ * which therefore defines the semantics of both tiers.
  * Guest registers live in the RISCVCPU struct (gpr[32] is the decoder's
  * x0 write sink).
  */
@@ -225,7 +226,13 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     case RISCV_OP_sraw: tr_rr(f, IR_SAR, true, in); return false;
     case RISCV_OP_mul: tr_rr(f, IR_MUL, false, in); return false;
     case RISCV_OP_mulw: tr_rr(f, IR_MUL, true, in); return false;
-    case RISCV_OP_fence: case RISCV_OP_fence_tso: return false;
+    case RISCV_OP_fence:
+        /* No IR barrier op: a store -> load fence calls the handler (mfence). */
+        if (riscv_fence_needs_mb(in->raw)) {
+            break;
+        }
+        return false;
+    case RISCV_OP_fence_tso: return false;
     /* M */
     case RISCV_OP_mulh: tr_rr(f, IR_MULH, false, in); return false;
     case RISCV_OP_mulhu: tr_rr(f, IR_MULHU, false, in); return false;

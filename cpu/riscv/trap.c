@@ -81,10 +81,13 @@ static int pick_irq(uint64_t set)
     return -1;
 }
 
-/* mip & mie; Sstc's STIP is kept current by sstc_timer (csr.c). */
+/*
+ * mip & mie; Sstc's STIP is kept current by sstc_timer (csr.c).  Devices
+ * on other threads change mip, hence the atomic load.
+ */
 static uint64_t pending_irqs(RISCVCPU *cpu)
 {
-    return cpu->mip & cpu->mie;
+    return __atomic_load_n(&cpu->mip, __ATOMIC_ACQUIRE) & cpu->mie;
 }
 
 bool riscv_exec_interrupt(CPUState *cs)

@@ -23,13 +23,23 @@ void timer_init(TimerList *tl, Timer *t, void (*cb)(void *opaque), void *opaque)
     t->deadline_ns = INT64_MAX;
     t->cb = cb;
     t->opaque = opaque;
+    t->list = tl;
     t->next = tl->head;
     tl->head = t;
 }
 
 void timer_mod(Timer *t, int64_t deadline_ns)
 {
-    t->deadline_ns = deadline_ns;
+    __atomic_store_n(&t->deadline_ns, deadline_ns, __ATOMIC_RELEASE);
+    if (t->list->notify && deadline_ns != INT64_MAX) {
+        t->list->notify(t->list->notify_opaque);
+    }
+}
+
+void timers_set_notify(TimerList *tl, void (*notify)(void *opaque), void *opaque)
+{
+    tl->notify_opaque = opaque;
+    tl->notify = notify;
 }
 
 int64_t timers_run(TimerList *tl)
@@ -38,12 +48,15 @@ int64_t timers_run(TimerList *tl)
     int64_t next = INT64_MAX;
 
     for (Timer *t = tl->head; t; t = t->next) {
-        if (t->deadline_ns <= now) {
-            t->deadline_ns = INT64_MAX;
+        int64_t d = __atomic_load_n(&t->deadline_ns, __ATOMIC_ACQUIRE);
+        /* A re-arm from another thread between the load and here wins. */
+        if (d <= now && __atomic_compare_exchange_n(&t->deadline_ns, &d, INT64_MAX, false,
+                                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             t->cb(t->opaque);
         }
-        if (t->deadline_ns < next) {
-            next = t->deadline_ns;
+        d = __atomic_load_n(&t->deadline_ns, __ATOMIC_ACQUIRE);
+        if (d < next) {
+            next = d;
         }
     }
     return next;
@@ -67,6 +80,8 @@ static const VMStateField timer_list_fields[] = {
     VMSTATE_SKIP(TimerList, head, "each timer is re-armed by its owner's post_load"),
     VMSTATE_SKIP(TimerList, start_ns, "host time: set from saved_ns by post_load"),
     VMSTATE_SCALAR(TimerList, saved_ns),
+    VMSTATE_SKIP(TimerList, notify, "wiring: the run loop's wake-up"),
+    VMSTATE_SKIP(TimerList, notify_opaque, "wiring: the run loop's wake-up"),
     VMSTATE_END,
 };
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "hw/core/fdwatch.h"
+#include "util/bql.h"
 
 #define FDWATCH_MAX 16
 /* Room for the poll hooks' fds (libslirp: a few per connection). */
@@ -59,7 +60,12 @@ void fdwatch_poll(Machine *m, int64_t timeout_ns)
         timeout_ns = 0;
     }
     ts = (struct timespec){ timeout_ns / 1000000000, timeout_ns % 1000000000 };
-    ret = ppoll(pfd, n, &ts, NULL);
+    {
+        /* Harts on threads of their own reach devices meanwhile (util/bql.h). */
+        unsigned depth = bql_release_all();
+        ret = ppoll(pfd, n, &ts, NULL);
+        bql_relock(depth);
+    }
     if (ret < 0) {
         for (unsigned i = 0; i < n; i++) {
             pfd[i].revents = 0;

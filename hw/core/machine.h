@@ -72,6 +72,7 @@ typedef struct MachineConfig {
     bool snapshot;          /* --snapshot: drive writes go to a temporary overlay */
     unsigned smp;           /* harts */
     ExecTier tier;
+    bool thread_multi;      /* --accel thread=multi: a host thread per hart */
     bool jit_stats;         /* --jit-stats: print engine counters at exit */
     const char *gdb;        /* --gdb tcp::PORT / tcp:ADDR:PORT (-s: tcp::1234), or NULL */
     bool start_stopped;     /* -S: no guest code runs until a debugger or `cont` resumes */
@@ -114,6 +115,8 @@ typedef struct Machine {
     volatile int reset_request;
     void (*reset)(struct Machine *m);  /* board: reload images, reset the harts */
     void *board;                       /* the board's own state (owned by the board) */
+    /* Harts on threads of their own (tcg/cpus.h), or NULL: all on the calling thread. */
+    struct CPUThreads *threads;
     unsigned poll_countdown;           /* TBs until the next timer poll (run loop) */
     unsigned fd_poll_countdown;        /* timer polls until the next fd poll */
     /* Debugging (gdbstub/gdbstub.h). */

@@ -10,6 +10,7 @@
 
 #include "hw/core/memory.h"
 #include "hw/core/loader.h"
+#include "util/bql.h"
 
 static bool overlaps(AddressSpace *as, gpa_t base, uint64_t size)
 {
@@ -113,9 +114,9 @@ void *memory_host_ptr(AddressSpace *as, gpa_t addr, uint64_t len)
 static void memory_set_dirty(MemoryRegion *r, uint64_t off, uint64_t len)
 {
     for (uint64_t p = off >> PAGE_BITS; p <= (off + len - 1) >> PAGE_BITS; p++) {
-        r->dirty[p] = 1;
+        __atomic_store_n(&r->dirty[p], 1, __ATOMIC_RELAXED);
     }
-    r->any_dirty = true;
+    __atomic_store_n(&r->any_dirty, true, __ATOMIC_RELAXED);
 }
 
 int memory_enable_dirty_tracking(MemoryRegion *mr)
@@ -129,9 +130,11 @@ bool memory_dirty_get_and_clear(AddressSpace *as, MemoryRegion *mr, uint8_t *out
     if (!mr->any_dirty) {
         return false;
     }
-    memcpy(out, mr->dirty, mr->size >> PAGE_BITS);
-    memset(mr->dirty, 0, mr->size >> PAGE_BITS);
-    mr->any_dirty = false;
+    __atomic_store_n(&mr->any_dirty, false, __ATOMIC_RELAXED);
+    /* Harts on other threads may be setting flags: take each one atomically. */
+    for (uint64_t p = 0; p < mr->size >> PAGE_BITS; p++) {
+        out[p] = __atomic_exchange_n(&mr->dirty[p], 0, __ATOMIC_RELAXED);
+    }
     if (as->reset_dirty) {
         as->reset_dirty(as, mr);
     }
@@ -152,9 +155,25 @@ int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val)
         memcpy(&v, r->host + off, size);
         *val = v;
     } else {
+        bql_lock();
         *val = r->ops->read ? r->ops->read(r->opaque, off, size) : 0;
+        bql_unlock();
     }
     return 0;
+}
+
+void memory_note_write(AddressSpace *as, MemoryRegion *r, uint64_t off, uint64_t len)
+{
+    /* A write may straddle two pages: check both for translated code. */
+    for (gpa_t p = off & PAGE_MASK; p < off + len; p += PAGE_SIZE) {
+        if (__atomic_load_n(&r->pages[p >> PAGE_BITS].first_tb, __ATOMIC_RELAXED) &&
+            as->invalidate_code) {
+            as->invalidate_code(as, r, r->base + p);
+        }
+    }
+    if (r->dirty) {
+        memory_set_dirty(r, off, len);
+    }
 }
 
 int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val)
@@ -170,18 +189,12 @@ int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val)
         if (r->readonly) {
             return -EFAULT;
         }
-        /* A write may straddle two pages: check both for translated code. */
-        for (gpa_t p = off & PAGE_MASK; p < off + size; p += PAGE_SIZE) {
-            if (r->pages[p >> PAGE_BITS].first_tb && as->invalidate_code) {
-                as->invalidate_code(as, r, r->base + p);
-            }
-        }
-        if (r->dirty) {
-            memory_set_dirty(r, off, size);
-        }
+        memory_note_write(as, r, off, size);
         memcpy(r->host + off, &val, size);
     } else if (r->ops->write) {
+        bql_lock();
         r->ops->write(r->opaque, off, val, size);
+        bql_unlock();
     }
     return 0;
 }

@@ -105,6 +105,13 @@ int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val);
 int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val);
 
 /*
+ * Bytes [off, off + len) of host-backed region r are about to be written
+ * other than through memory_write (a guest atomic on its host pointer):
+ * invalidate translated code on those pages and mark them dirty.
+ */
+void memory_note_write(AddressSpace *as, MemoryRegion *r, uint64_t off, uint64_t len);
+
+/*
  * Track writes to the pages of host-backed region mr (a framebuffer): CPU
  * stores reach a clean page through the slow path, which marks it dirty
  * and lets later stores to it go fast again until the flags are cleared.
@@ -126,7 +133,8 @@ bool memory_dirty_get_and_clear(AddressSpace *as, MemoryRegion *mr, uint8_t *out
  */
 static inline bool memory_page_write_slow(const MemoryRegion *mr, uint64_t index)
 {
-    return mr->pages[index].first_tb || (mr->dirty && !mr->dirty[index]);
+    return __atomic_load_n(&mr->pages[index].first_tb, __ATOMIC_RELAXED) ||
+           (mr->dirty && !__atomic_load_n(&mr->dirty[index], __ATOMIC_RELAXED));
 }
 
 /* Free every region's host memory. */

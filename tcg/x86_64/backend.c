@@ -1597,6 +1597,13 @@ static void emit_chain(Emitter *e, int64_t pc, int epilogue, JITExits *x, bool s
         modrm_mem(e, 1, RSP, FRAME_BUDGET_OFF);         /* dec dword [budget] */
         out[1] = jcc32(e, CC_E);
         emit_stat(e, offsetof(CPUState, jit_chain_taken));
+        /*
+         * The rel32 that jit_link patches while other harts may run this
+         * code: 4-byte aligned (code starts 16-aligned), so the store is atomic.
+         */
+        while ((e->pos + 1) % 4) {
+            b1(e, 0x90);                                /* nop */
+        }
         b1(e, 0xe9);
         at = e->pos;
         x->off[x->n] = (uint32_t)at;
@@ -1826,7 +1833,7 @@ static void scan_ir(Emitter *e, bool may_loop)
 
 size_t jit_backend_emit(const IRFunc *f, uint8_t *code, size_t room, JITExits *exits)
 {
-    static Emitter em;      /* large; compilation runs on the one vCPU thread */
+    static Emitter em;      /* large; compilation runs under the TB lock */
     Emitter *e = &em;
     int epilogue = IR_MAX_LABELS;
 

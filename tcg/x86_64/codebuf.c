@@ -83,7 +83,8 @@ void jit_buffer_write4(void *exec_at, uint32_t v)
     if (buf_mprotect) {
         mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_WRITE);
     }
-    memcpy(at, &v, 4);
+    /* Aligned (the back end pads): one atomic store, safe while other threads run the code. */
+    __atomic_store_n((uint32_t *)at, v, __ATOMIC_RELEASE);
     if (buf_mprotect) {
         mprotect(buf_rw, JIT_BUFFER_SIZE, PROT_READ | PROT_EXEC);
     }
