@@ -190,20 +190,53 @@ static gpa_t fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_
     return phys2 & PAGE_MASK;
 }
 
-/* Put tb on the TB list of the physical page at paddr (in mr), write-protecting it. */
-static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr)
+/* Make every hart's writes to the guest-physical page at paddr take the slow path. */
+static void tb_protect_page(CPUState *cpu, gpa_t paddr)
+{
+    Machine *m = cpu->machine;
+
+    for (unsigned i = 0; i < m->nr_cpus; i++) {
+        tlb_set_notdirty(m->cpus[i], paddr & PAGE_MASK);
+    }
+}
+
+/*
+ * Put tb on the TB list of the physical page at paddr (in mr); when it is
+ * the page's first TB and `protect`, write-protect the page.
+ */
+static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr,
+                        bool protect)
 {
     PageDesc *pd = &mr->pages[(paddr - mr->base) >> PAGE_BITS];
 
     tb->page_next = pd->first_tb;
     __atomic_store_n(&pd->first_tb, tb, __ATOMIC_RELEASE);
-    if (!tb->page_next) {
+    if (!tb->page_next && protect) {
         /* After first_tb is set, so that a TLB fill racing with this sees it. */
-        Machine *m = cpu->machine;
-        for (unsigned i = 0; i < m->nr_cpus; i++) {
-            tlb_set_notdirty(m->cpus[i], paddr & PAGE_MASK);
+        tb_protect_page(cpu, paddr);
+    }
+}
+
+/*
+ * Whether tb's instructions (those on its first page) still read as
+ * decoded from `host`, the code's bytes: another hart may have stored
+ * into the page while it was decoded, before the page was protected.
+ */
+static bool tb_code_unchanged(const TranslationBlock *tb, const uint8_t *host, size_t avail)
+{
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        const TBInsn *in = &tb->insns[i];
+        size_t off = in->pc - tb->pc;
+        if (off + in->len > avail) {
+            break;      /* straddles into the next page */
+        }
+        for (unsigned b = 0; b < in->len; b++) {
+            if (__atomic_load_n(&host[off + b], __ATOMIC_RELAXED) != (uint8_t)(in->raw >> 8 * b)) {
+                return false;
+            }
         }
     }
+    return true;
 }
 
 /*
@@ -220,13 +253,14 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     const uint8_t *host;
     size_t avail, off = 0;
     TranslationBlock *tb;
-    unsigned n = 0, max_insns = step ? 1 : TB_MAX_INSNS;
-    bool bp_stop = false;
+    unsigned n = 0, max_insns = step ? 1 : TB_MAX_INSNS, tries = 0;
+    bool bp_stop = false, fresh_page;
 
     if (!mr || !mr->host) {
         cpu->cc->access_fault(cpu, pc, ACCESS_FETCH);
     }
     tb_lock();
+retry:
     if (tb_arena_used + TB_MAX_BYTES > TB_ARENA_SIZE) {
         if (cpu->machine->threads) {
             /* Other harts run TBs in the arena: flush with them parked. */
@@ -245,6 +279,16 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     tb->cacheable = true;
     host = mr->host + (phys_pc - mr->base);
     avail = PAGE_SIZE - (pc & ~PAGE_MASK);
+    /*
+     * Protect a page before its first TB's code is read, so that a store
+     * from another hart is either seen by the decoder or takes the slow
+     * path (tb_code_unchanged below catches one that lands in between).
+     */
+    fresh_page = !step && !__atomic_load_n(&mr->pages[(phys_pc - mr->base) >> PAGE_BITS].first_tb,
+                                           __ATOMIC_RELAXED);
+    if (fresh_page) {
+        tb_protect_page(cpu, phys_pc);
+    }
 
     while (n < max_insns && off < avail) {
         TBInsn *in = &tb->insns[n];
@@ -302,14 +346,22 @@ static TranslationBlock *tb_gen_code(CPUState *cpu, gva_t pc, gpa_t phys_pc, uin
     if (tb->cacheable) {
         unsigned h = tb_hash_index(phys_pc, pc, flags);
         MemoryRegion *mr2 = tb->two_pages ? memory_find(cpu->as, tb->phys_pc2) : NULL;
-        tb_page_add(cpu, tb, mr, phys_pc);
+        tb_page_add(cpu, tb, mr, phys_pc, false);
         if (mr2 && mr2->host) {
             TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
             tb_arena_used += tb_arena_bytes(sizeof(*alias));
             memset(alias, 0, sizeof(*alias));
             alias->alias_of = tb;
             alias->invalid = true;
-            tb_page_add(cpu, alias, mr2, tb->phys_pc2);
+            tb_page_add(cpu, alias, mr2, tb->phys_pc2, true);
+        }
+        if (cpu->machine->threads && !tb_code_unchanged(tb, host, avail) && tries++ < 8) {
+            /* Rewritten while decoded: drop what the page holds and decode again. */
+            tb_invalidate_phys_page(cpu->as, mr, phys_pc & PAGE_MASK);
+            n = 0;
+            off = 0;
+            bp_stop = false;
+            goto retry;
         }
         tb->hash_next = tb_hash[h];
         __atomic_store_n(&tb_hash[h], tb, __ATOMIC_RELEASE);

@@ -381,8 +381,14 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
     if (e && (e->addr_write & TLB_NOTDIRTY)) {
         /* The write invalidated the page's TBs and/or dirtied it: later writes may go fast. */
         MemoryRegion *mr = memory_find(cpu->as, gpa);
+        /*
+         * Except, with harts on threads, on a page that is not dirty-tracked:
+         * another hart may be decoding it right now (tb_gen_code protects a
+         * page before its first TB exists).
+         */
+        bool keep = cpu->machine->threads && mr && !mr->dirty;
         tlb_lock_cpu(cpu);      /* a translation on another hart may mark it again */
-        if (mr && mr->host && !memory_page_write_slow(mr, (gpa - mr->base) >> PAGE_BITS)) {
+        if (mr && mr->host && !keep && !memory_page_write_slow(mr, (gpa - mr->base) >> PAGE_BITS)) {
             __atomic_fetch_and(&e->addr_write, ~TLB_NOTDIRTY, __ATOMIC_RELAXED);
         }
         tlb_unlock_cpu(cpu);

@@ -59,6 +59,7 @@ done
 
 if [ "$only" = all ]; then
     run_suite isa bash tests/isa/run.sh "$vm" "$build/tests/isa" $tiers
+    run_suite smp bash tests/smp/run.sh "$vm" "$build/tests" $tiers
     run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
     run_suite diff-traps bash tests/diff/run.sh --traps "$vm" "$build/tests/diff" $tiers
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"
@@ -74,6 +75,7 @@ if [ "$only" = all ]; then
     run_suite monitor bash tests/monitor/run.sh "$vm" "$build/tests/monitor"
     run_suite snapshot bash tests/snapshot/run.sh "$vm" "$build/tests/snapshot"
     run_suite snapshot-bitflip bash tests/snapshot/bitflip.sh "$vm" "$build/tests/snapshot-bitflip"
+    run_suite snapshot-smp bash tests/snapshot/smp.sh "$vm" "$build/tests/snapshot-smp"
     FUZZ_TARGETS="qcow2 qcow2-write loader virtio-blk virtio-net gdb monitor media backing" \
         FUZZ_TIME_EACH=4 run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
     run_suite install bash tests/install/run.sh "$vm" "$build/tests/install"

@@ -6,8 +6,12 @@
 # a user's would; the test waits for "Select a language", switches to the
 # monitor with Ctrl-A c (muxed on stdio by default), asks `info status`,
 # switches back, presses Enter and waits for the next screen, "Select your
-# location".  It reads the rendered screen (tmux capture-pane), never
-# elapsed time; the limits below only stop a hung guest.
+# location".  Then the installer again with --smp 4, to "Select a
+# language": the kernel's console line "smp: Brought up 1 node, 4 CPUs"
+# (the installer passes no "quiet": every kernel line is on the console,
+# kept by tmux pipe-pane) shows all four harts came online.  It reads the
+# rendered screen (tmux capture-pane) and the console, never elapsed
+# time; the limits below only stop a hung guest.
 #   tests/boot/installer.sh VM_CLI BUILD_DIR [VM_CLI_ARGS...]
 # Extra arguments go to vm-cli (e.g. --accel tier=jit) and name the
 # suite (boot/tier=jit/...).
@@ -84,5 +88,37 @@ if wait_screen "VM-EXITED 0" 30; then
     guest_pass console-ctrl-a-x-quits
 else
     guest_fail console-ctrl-a-x-quits "screen: $(tail -2 "$out/screen.txt")"
+fi
+
+# --- --smp 4: the same installer to its first screen, four harts online ----
+finish
+session=vm-installer-smp-$$
+rm -f "$out/smp-go" "$out/console-smp.raw"
+# vm-cli starts once pipe-pane records the pane, so no console line is lost.
+tmux new-session -d -s "$session" -x 80 -y 25 \
+    "while [ ! -e '$out/smp-go' ]; do sleep 0.1; done; \
+     '$vm' --arch riscv64 --kernel '$VM_INSTALLER_KERNEL' --initrd '$VM_INSTALLER_INITRD' \
+     --memory 1G --smp 4$extra 2>'$out/stderr-smp'; echo VM-EXITED \$?; sleep 60"
+tmux pipe-pane -t "$session" "cat >>'$out/console-smp.raw'"
+touch "$out/smp-go"
+
+if wait_screen "Select a language" 600; then
+    guest_pass installer-smp4-select-a-language
+    cp "$out/screen.txt" "$out/screen-language-smp.txt"
+    brought=$(tr -d '\r' <"$out/console-smp.raw" | grep -a -m1 'smp: Brought up')
+    case $brought in
+    *"smp: Brought up 1 node, 4 CPUs") guest_pass installer-smp4-all-harts-online ;;
+    *) guest_fail installer-smp4-all-harts-online "console: '${brought:-no smp: Brought up line}'" ;;
+    esac
+else
+    guest_fail installer-smp4-select-a-language \
+        "screen: $(grep -v '^ *$' "$out/screen.txt" | tail -3 | tr -s ' ')"
+    guest_fail installer-smp4-all-harts-online "no first screen"
+fi
+tmux send-keys -t "$session" C-a x
+if wait_screen "VM-EXITED 0" 30; then
+    guest_pass installer-smp4-ctrl-a-x-quits
+else
+    guest_fail installer-smp4-ctrl-a-x-quits "screen: $(tail -2 "$out/screen.txt")"
 fi
 guest_summary
