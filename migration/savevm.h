@@ -34,10 +34,13 @@ int savevm_save(Machine *m, const char *name, bool lz4, char *err, size_t errlen
  * Restore snapshot `name`: every section's checksum verified first (a
  * damaged one is named in err: "snapshot 's1': section 'plic' is damaged
  * (checksum mismatch)"; a snapshot of an older format without checksums
- * is refused), and the config (memory size, harts, devices) checked;
- * only then the disks reverted, RAM and device state loaded, TBs and
- * TLBs flushed, timers re-armed and IRQ lines re-evaluated.  The run
- * state (running or stopped) stays as it was.
+ * is refused), every LZ4 RAM chunk decompressed (into a scratch
+ * buffer), and the config (memory size, harts, devices) and the device
+ * records' values (vmstate_check_all: "snapshot 's1': section
+ * 'virtio-blk' is damaged (field 'vdev.vq[0].ready' holds 208, not 0 or
+ * 1)") checked; only then the disks reverted, RAM and device state
+ * loaded, TBs and TLBs flushed, timers re-armed and IRQ lines
+ * re-evaluated.  The run state (running or stopped) stays as it was.
  */
 int savevm_load(Machine *m, const char *name, char *err, size_t errlen);
 

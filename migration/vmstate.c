@@ -357,6 +357,51 @@ static int vmstate_walk(Machine *m, const uint8_t *buf, size_t len, char *err, s
     return 0;
 }
 
+/* A bool element is one byte (x86-64), so its record byte is the value loaded. */
+_Static_assert(sizeof(bool) == 1, "vmstate_bad_value reads a bool as one byte");
+
+/*
+ * Find the first value in the record at buf + *pos (advanced past it)
+ * that its field's C type cannot hold: a bool other than 0 or 1 (loading
+ * one is undefined behaviour, and code testing `x == true` or indexing
+ * with it would go astray).  Returns true with the field's path in vmsd
+ * in path ("vq[0].ready") and the byte in *value, or false.
+ */
+static bool vmstate_bad_value(const VMStateDescription *vmsd, const uint8_t *buf, size_t *pos,
+                              char *path, size_t pathlen, uint8_t *value)
+{
+    for (const VMStateField *f = vmsd->fields; f->kind != VMS_END; f++) {
+        if (f->kind == VMS_DATA) {
+            for (size_t i = 0; f->is_bool && i < f->count; i++) {
+                if (buf[*pos + i] > 1) {
+                    if (f->count > 1) {
+                        snprintf(path, pathlen, "%s[%zu]", f->name, i);
+                    } else {
+                        snprintf(path, pathlen, "%s", f->name);
+                    }
+                    *value = buf[*pos + i];
+                    return true;
+                }
+            }
+            *pos += f->elem_size * f->count;
+        } else if (f->kind == VMS_STRUCT) {
+            for (size_t i = 0; i < f->count; i++) {
+                char inner[128];
+                if (!vmstate_bad_value(f->vmsd, buf, pos, inner, sizeof(inner), value)) {
+                    continue;
+                }
+                if (f->count > 1) {
+                    snprintf(path, pathlen, "%s[%zu].%s", f->name, i, inner);
+                } else {
+                    snprintf(path, pathlen, "%s.%s", f->name, inner);
+                }
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 typedef struct LoadCtx {
     void **staged;                 /* one per registered entry; NULL: only check */
     size_t i;
@@ -371,7 +416,14 @@ static int stage_extra(VMStateEntry *e, const uint8_t *data, const uint8_t *extr
     LoadCtx *c = opaque;
     void **staged = c->staged ? &c->staged[c->i++] : NULL;
     char why[200];
+    size_t pos = 0;
+    uint8_t value;
 
+    if (vmstate_bad_value(e->vmsd, data, &pos, why, sizeof(why), &value)) {
+        snprintf(c->err, c->errlen, "section '%s' is damaged (field '%s' holds %u, not 0 or 1)",
+                 e->id, why, value);
+        return -EBADMSG;
+    }
     if (!e->vmsd->parse_extra) {
         return 0;
     }

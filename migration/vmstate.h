@@ -42,6 +42,12 @@ typedef struct VMStateField {
     size_t elem_size;              /* bytes of one element */
     size_t count;                  /* elements (1 for a scalar) */
     size_t align;                  /* the member's alignment, for the coverage check */
+    /*
+     * VMS_DATA of C type bool (set by VMSTATE_SCALAR/ARRAY): a record
+     * holding anything but 0 or 1 there is refused, since loading another
+     * byte into a bool is undefined behaviour.
+     */
+    bool is_bool;
     const VMStateDescription *vmsd; /* VMS_STRUCT */
     const char *why;               /* VMS_SKIP */
 } VMStateField;
@@ -82,14 +88,19 @@ struct VMStateDescription {
 };
 
 #define VMSTATE_MEMBER(T, m) (((T *)0)->m)
+/* Is this (unevaluated) lvalue a bool?  Qualifiers go with the lvalue conversion. */
+#define VMSTATE_IS_BOOL(x) _Generic((x), bool: true, default: false)
 
+/* A scalar or array member; a bool one gets is_bool without being named so. */
 #define VMSTATE_SCALAR(T, m) { .name = #m, .kind = VMS_DATA, .offset = offsetof(T, m), \
     .elem_size = sizeof(VMSTATE_MEMBER(T, m)), .count = 1, \
-    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))) }
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))), \
+    .is_bool = VMSTATE_IS_BOOL(VMSTATE_MEMBER(T, m)) }
 #define VMSTATE_ARRAY(T, m) { .name = #m, .kind = VMS_DATA, .offset = offsetof(T, m), \
     .elem_size = sizeof(VMSTATE_MEMBER(T, m)[0]), \
     .count = ARRAY_SIZE(VMSTATE_MEMBER(T, m)), \
-    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m)[0])) }
+    .align = alignof(__typeof__(VMSTATE_MEMBER(T, m)[0])), \
+    .is_bool = VMSTATE_IS_BOOL(VMSTATE_MEMBER(T, m)[0]) }
 #define VMSTATE_STRUCT(T, m, d) { .name = #m, .kind = VMS_STRUCT, .offset = offsetof(T, m), \
     .elem_size = sizeof(VMSTATE_MEMBER(T, m)), .count = 1, \
     .align = alignof(__typeof__(VMSTATE_MEMBER(T, m))), .vmsd = &(d) }
@@ -173,16 +184,19 @@ int vmstate_verify_all(const uint8_t *buf, size_t len, char *err, size_t errlen)
 
 /*
  * vmstate_verify_all, then check a device section against m's registry:
- * same ids in the same order, same versions and sizes, every
- * variable-length part accepted by its parse_extra.  Returns 0, or
- * -EINVAL (-ENOMEM) with one line in err when the section is damaged or
- * belongs to another configuration.
+ * same ids in the same order, same versions and sizes, every value one
+ * its field's C type can hold (a bool 0 or 1), every variable-length
+ * part accepted by its parse_extra.  Returns 0, or -EBADMSG with one line
+ * in err when a record holds a value its field cannot ("section
+ * 'virtio-blk' is damaged (field 'vdev.vq[0].ready' holds 208, not 0 or
+ * 1)"), or -EINVAL (-ENOMEM) with one line in err when the section is
+ * damaged or belongs to another configuration.
  */
 int vmstate_check_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /*
- * vmstate_check_all (building the variable-length parts), and only then
- * load every record, commit those parts and run the
+ * vmstate_check_all (building the variable-length parts; same errors),
+ * and only then load every record, commit those parts and run the
  * post_load hooks.  On failure nothing was changed.
  */
 int vmstate_load_all(Machine *m, const uint8_t *buf, size_t len, char *err, size_t errlen);

@@ -76,7 +76,7 @@ if [ "$only" = all ]; then
     run_suite snapshot bash tests/snapshot/run.sh "$vm" "$build/tests/snapshot"
     run_suite snapshot-bitflip bash tests/snapshot/bitflip.sh "$vm" "$build/tests/snapshot-bitflip"
     run_suite snapshot-smp bash tests/snapshot/smp.sh "$vm" "$build/tests/snapshot-smp"
-    FUZZ_TARGETS="qcow2 qcow2-write loader virtio-blk virtio-net gdb monitor media backing" \
+    FUZZ_TARGETS="qcow2 qcow2-write loader virtio-blk virtio-net gdb monitor media backing vmstate" \
         FUZZ_TIME_EACH=4 run_suite fuzz bash tests/fuzz/run.sh "$build/tests/fuzz" 30000
     run_suite install bash tests/install/run.sh "$vm" "$build/tests/install"
     run_suite busybox bash tests/boot/busybox.sh "$vm" "$build/tests/busybox"

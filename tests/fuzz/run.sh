@@ -122,6 +122,8 @@ for t in $targets; do
                 >"$out/build-$t.log" 2>&1 ||
                 fail "$t" "build: $(grep -m1 -E 'error|undefined reference' "$out/build-$t.log" || head -1 "$out/build-$t.log")"
             mv "$bin.tmp" "$bin"
+            # Its seeds are records of this build's descriptions: made again for a new build.
+            if [ "$t" = vmstate ]; then rm -rf "$out/seeds/vmstate"; fi
         fi
         continue ;;
     *) fail "$t" "unknown fuzz target" ;;
@@ -136,7 +138,8 @@ for t in $targets; do
     fi
 done
 
-# Seeds: made once per target, then kept (they depend on the tools' versions).
+# Seeds: made once per target, then kept (they depend on the tools' versions);
+# vmstate's again whenever fuzz-vmstate is rebuilt (above).
 seed_dir() { case $1 in qcow2-write) echo "$out/seeds/qcow2" ;; *) echo "$out/seeds/$1" ;; esac; }
 for t in $targets; do
     sd=$(seed_dir "$t")

@@ -25,6 +25,7 @@
 #include "block/qcow2.h"
 #include "cpu/riscv/cpu.h"
 #include "hw/riscv/virt.h"
+#include "hw/virtio/virtio.h"
 #include "migration/savevm.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
@@ -348,6 +349,157 @@ static void test_loadvm_names_a_damaged_end_mark(void **state)
     expect_flip_refused(end_mark_offset, 0, 6, "section 'ram' is damaged");
 }
 
+static VMStateEntry *find(const char *id)
+{
+    for (VMStateEntry *e = machine.vmstate; e; e = e->next) {
+        if (!strcmp(e->id, id)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A bool field holding neither 0 nor 1 (virtio-blk's queue 0 `ready` =
+ * 0xd0, as the fuzzer found, with the record's checksum made right):
+ * loading it would be undefined behaviour, so the load is refused naming
+ * the field, and RAM, harts and the device are left as they were.
+ */
+static void test_loadvm_refuses_a_bool_field_other_than_0_or_1(void **state)
+{
+    VMStateEntry *e = find("virtio-blk");
+    VirtIODevice *vdev = e->opaque;     /* VirtIOBlock's first member */
+    RISCVCPU *cpu = riscv_cpu(machine.cpus[0]);
+    size_t n = vmstate_size(e->vmsd), at, pos, end, len;
+    uint8_t *a = malloc(n), *b = malloc(n), *dev, hdr[HDR_SIZE];
+    bool ready = vdev->vq[0].ready;
+    char err[512] = "";
+
+    assert_non_null(a);
+    assert_non_null(b);
+    /* The record byte of vq[0].ready: the one that changes with it. */
+    vdev->vq[0].ready = false;
+    vmstate_save(e->vmsd, vdev, a);
+    vdev->vq[0].ready = true;
+    vmstate_save(e->vmsd, vdev, b);
+    vdev->vq[0].ready = ready;
+    for (at = 0; at < n && a[at] == b[at]; at++) {
+    }
+    assert_true(at < n);
+
+    cfg.state_file = state_path;
+    assert_int_equal(savevm_save(&machine, "bool", true, err, sizeof(err)), 0);
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
+    len = ld_le64(hdr + 40);
+    dev = malloc(len);
+    assert_non_null(dev);
+    file_io(state_path, ld_le64(hdr + 32), dev, len, false);
+    pos = record_at(dev, len, "virtio-blk", &end);
+    assert_true(pos != SIZE_MAX);
+    dev[pos + 2 + strlen("virtio-blk") + 8 + at] = 0xd0;
+    record_reseal(dev, pos, end);
+    file_io(state_path, ld_le64(hdr + 32), dev, len, true);
+
+    memset(ram_at(41ull << 20), 0x33, PAGE_SIZE);
+    cpu->gpr[7] = 0x78;
+    vmstate_save(e->vmsd, vdev, a);
+    assert_int_equal(savevm_load(&machine, "bool", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "snapshot 'bool': section 'virtio-blk' is damaged (field "
+                        "'vdev.vq[0].ready' holds 208, not 0 or 1)");
+    assert_int_equal(vmstate_load_all(&machine, dev, len, err, sizeof(err)), -EBADMSG);
+    assert_int_equal(ram_at(41ull << 20)[0], 0x33);
+    assert_int_equal(cpu->gpr[7], 0x78);
+    vmstate_save(e->vmsd, vdev, b);
+    assert_memory_equal(a, b, n);
+    cfg.state_file = NULL;
+    free(a);
+    free(b);
+    free(dev);
+}
+
+/*
+ * An LZ4 chunk with a right checksum whose data does not decompress to
+ * its pages (the last chunk's data made one literal byte): the load is
+ * refused before any page is written -- neither an earlier chunk's pages
+ * nor the zero pages between chunks change.
+ */
+static void test_loadvm_refuses_undecompressible_lz4_before_changing_ram(void **state)
+{
+    uint8_t hdr[HDR_SIZE], *ram, tail[2 * 20 + 2] = { 0 }, page[PAGE_SIZE];
+    uint64_t ram_off, ram_len, last = 0;
+    char err[512] = "";
+
+    cfg.state_file = state_path;
+    fill_ram(44);
+    assert_int_equal(savevm_save(&machine, "lz", true, err, sizeof(err)), 0);
+    file_io(state_path, 0, hdr, sizeof(hdr), false);
+    ram_off = ld_le64(hdr + 48);
+    ram_len = ld_le64(hdr + 56);
+    ram = malloc(ram_len);
+    assert_non_null(ram);
+    file_io(state_path, ram_off, ram, ram_len, false);
+    for (uint64_t pos = 0; ld_le32(ram + pos + 4); pos += 20 + ld_le32(ram + pos + 8)) {
+        last = pos;
+    }
+    /* Its pages are after 50 MiB (63 MiB holds a byte), so earlier chunks would load first. */
+    assert_true(ld_le32(ram + last) > (50u << 20) / PAGE_SIZE);
+    memcpy(tail, ram + last, 8);
+    st_le32(tail + 8, 2);
+    st_le32(tail + 12, 1);                          /* CHUNK_LZ4 */
+    tail[20] = 0x10;                                /* one literal, then the end of the block */
+    tail[21] = 7;
+    st_le32(tail + 16, vmstate_checksum(vmstate_checksum(0, tail, 16), tail + 20, 2));
+    st_le32(tail + 22 + 16, vmstate_checksum(0, tail + 22, 16));    /* the end mark */
+    file_io(state_path, ram_off + last, tail, sizeof(tail), true);
+    assert_int_equal(truncate(state_path, (off_t)(ram_off + last + sizeof(tail))), 0);
+    st_le64(hdr + 56, last + sizeof(tail));
+    header_reseal(hdr);
+    file_io(state_path, 0, hdr, sizeof(hdr), true);
+
+    memset(page, 0x44, sizeof(page));
+    memcpy(ram_at(40ull << 20), page, PAGE_SIZE);   /* in the first chunk of fill_ram */
+    memcpy(ram_at(50ull << 20), page, PAGE_SIZE);   /* a zero page between chunks */
+    assert_int_equal(savevm_load(&machine, "lz", err, sizeof(err)), -EINVAL);
+    assert_memory_equal(ram_at(40ull << 20), page, PAGE_SIZE);
+    assert_memory_equal(ram_at(50ull << 20), page, PAGE_SIZE);
+    assert_non_null(strstr(err, "snapshot 'lz': section 'ram' is damaged (a chunk that does not "
+                            "decompress to its pages, in the chunk at byte "));
+    memset(ram_at(50ull << 20), 0, PAGE_SIZE);
+    cfg.state_file = NULL;
+    free(ram);
+}
+
+/* VMSTATE_SCALAR and VMSTATE_ARRAY find a bool member by its type alone. */
+typedef struct Flags {
+    uint8_t byte;
+    bool flag;
+    bool flags[3];
+    _Bool raw;
+} Flags;
+
+static void test_vmstate_marks_bool_members(void **state)
+{
+    static const VMStateField fields[] = {
+        VMSTATE_SCALAR(Flags, byte),
+        VMSTATE_SCALAR(Flags, flag),
+        VMSTATE_ARRAY(Flags, flags),
+        VMSTATE_SCALAR(Flags, raw),
+    };
+    unsigned bools = 0;
+
+    assert_false(fields[0].is_bool);
+    assert_true(fields[1].is_bool);
+    assert_true(fields[2].is_bool);
+    assert_true(fields[3].is_bool);
+    /* The machine's own: virtqueues' ready, UART and RTC flags, harts' halted... */
+    for (VMStateEntry *e = machine.vmstate; e; e = e->next) {
+        for (const VMStateField *f = e->vmsd->fields; f->kind != VMS_END; f++) {
+            bools += f->is_bool;
+        }
+    }
+    assert_true(bools > 0);
+}
+
 /* A format 2 stream (no checksums) is refused as such, not as damaged. */
 static void test_loadvm_refuses_an_older_format(void **state)
 {
@@ -420,16 +572,6 @@ static void test_vmstate_escape_shows_names_safely(void **state)
     assert_string_equal(out + VMSTATE_SHOWN_MAX, "...");
     vmstate_escape(out, 6, "\x01\x02", 2);
     assert_string_equal(out, "\\x01");
-}
-
-static VMStateEntry *find(const char *id)
-{
-    for (VMStateEntry *e = machine.vmstate; e; e = e->next) {
-        if (!strcmp(e->id, id)) {
-            return e;
-        }
-    }
-    return NULL;
 }
 
 static void test_vmstate_every_device_and_hart_registers(void **state)
@@ -664,6 +806,9 @@ int main(void)
         cmocka_unit_test(test_loadvm_names_a_damaged_device_record),
         cmocka_unit_test(test_loadvm_names_a_damaged_ram_chunk),
         cmocka_unit_test(test_loadvm_names_a_damaged_end_mark),
+        cmocka_unit_test(test_loadvm_refuses_a_bool_field_other_than_0_or_1),
+        cmocka_unit_test(test_loadvm_refuses_undecompressible_lz4_before_changing_ram),
+        cmocka_unit_test(test_vmstate_marks_bool_members),
         cmocka_unit_test(test_loadvm_refuses_an_older_format),
         cmocka_unit_test(test_loadvm_names_damage_in_a_qcow2_snapshot),
         cmocka_unit_test(test_vmstate_escape_shows_names_safely),
