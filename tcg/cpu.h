@@ -135,7 +135,11 @@ typedef struct CPUClass {
 
 struct CPUState {
     gva_t pc;                       /* guest-virtual pc of the next TB */
-    volatile int exit_request;      /* leave the exec loop at the next TB boundary */
+    /*
+     * Leave the exec loop at the next TB boundary: set by any thread
+     * (cpu_exit), read and cleared by the hart, with atomics.
+     */
+    volatile int exit_request;
     bool halted;                    /* in wfi: no code runs until an interrupt is pending */
     int cpu_index;
     uint64_t exception_cause;       /* set before do_exception; bit 63 = interrupt */
@@ -262,6 +266,12 @@ void cpu_loop_run(struct Machine *m);
 static inline void cpu_exit(CPUState *cpu)
 {
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+}
+
+/* Whether cpu_exit() was called since the hart last cleared the request (a plain mov). */
+static inline bool cpu_exit_requested(const CPUState *cpu)
+{
+    return __atomic_load_n(&cpu->exit_request, __ATOMIC_ACQUIRE);
 }
 
 /*

@@ -143,13 +143,21 @@ void cpus_resume(Machine *m)
     pthread_mutex_unlock(&t->lock);
 }
 
+/* Whether a stop, reset or shutdown is requested (machine.h: read without the big lock). */
+static bool machine_request_pending(Machine *m)
+{
+    return __atomic_load_n(&m->stop_request, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&m->reset_request, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&m->shutdown_request, __ATOMIC_RELAXED);
+}
+
 /* Whether the hart must stay parked (called with t->lock held). */
 static bool vcpu_must_wait(Machine *m, CPUState *cpu)
 {
     CPUThreads *t = m->threads;
 
-    return !t->quit && (t->pause_depth || m->stop_request || m->reset_request ||
-                        m->shutdown_request || (cpu->halted && !cpu->kicked));
+    return !t->quit && (t->pause_depth || machine_request_pending(m) ||
+                        (cpu->halted && !cpu->kicked));
 }
 
 static void *vcpu_thread(void *opaque)
@@ -184,7 +192,7 @@ static void *vcpu_thread(void *opaque)
         if (--t->nr_running == 0 && t->pause_depth) {
             pthread_cond_broadcast(&t->parked);
         }
-        if (m->stop_request || m->reset_request || m->shutdown_request) {
+        if (machine_request_pending(m)) {
             cpus_wake_main(m);
         }
         if (cpu->flush_request && !t->quit) {
@@ -253,7 +261,7 @@ void cpus_run(Machine *m)
 
         if (m->reset_request) {
             cpus_pause(m);
-            m->reset_request = 0;
+            __atomic_store_n(&m->reset_request, 0, __ATOMIC_RELAXED);
             tb_flush(m->cpus[0]);
             m->reset(m);
             cpus_resume(m);

@@ -133,7 +133,7 @@ static inline bool poll_events(Machine *m, CPUState *cpu)
             m->fd_poll_countdown = FD_POLL_TIMER_POLLS;
             fdwatch_poll(m, 0);
         }
-        return cpu->exit_request;
+        return cpu_exit_requested(cpu);
     }
     return false;
 }
@@ -169,7 +169,7 @@ void cpu_exec(CPUState *cpu, uint64_t budget)
     for (;;) {
         TranslationBlock *tb;
 
-        if (unlikely(cpu->exit_request)) {
+        if (unlikely(cpu_exit_requested(cpu))) {
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
             return;
         }

@@ -150,7 +150,16 @@ void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr
 void tb_flush(CPUState *cpu)
 {
     Machine *m = cpu->machine;
+    bool locked = tb_mutex_held;
 
+    /*
+     * The harts are parked, but the main thread may be invalidating the
+     * TBs of a page a device writes to (DMA, tb_invalidate_phys_page):
+     * keep it off the lists while they are emptied and the arena reused.
+     */
+    if (!locked) {
+        tb_lock();
+    }
     memset(tb_hash, 0, TB_HASH_SIZE * sizeof(*tb_hash));
     for (unsigned i = 0; i < m->as.nr_regions; i++) {
         MemoryRegion *r = &m->as.regions[i];
@@ -164,6 +173,9 @@ void tb_flush(CPUState *cpu)
     tb_arena_used = 0;
     jit_flush();
     tb_stats.flushes++;
+    if (!locked) {
+        tb_unlock();
+    }
 }
 
 /* Synthetic last entry of a TB that ends without a control transfer. */
@@ -185,8 +197,8 @@ static gpa_t fetch_straddling(CPUState *cpu, gva_t pc, const uint8_t *lo, uint8_
     if (!hi) {
         cpu->cc->access_fault(cpu, pc + 2, ACCESS_FETCH);
     }
-    memcpy(buf, lo, 2);
-    memcpy(buf + 2, hi, 2);
+    st_le16(buf, memory_host_load(lo, 2));
+    st_le16(buf + 2, memory_host_load(hi, 2));
     return phys2 & PAGE_MASK;
 }
 
@@ -200,18 +212,14 @@ static void tb_protect_page(CPUState *cpu, gpa_t paddr)
     }
 }
 
-/*
- * Put tb on the TB list of the physical page at paddr (in mr); when it is
- * the page's first TB and `protect`, write-protect the page.
- */
-static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr,
-                        bool protect)
+/* Put tb on the TB list of the physical page at paddr (in mr), write-protecting it. */
+static void tb_page_add(CPUState *cpu, TranslationBlock *tb, MemoryRegion *mr, gpa_t paddr)
 {
     PageDesc *pd = &mr->pages[(paddr - mr->base) >> PAGE_BITS];
 
     tb->page_next = pd->first_tb;
     __atomic_store_n(&pd->first_tb, tb, __ATOMIC_RELEASE);
-    if (!tb->page_next && protect) {
+    if (!tb->page_next) {
         /* After first_tb is set, so that a TLB fill racing with this sees it. */
         tb_protect_page(cpu, paddr);
     }
@@ -280,12 +288,14 @@ retry:
     host = mr->host + (phys_pc - mr->base);
     avail = PAGE_SIZE - (pc & ~PAGE_MASK);
     /*
-     * Protect a page before its first TB's code is read, so that a store
-     * from another hart is either seen by the decoder or takes the slow
-     * path (tb_code_unchanged below catches one that lands in between).
+     * With harts on threads, protect a page before its first TB's code is
+     * read, so that a store from another hart is either seen by the
+     * decoder or takes the slow path (tb_code_unchanged below catches one
+     * that lands in between).
      */
-    fresh_page = !step && !__atomic_load_n(&mr->pages[(phys_pc - mr->base) >> PAGE_BITS].first_tb,
-                                           __ATOMIC_RELAXED);
+    fresh_page = !step && cpu->machine->threads &&
+                 !__atomic_load_n(&mr->pages[(phys_pc - mr->base) >> PAGE_BITS].first_tb,
+                                  __ATOMIC_RELAXED);
     if (fresh_page) {
         tb_protect_page(cpu, phys_pc);
     }
@@ -346,14 +356,23 @@ retry:
     if (tb->cacheable) {
         unsigned h = tb_hash_index(phys_pc, pc, flags);
         MemoryRegion *mr2 = tb->two_pages ? memory_find(cpu->as, tb->phys_pc2) : NULL;
-        tb_page_add(cpu, tb, mr, phys_pc, false);
+        /* Again once first_tb is set: a hart may have refilled its entry meanwhile. */
+        tb_page_add(cpu, tb, mr, phys_pc);
         if (mr2 && mr2->host) {
             TranslationBlock *alias = (TranslationBlock *)(tb_arena + tb_arena_used);
             tb_arena_used += tb_arena_bytes(sizeof(*alias));
             memset(alias, 0, sizeof(*alias));
             alias->alias_of = tb;
             alias->invalid = true;
-            tb_page_add(cpu, alias, mr2, tb->phys_pc2, true);
+            tb_page_add(cpu, alias, mr2, tb->phys_pc2);
+        }
+        /*
+         * A store from another hart either landed before this re-read or
+         * sees first_tb afterwards (memory_write stores, fences, then
+         * checks) and waits for the TB lock to invalidate this TB.
+         */
+        if (cpu->machine->threads) {
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
         }
         if (cpu->machine->threads && !tb_code_unchanged(tb, host, avail) && tries++ < 8) {
             /* Rewritten while decoded: drop what the page holds and decode again. */
@@ -391,7 +410,8 @@ static void tb_jmp_cache_set(CPUState *cpu, unsigned idx, TranslationBlock *tb)
         b = tb_jmp_page_bit(tb->pc + 2);
         cpu->jmp_cache_pages[b / 64] |= 1ull << (b % 64);
     }
-    cpu->jmp_cache[idx].tb = tb;
+    /* Atomic: tb_invalidate_phys_page on another hart may clear the slot. */
+    __atomic_store_n(&cpu->jmp_cache[idx].tb, tb, __ATOMIC_RELAXED);
     cpu->jmp_cache[idx].epoch = cpu->jmp_cache_epoch;
 }
 
@@ -405,7 +425,8 @@ static void tb_jmp_cache_refill(CPUState *cpu, TranslationBlock *tb)
 {
     unsigned idx = tb_jmp_cache_index(tb->pc);
 
-    if (cpu->jmp_cache[idx].tb == tb && cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch) {
+    if (__atomic_load_n(&cpu->jmp_cache[idx].tb, __ATOMIC_RELAXED) == tb &&
+        cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch) {
         return;
     }
     if (tb_still_mapped(cpu, tb, tlb_translate_code(cpu, tb->pc))) {
@@ -444,14 +465,17 @@ TranslationBlock *tb_find(CPUState *cpu)
      * (satp writes, sfence.vma, PMP changes) makes the entries stale, as
      * the mapping may only change for this hart after one.  A stale
      * entry is checked against the mapping and made current again.
+     * An invalid TB may sit in a current entry: another hart can
+     * invalidate it between our lookup and tb_jmp_cache_set below, after
+     * it cleared the slot (compiled code's lookup checks it too).
      */
-    if (likely(tb && tb->pc == pc && tb->flags == flags)) {
+    if (likely(tb && tb->pc == pc && tb->flags == flags && !tb_invalid(tb))) {
         if (likely(cpu->jmp_cache[idx].epoch == cpu->jmp_cache_epoch)) {
             cpu->stat_jmp_cache_hits++;
             return tb;
         }
         phys_pc = tlb_translate_code(cpu, pc);
-        if (!tb_invalid(tb) && tb_still_mapped(cpu, tb, phys_pc)) {
+        if (tb_still_mapped(cpu, tb, phys_pc)) {
             tb_jmp_cache_set(cpu, idx, tb);
             cpu->stat_jmp_cache_hits++;
             return tb;

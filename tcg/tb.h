@@ -115,7 +115,10 @@ TranslationBlock *tb_find(CPUState *cpu);
 /* Invalidate every TB with code in the physical page at page_addr. */
 void tb_invalidate_phys_page(AddressSpace *as, MemoryRegion *mr, gpa_t page_addr);
 
-/* Drop every TB (arena full, or debugging). */
+/*
+ * Drop every TB (arena full, or debugging).  With harts on threads, the
+ * caller has paused them (cpus_pause); takes the TB lock unless held.
+ */
 void tb_flush(CPUState *cpu);
 
 /*

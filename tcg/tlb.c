@@ -30,7 +30,8 @@
 /*
  * cpu->tlb_lock, when the harts run on threads: other threads set
  * TLB_NOTDIRTY in this hart's write tags (tlb_set_notdirty_range), so the
- * owner holds it while it rewrites or frees entries; its lookups need not.
+ * owner holds it while it rewrites or frees entries; its lookups need not,
+ * but read addr_write with relaxed atomic loads (plain movs).
  */
 static inline void tlb_lock_cpu(CPUState *cpu)
 {
@@ -46,10 +47,12 @@ static inline void tlb_unlock_cpu(CPUState *cpu)
     }
 }
 
+/* The owner's view of a tag, without tlb_lock: addr_write may change under it. */
 static inline gva_t tag_for(const TLBEntry *e, AccessType access)
 {
     return access == ACCESS_READ ? e->addr_read
-         : access == ACCESS_WRITE ? e->addr_write : e->addr_code;
+         : access == ACCESS_WRITE ? __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED)
+         : e->addr_code;
 }
 
 /* A tag that translates `page` (possibly with slow-path flags). */
@@ -346,8 +349,8 @@ uint64_t tlb_load_slow(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
     }
     gpa = tlb_translate(cpu, addr, size, ACCESS_READ, mmu_idx, &e);
     if (e && e->addr_read == (addr & PAGE_MASK)) {
-        cpu->tlb_hits_slow++;
-        return cpu_load(cpu, addr, size, mmu_idx);
+        cpu->tlb_hits_slow++;   /* a fill, or misaligned in one page */
+        return memory_host_load((const void *)(uintptr_t)(addr + e->addend), size);
     }
     return phys_read(cpu, addr, gpa, size);
 }
@@ -372,13 +375,13 @@ void tlb_store_slow(CPUState *cpu, gva_t addr, uint64_t val, unsigned size, int 
         return;
     }
     gpa = tlb_translate(cpu, addr, size, ACCESS_WRITE, mmu_idx, &e);
-    if (e && e->addr_write == (addr & PAGE_MASK)) {
-        cpu->tlb_hits_slow++;
-        cpu_store(cpu, addr, val, size, mmu_idx);
+    if (e && __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED) == (addr & PAGE_MASK)) {
+        cpu->tlb_hits_slow++;   /* a fill, or misaligned in one page */
+        memory_host_store((void *)(uintptr_t)(addr + e->addend), size, val);
         return;
     }
     phys_write(cpu, addr, gpa, val, size);
-    if (e && (e->addr_write & TLB_NOTDIRTY)) {
+    if (e && (__atomic_load_n(&e->addr_write, __ATOMIC_RELAXED) & TLB_NOTDIRTY)) {
         /* The write invalidated the page's TBs and/or dirtied it: later writes may go fast. */
         MemoryRegion *mr = memory_find(cpu->as, gpa);
         /*

@@ -36,37 +36,36 @@ static inline bool tlb_in_page(gva_t addr, unsigned size)
     return (addr & ~PAGE_MASK) <= PAGE_SIZE - size;
 }
 
-/* Load `size` (1, 2, 4, 8) bytes at guest-virtual addr; raises on fault. */
+/*
+ * Load `size` (1, 2, 4, 8) bytes at guest-virtual addr; raises on fault.
+ * The hit path takes naturally aligned accesses only, so that each is one
+ * relaxed atomic access of guest RAM (memory_host_load_aligned); the slow
+ * path does misaligned ones.
+ */
 static inline uint64_t cpu_load(CPUState *cpu, gva_t addr, unsigned size, int mmu_idx)
 {
     TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
 
-    if (likely(e->addr_read == (addr & PAGE_MASK) && tlb_in_page(addr, size))) {
-        const void *p = (const void *)(uintptr_t)(addr + e->addend);
-        switch (size) {
-        case 1: return *(const uint8_t *)p;
-        case 2: return ld_le16(p);
-        case 4: return ld_le32(p);
-        default: return ld_le64(p);
-        }
+    if (likely(e->addr_read == (addr & PAGE_MASK) && !(addr & (size - 1)))) {
+        return memory_host_load_aligned((const void *)(uintptr_t)(addr + e->addend), size);
     }
     return tlb_load_slow(cpu, addr, size, mmu_idx);
 }
 
-/* Store the low `size` bytes of val at guest-virtual addr; raises on fault. */
+/*
+ * Store the low `size` bytes of val at guest-virtual addr; raises on
+ * fault.  addr_write is read atomically: other harts set TLB_NOTDIRTY in
+ * it (tcg/tlb.c).
+ */
 static inline void cpu_store(CPUState *cpu, gva_t addr, uint64_t val, unsigned size,
                              int mmu_idx)
 {
     TLBEntry *e = tlb_entry(cpu, mmu_idx, addr);
 
-    if (likely(e->addr_write == (addr & PAGE_MASK) && tlb_in_page(addr, size))) {
-        void *p = (void *)(uintptr_t)(addr + e->addend);
-        switch (size) {
-        case 1: *(uint8_t *)p = val; return;
-        case 2: st_le16(p, val); return;
-        case 4: st_le32(p, val); return;
-        default: st_le64(p, val); return;
-        }
+    if (likely(__atomic_load_n(&e->addr_write, __ATOMIC_RELAXED) == (addr & PAGE_MASK) &&
+               !(addr & (size - 1)))) {
+        memory_host_store_aligned((void *)(uintptr_t)(addr + e->addend), size, val);
+        return;
     }
     tlb_store_slow(cpu, addr, val, size, mmu_idx);
 }

@@ -60,6 +60,7 @@ done
 if [ "$only" = all ]; then
     run_suite isa bash tests/isa/run.sh "$vm" "$build/tests/isa" $tiers
     run_suite smp bash tests/smp/run.sh "$vm" "$build/tests" $tiers
+    run_suite smp-tsan bash tests/smp/tsan.sh "$build/tests"
     run_suite diff bash tests/diff/run.sh "$vm" "$build/tests/diff" $tiers
     run_suite diff-traps bash tests/diff/run.sh --traps "$vm" "$build/tests/diff" $tiers
     run_suite cli bash tests/cli/run.sh "$vm" "$build/tests/cli"

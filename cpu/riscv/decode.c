@@ -158,7 +158,8 @@ unsigned riscv_decode(CPUState *cs, TBInsn *out, const uint8_t *code, size_t ava
     if (avail < 2) {
         return 0;
     }
-    lo = ld_le16(code);
+    /* Guest RAM that other harts may store to (tcg/tb.c checks what it decoded). */
+    lo = memory_host_load(code, 2);
     out->pc = pc;
     if ((lo & 3) != 3) {
         /* ISA §16.1: a zero expansion (reserved/illegal) decodes as illegal. */
@@ -171,7 +172,7 @@ unsigned riscv_decode(CPUState *cs, TBInsn *out, const uint8_t *code, size_t ava
         return 0;
     }
     /* Encodings longer than 32 bits (ISA §1.5) are not matched: illegal. */
-    insn = ld_le32(code);
+    insn = memory_host_load(code, 4);
     riscv_decode_insn32(out, insn, tb_flags);
     out->raw = insn;
     out->len = 4;

@@ -162,7 +162,7 @@ restart:
         if (!host) {
             return WALK_ACCESS_FAULT;
         }
-        pte = ld_le64(host);
+        pte = memory_host_load_aligned(host, 8);    /* other harts store PTEs */
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_MBZ)) {
             return WALK_PAGE_FAULT;
         }

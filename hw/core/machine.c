@@ -7,7 +7,7 @@ void machine_request_shutdown(Machine *m, int status)
 {
     if (!m->shutdown_request) {
         m->exit_status = status;
-        m->shutdown_request = 1;
+        __atomic_store_n(&m->shutdown_request, 1, __ATOMIC_RELAXED);
     }
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         cpu_exit(m->cpus[i]);
@@ -16,7 +16,7 @@ void machine_request_shutdown(Machine *m, int status)
 
 void machine_request_reset(Machine *m)
 {
-    m->reset_request = 1;
+    __atomic_store_n(&m->reset_request, 1, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         cpu_exit(m->cpus[i]);
     }

@@ -108,6 +108,11 @@ typedef struct Machine {
     struct FDPollHook *poll_hooks;
     /* The network backends (net/net.h), for the monitor's `info network`. */
     struct NetDev *netdevs;
+    /*
+     * The requests below (shutdown, reset, stop) are written with the big
+     * lock held; harts' threads read them without it (tcg/cpus.c), so a
+     * write or a lock-free read is a relaxed atomic access.
+     */
     /* Set by a device (finisher) or the user: stop and exit with exit_status. */
     volatile int shutdown_request;
     int exit_status;

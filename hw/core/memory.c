@@ -127,7 +127,7 @@ int memory_enable_dirty_tracking(MemoryRegion *mr)
 
 bool memory_dirty_get_and_clear(AddressSpace *as, MemoryRegion *mr, uint8_t *out)
 {
-    if (!mr->any_dirty) {
+    if (!__atomic_load_n(&mr->any_dirty, __ATOMIC_RELAXED)) {
         return false;
     }
     __atomic_store_n(&mr->any_dirty, false, __ATOMIC_RELAXED);
@@ -151,9 +151,7 @@ int memory_read(AddressSpace *as, gpa_t addr, unsigned size, uint64_t *val)
     }
     off = addr - r->base;
     if (r->host) {
-        uint64_t v = 0;
-        memcpy(&v, r->host + off, size);
-        *val = v;
+        *val = memory_host_load(r->host + off, size);
     } else {
         bql_lock();
         *val = r->ops->read ? r->ops->read(r->opaque, off, size) : 0;
@@ -166,7 +164,7 @@ void memory_note_write(AddressSpace *as, MemoryRegion *r, uint64_t off, uint64_t
 {
     /* A write may straddle two pages: check both for translated code. */
     for (gpa_t p = off & PAGE_MASK; p < off + len; p += PAGE_SIZE) {
-        if (__atomic_load_n(&r->pages[p >> PAGE_BITS].first_tb, __ATOMIC_RELAXED) &&
+        if (__atomic_load_n(&r->pages[p >> PAGE_BITS].first_tb, __ATOMIC_ACQUIRE) &&
             as->invalidate_code) {
             as->invalidate_code(as, r, r->base + p);
         }
@@ -189,8 +187,15 @@ int memory_write(AddressSpace *as, gpa_t addr, unsigned size, uint64_t val)
         if (r->readonly) {
             return -EFAULT;
         }
+        /*
+         * Store first, then look for translated code: a hart decoding this
+         * page's first TB publishes first_tb and then re-reads the code
+         * (tb_gen_code), so with a fence on both sides either it sees this
+         * store or this sees its TB and invalidates it.
+         */
+        memory_host_store(r->host + off, size, val);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         memory_note_write(as, r, off, size);
-        memcpy(r->host + off, &val, size);
     } else if (r->ops->write) {
         bql_lock();
         r->ops->write(r->opaque, off, val, size);

@@ -46,7 +46,7 @@ typedef struct MemoryRegion {
      * page, set by every guest write; memory_dirty_get_and_clear() reads them.
      */
     uint8_t *dirty;
-    bool any_dirty;       /* some dirty[] flag is set */
+    bool any_dirty;       /* some dirty[] flag is set (harts set both: relaxed atomics) */
 } MemoryRegion;
 
 #define MEMORY_MAX_REGIONS 64
@@ -135,6 +135,58 @@ static inline bool memory_page_write_slow(const MemoryRegion *mr, uint64_t index
 {
     return __atomic_load_n(&mr->pages[index].first_tb, __ATOMIC_RELAXED) ||
            (mr->dirty && !__atomic_load_n(&mr->dirty[index], __ATOMIC_RELAXED));
+}
+
+/*
+ * Guest RAM as the harts see it: a load or store of `size` (1, 2, 4, 8)
+ * bytes, little-endian, at a host pointer into a host-backed region that
+ * harts on other threads may access at the same time.  A naturally
+ * aligned access is one relaxed atomic access, single-copy atomic as
+ * RVWMO wants (unpriv. §17.1, a plain mov on x86-64); a misaligned one
+ * goes byte by byte, which RVWMO allows for it (unpriv. §2.6).
+ */
+static inline uint64_t memory_host_load_aligned(const void *host, unsigned size)
+{
+    switch (size) {
+    case 1: return __atomic_load_n((const uint8_t *)host, __ATOMIC_RELAXED);
+    case 2: return __atomic_load_n((const uint16_t *)host, __ATOMIC_RELAXED);
+    case 4: return __atomic_load_n((const uint32_t *)host, __ATOMIC_RELAXED);
+    default: return __atomic_load_n((const uint64_t *)host, __ATOMIC_RELAXED);
+    }
+}
+
+static inline void memory_host_store_aligned(void *host, unsigned size, uint64_t val)
+{
+    switch (size) {
+    case 1: __atomic_store_n((uint8_t *)host, val, __ATOMIC_RELAXED); return;
+    case 2: __atomic_store_n((uint16_t *)host, val, __ATOMIC_RELAXED); return;
+    case 4: __atomic_store_n((uint32_t *)host, val, __ATOMIC_RELAXED); return;
+    default: __atomic_store_n((uint64_t *)host, val, __ATOMIC_RELAXED); return;
+    }
+}
+
+static inline uint64_t memory_host_load(const void *host, unsigned size)
+{
+    uint64_t val = 0;
+
+    if (likely(!((uintptr_t)host & (size - 1)))) {
+        return memory_host_load_aligned(host, size);
+    }
+    for (unsigned i = 0; i < size; i++) {
+        val |= (uint64_t)__atomic_load_n((const uint8_t *)host + i, __ATOMIC_RELAXED) << (8 * i);
+    }
+    return val;
+}
+
+static inline void memory_host_store(void *host, unsigned size, uint64_t val)
+{
+    if (likely(!((uintptr_t)host & (size - 1)))) {
+        memory_host_store_aligned(host, size, val);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        __atomic_store_n((uint8_t *)host + i, (uint8_t)(val >> (8 * i)), __ATOMIC_RELAXED);
+    }
 }
 
 /* Free every region's host memory. */

@@ -14,7 +14,7 @@
  */
 #include "smp.h"
 
-#define ITERS     1000000UL
+#define ITERS     (1000000UL / SMP_SCALE)
 #define CHUNK     100000UL
 #define MAX_ITERS 20000000UL
 #define MIN_TICKS 10000000UL    /* 1 s at the virt board's 10 MHz timebase */

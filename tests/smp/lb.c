@@ -8,7 +8,7 @@
  */
 #include "litmus.h"
 
-#define ITERS 1000000
+#define ITERS (1000000 / SMP_SCALE)
 
 #define LB_SIDE(fn, body, from, to, res)                                     \
     static void fn(u64 *x, u64 *y, u64 *r0, u64 *r1)                       \

@@ -6,7 +6,7 @@
  */
 #include "litmus.h"
 
-#define ITERS 1000000
+#define ITERS (1000000 / SMP_SCALE)
 
 static void writer(u64 *x, u64 *y, u64 *r0, u64 *r1)
 {

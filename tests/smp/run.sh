@@ -19,6 +19,9 @@
 #                       which needs harts running in parallel, is skipped
 #   SMP_HARTS="2 4"     the --smp values
 #   SMP_TIMEOUT=120     seconds per run; a run that hangs fails (exit 124)
+#   SMP_SCALE=1         divide the tests' iteration counts by this (tsan.sh);
+#                       the ELFs and logs then go to BUILD_DIR/smp-scaleN
+#   SMP_SKIP=""         names of tests not to run (SKIP lines)
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,13 +39,18 @@ multi | single) ;;
 esac
 HARTS=${SMP_HARTS:-2 4}
 TIMEOUT=${SMP_TIMEOUT:-120}
+SCALE=${SMP_SCALE:-1}
+case $SCALE in
+'' | *[!0-9]* | 0) tl_die "SMP_SCALE=$SCALE: expected a positive integer" ;;
+esac
 
 OUT=$BUILD/smp
+[ "$SCALE" -eq 1 ] || OUT=$BUILD/smp-scale$SCALE
 mkdir -p "$OUT"
 RT=$HERE/runtime
 CFLAGS="-std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib -static -fno-pic -Wall -Wextra \
 -Wl,--build-id=none -Wl,--no-warn-rwx-segments -march=rv64gc -mabi=lp64d -mcmodel=medany \
--I$RT -T $RT/link.ld"
+-I$RT -T $RT/link.ld -DSMP_SCALE=$SCALE"
 
 build() {
     local src=$1 elf=$2
@@ -71,6 +79,9 @@ for src in "$HERE"/*.c; do
                 echo "SKIP smp/$name [$tier,smp=$n] (needs thread=multi)"
                 continue
             fi
+            case " ${SMP_SKIP:-} " in
+            *" $name "*) echo "SKIP smp/$name [$tier,smp=$n] (SMP_SKIP)"; continue ;;
+            esac
             log=$OUT/$name.$tier.smp$n.log
             rc=0
             t0=$(now)

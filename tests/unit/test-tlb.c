@@ -6,7 +6,8 @@
  * 2^TLB_MIN_BITS..2^TLB_MAX_BITS entries, and doubles without a flush
  * when fills keep evicting; translations installed after a resize are
  * found at the new index; the jump cache goes stale on flushes of the
- * pages it depends on and is refilled from chain slots.  Pages are installed with
+ * pages it depends on and is refilled from chain slots, and never hands
+ * out an invalidated TB; misaligned accesses work.  Pages are installed with
  * tlb_set_page on a hart over a real RAM region.
  */
 #include <stdarg.h>
@@ -214,6 +215,54 @@ static void test_tb_chain_hit_from_compiled_code_refills_the_jump_cache(void **s
     assert_ptr_equal(cs->jmp_cache[idx].tb, b);
 }
 
+/*
+ * A misaligned access inside one page leaves the hit path (which does
+ * single-copy atomic aligned accesses only) and still reads and writes
+ * the right bytes.
+ */
+static void test_tlb_misaligned_access_in_a_page(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    gva_t va = RAM_BASE + 2 * PAGE_SIZE;
+
+    assert_int_equal(memory_write(&m->as, va, 8, 0x8877665544332211ull), 0);
+    assert_int_equal(memory_write(&m->as, va + 8, 8, 0x100f0e0d0c0b0a99ull), 0);
+    assert_int_equal(cpu_load(cs, va + 3, 4, MMU_IDX_M), 0x77665544);
+    assert_int_equal(cpu_load(cs, va + 5, 8, MMU_IDX_M), 0x0d0c0b0a99887766ull);
+    cpu_store(cs, va + 1, 0xa1b2, 2, MMU_IDX_M);
+    assert_int_equal(cpu_load(cs, va, 8, MMU_IDX_M), 0x8877665544a1b211ull);
+}
+
+/*
+ * Another hart may invalidate a TB between this hart's lookup and its
+ * jump cache fill in tb_find, after clearing the entry: the current
+ * entry then names an invalid TB, which tb_find must not return (or the
+ * hart would run the old code even after a fence.i).
+ */
+static void test_tb_find_skips_an_invalid_tb_in_a_current_jump_cache_entry(void **state)
+{
+    CPUState *cs = &cpu->parent;
+    uint8_t *ram = memory_host_ptr(&m->as, RAM_BASE, PAGE_SIZE);
+    unsigned idx = tb_jmp_cache_index(RAM_BASE);
+    TranslationBlock *old, *tb;
+
+    memcpy(ram, (const uint8_t[]){ 0x13, 0, 0, 0 }, 4);               /* nop */
+    memcpy(ram + 4, (const uint8_t[]){ 0x73, 0, 0x10, 0 }, 4);        /* ebreak */
+    tb_init();
+    tb_flush(cs);
+    cs->pc = RAM_BASE;
+    old = tb_find(cs);
+    memcpy(ram, (const uint8_t[]){ 0x93, 0, 0x10, 0 }, 4);            /* li ra, 1 */
+    tb_invalidate_phys_page(&m->as, memory_find(&m->as, RAM_BASE), RAM_BASE);
+    assert_true(tb_invalid(old));
+    cs->jmp_cache[idx].tb = old;                /* the late fill of the other hart's race */
+    cs->jmp_cache[idx].epoch = cs->jmp_cache_epoch;
+    tb = tb_find(cs);
+    assert_ptr_not_equal(tb, old);
+    assert_false(tb_invalid(tb));
+    assert_int_equal(tb->insns[0].raw, 0x00100093);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, hart_setup, hart_teardown)
 int main(void)
 {
@@ -227,6 +276,8 @@ int main(void)
         T(test_tlb_grows_when_fills_thrash),
         T(test_tlb_flush_page_stales_jump_cache_of_that_page_only),
         T(test_tb_chain_hit_from_compiled_code_refills_the_jump_cache),
+        T(test_tlb_misaligned_access_in_a_page),
+        T(test_tb_find_skips_an_invalid_tb_in_a_current_jump_cache_entry),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,14 @@ static inline void cpu_relax(void)
     __asm__ volatile(".4byte 0x0100000f" ::: "memory");
 }
 
+/*
+ * Iteration counts of the tests are divided by this (run.sh: env
+ * SMP_SCALE); only the ThreadSanitizer run (tsan.sh) lowers them.
+ */
+#ifndef SMP_SCALE
+#define SMP_SCALE 1
+#endif
+
 #define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
 #define READ_ONCE(x)     (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
