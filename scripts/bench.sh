@@ -170,6 +170,8 @@ for w in int mix; do
 done
 # The guest CPU benchmark (C program in a busybox initramfs, vm vs QEMU vs native).
 bash "$ROOT/scripts/bench-cpu.sh" "$VM_CLI" "$BUILD" || status=1
+# An installed Debian 13 booted to login: (vm 1/2/4 harts, QEMU 10 and the host's QEMU).
+bash "$ROOT/scripts/bench-boot-debian.sh" "$VM_CLI" "$BUILD" || status=1
 # The same parts as 2 parallel copies in a 2-hart guest: vm thread=multi vs single vs QEMU -smp 2.
 bash "$ROOT/scripts/bench-smp.sh" "$VM_CLI" "$BUILD" || status=1
 exit $status
