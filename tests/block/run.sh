@@ -275,6 +275,27 @@ else
     fail vm-check-repairs-refcount-errors "exit $rc: $(grep -m1 -E 'ERROR|Leaked' qchk.txt)"
 fi
 
+# A refcount past the end of the file (a writer killed after its refcount
+# update, before its data write extended the file) names no data: both
+# checkers pass it over.
+"$VM_IMG" convert -O qcow2 data.raw eof.qcow2
+python3 - eof.qcow2 <<'PY'
+import os, struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    h = f.read(72)
+    cbits, = struct.unpack('>I', h[20:24])
+    rt, = struct.unpack('>Q', h[48:56])
+    f.seek(rt); rb, = struct.unpack('>Q', f.read(8))
+    past = (os.path.getsize(sys.argv[1]) >> cbits) + 3
+    assert past < (1 << (cbits - 1))
+    f.seek(rb + 2 * past); f.write(b'\0\1')
+PY
+qemu-img check eof.qcow2 >qchk.txt 2>&1; qrc=$?
+"$VM_IMG" check eof.qcow2 >vchk.txt 2>&1; rc=$?
+if [ $qrc -eq 0 ] && [ $rc -eq 0 ] && grep -q "No errors were found" vchk.txt; then
+    pass check-ignores-refcounts-past-eof
+else fail check-ignores-refcounts-past-eof "exit $rc (qemu-img $qrc): $(head -1 vchk.txt)"; fi
+
 # 8b. Metadata overlap (QEMU's overlap-check=cached; the guest-write side is
 # in tests/unit/test-qcow2.c): images crafted at known offsets so that one
 # write would land on an L2 table or a refcount block.  qemu-io's refused
