@@ -502,7 +502,7 @@ void gdb_request_stop(Machine *m, CPUState *cpu, GDBStopReason reason, gva_t add
         gs->stop_cpu = cpu ? cpu->cpu_index : -1;
         gs->stop_addr = addr;
     }
-    m->stop_request = 1;
+    __atomic_store_n(&m->stop_request, 1, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         cpu_exit(m->cpus[i]);
     }
@@ -539,7 +539,7 @@ void gdb_stopped(Machine *m, CPUState *last)
 {
     GDBState *gs = m->gdb;
 
-    m->stop_request = 0;
+    __atomic_store_n(&m->stop_request, 0, __ATOMIC_RELAXED);
     m->run_state = RUN_STATE_STOPPED;
     if (!gs) {
         return;
@@ -587,7 +587,7 @@ static void gdb_resume(GDBState *gs, int step_cpu)
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         __atomic_store_n(&m->cpus[i]->exit_request, 0, __ATOMIC_RELAXED);
     }
-    m->stop_request = 0;
+    __atomic_store_n(&m->stop_request, 0, __ATOMIC_RELAXED);
     gs->stop_recorded = false;
     m->debug_step = step_cpu >= 0 ? step_cpu + 1 : 0;
     m->run_state = RUN_STATE_RUNNING;

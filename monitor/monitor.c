@@ -351,7 +351,7 @@ static void cmd_cont(MonCtx *c, const char *cmd, char *args)
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         __atomic_store_n(&m->cpus[i]->exit_request, 0, __ATOMIC_RELAXED);
     }
-    m->stop_request = 0;
+    __atomic_store_n(&m->stop_request, 0, __ATOMIC_RELAXED);
     m->debug_step = 0;
     m->run_state = RUN_STATE_RUNNING;
 }

@@ -268,6 +268,14 @@ static inline void cpu_exit(CPUState *cpu)
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * The guest on cpu is spinning (a spin-wait hint such as RISC-V pause):
+ * with a thread per hart, yield the host CPU, which may be the one a
+ * descheduled lock holder needs; with one thread, end cpu's slice so
+ * the round robin runs the other harts.  The caller ends its TB.
+ */
+void cpu_spin_hint(CPUState *cpu);
+
 /* Whether cpu_exit() was called since the hart last cleared the request (a plain mov). */
 static inline bool cpu_exit_requested(const CPUState *cpu)
 {

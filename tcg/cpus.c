@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -92,6 +93,20 @@ void cpu_kick(CPUState *cpu)
         cpu->kicked = true;
         pthread_cond_signal(&cpu->wake_cond);
         pthread_mutex_unlock(&t->lock);
+    }
+}
+
+void cpu_spin_hint(CPUState *cpu)
+{
+    Machine *m = cpu->machine;
+
+    if (!m) {
+        return;
+    }
+    if (m->threads) {
+        sched_yield();
+    } else if (m->nr_cpus > 1) {
+        cpu_exit(cpu);
     }
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private to cpu/riscv/decode.c, insn_*.c and disas.c: the one RISC-V
- * decode table (RV64I, M, A, F, D, Zicsr, Zifencei, Zba, Zbb, Zbs and the
+ * decode table (RV64I, M, A, F, D, Zicsr, Zifencei, Zihintpause, Zba, Zbb, Zbs and the
  * privileged instructions; unprivileged ISA 20191213 ch. 2-13 and 24,
  * bitmanip 1.0.0, privileged 1.12 §3.3) as an X-macro list, the entry
  * type built from it, and the handler each entry names.  The decoder and
@@ -133,6 +133,7 @@ enum {
     X(srlw, "srlw", M_F7, E_F7(0x00, 5, 0x3b), FMT_R, 0) \
     X(sraw, "sraw", M_F7, E_F7(0x20, 5, 0x3b), FMT_R, 0) \
     X(fence_tso, "fence.tso", M_ALL, 0x8330000f, FMT_NONE, 0) \
+    X(pause, "pause", M_ALL, 0x0100000f, FMT_NONE, IF_END) /* Zihintpause: fence w,0 */ \
     X(fence, "fence", M_F3, E_F3(0, 0x0f), FMT_FENCE, 0) \
     X(fence_i, "fence.i", M_F3, E_F3(1, 0x0f), FMT_NONE, IF_END) \
     /* System (privileged 1.12 §3.3, §4.2.1) */ \

@@ -45,6 +45,18 @@ int riscv_op_fence_tso(CPUState *cs, const TBInsn *in)
     return 0;
 }
 
+/*
+ * pause (Zihintpause, unprivileged ISA 20240411 ch. 10; the fence w,0
+ * encoding, so on harts without the extension it is a fence that TSO
+ * already gives): the guest is spinning, so let a hart that can make
+ * progress have the host CPU.
+ */
+int riscv_op_pause(CPUState *cs, const TBInsn *in)
+{
+    cpu_spin_hint(cs);
+    return next_tb(cs, in);
+}
+
 /* Stores already invalidate translated code; only the TB must end. */
 int riscv_op_fence_i(CPUState *cs, const TBInsn *in)
 {

@@ -49,7 +49,8 @@ typedef struct VirtBoard {
 #define FW_DYNAMIC_NEXT_MODE_S 1
 
 static const char *const isa_extensions[] = {
-    "i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zba", "zbb", "zbs", "sstc",
+    "i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zihintpause", "zba", "zbb",
+    "zbs", "sstc",
 };
 
 static void fdt_add_cpus(Machine *m)
@@ -73,7 +74,7 @@ static void fdt_add_cpus(Machine *m)
         fdt_check(fdt_setprop_string(fdt, cpu, "status", "okay"), name);
         fdt_check(fdt_setprop_string(fdt, cpu, "compatible", "riscv"), name);
         fdt_check(fdt_setprop_string(fdt, cpu, "riscv,isa",
-                                     "rv64imafdc_zicntr_zicsr_zifencei_zba_zbb_zbs_sstc"), name);
+                                     "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc"), name);
         fdt_check(fdt_setprop_string(fdt, cpu, "riscv,isa-base", "rv64i"), name);
         for (size_t e = 0; e < ARRAY_SIZE(isa_extensions); e++) {
             fdt_check(fdt_appendprop_string(fdt, cpu, "riscv,isa-extensions",
