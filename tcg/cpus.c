@@ -263,6 +263,8 @@ void cpus_run(Machine *m)
     bql_lock();
     m->threads = t;
     timers_set_notify(&m->timers, timers_changed, m);
+    /* Started stopped (-S): the harts must not run one instruction before gdb or cont. */
+    main_sync_stop(m);
     for (unsigned i = 0; i < m->nr_cpus; i++) {
         CPUState *cpu = m->cpus[i];
         pthread_cond_init(&cpu->wake_cond, NULL);

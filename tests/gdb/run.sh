@@ -4,7 +4,8 @@
 # A bare-metal program (prog-start.S, prog.c) checks breakpoints,
 # registers, disassembly, stepi (compressed instruction, ecall into the
 # trap vector), register writes, watchpoints and detach through its exit
-# code; a busybox Linux guest with two harts checks threads, interrupt
+# code, and on two harts that -S runs nothing and stepi steps one thread;
+# a busybox Linux guest with two harts checks threads, interrupt
 # and per-thread CSRs; raw sockets check that malformed packets and
 # dropped clients leave the guest running.  Timeouts only guard hangs.
 # Usage: tests/gdb/run.sh VM_CLI BUILD_DIR
@@ -116,6 +117,22 @@ wait "$VM_PID"
 rc2=$?
 grep -q "^A0 7$" "$out/gdb2.log" && [ "$rc2" -eq 10 ] && pass detach \
     || fail detach "exit code $rc2 (want 10) or a0 not 7 at func"
+
+# Session 3: two harts, each on a host thread (--smp 2 is thread=multi).
+# Started stopped (-S), neither has run an instruction; stepi moves only
+# the selected thread (_start is lla sp, then lla t0: 4-byte instructions).
+port=$(free_port)
+start_vm "$port" "$out/vm3.log" -S --bios none --kernel "$elf" --smp 2
+run_gdb "$out/gdb-smp.log" -ex 'set osabi none' -ex "file $elf" -ex "target remote :$port" \
+    -ex 'thread 2' -ex 'stepi' -ex 'stepi' -ex 'printf "T2 %lx\n", $pc' \
+    -ex 'thread 1' -ex 'printf "T1 %lx\n", $pc' -ex 'stepi' -ex 'printf "T1S %lx\n", $pc' \
+    -ex 'thread 2' -ex 'printf "T2S %lx\n", $pc' -ex 'kill'
+wait "$VM_PID"
+start=$(sym _start)
+at() { printf '%x' $((0x$start + $1)); }
+got=$(grep -E '^T(1|2|1S|2S) ' "$out/gdb-smp.log" | tr '\n' ' ')
+if [ "$got" = "T2 $(at 8) T1 $start T1S $(at 4) T2S $(at 8) " ]; then pass smp-thread-stepi
+else fail smp-thread-stepi "got '$got', _start $start"; fi
 
 # -S with neither a stub nor a monitor (the serial is off stdio) is refused.
 if "$GUEST_VM" --arch riscv64 --bios none --kernel "$elf" --serial "file:$out/s.serial" -S \
