@@ -71,6 +71,8 @@ typedef enum IROpc {
 /* IR_FPOP operations (IROp.cond). */
 typedef enum IRFpOp {
     IR_FP_ADD, IR_FP_SUB, IR_FP_MUL, IR_FP_DIV, IR_FP_SQRT,    /* fd = rs1 op rs2 */
+    /* fd = rs1 * rs2 + rs3, - rs3, -(..) + rs3, -(..) - rs3, one rounding; need ir_host_has_fma() */
+    IR_FP_FMADD, IR_FP_FMSUB, IR_FP_FNMSUB, IR_FP_FNMADD,
     IR_FP_EQ, IR_FP_LT, IR_FP_LE,                              /* xd = rs1 cmp rs2 */
     IR_FP_CVT_W, IR_FP_CVT_L,   /* xd = rs1 truncated to int32 (sign-extended) / int64: RTZ only */
 } IRFpOp;
@@ -174,6 +176,9 @@ static inline bool ir_op_defines(int opc)
  * falls back to a helper when not.
  */
 bool ir_host_has(IROpc opc);
+
+/* Whether the host does fused multiply-adds (FMA3, with the OS saving AVX state). */
+bool ir_host_has_fma(void);
 
 /* Evaluate cond on two 64-bit values (shared by the optimizer and tests). */
 bool ir_eval_cond(IRCond cond, uint64_t a, uint64_t b);

@@ -116,7 +116,8 @@ static void tr_bext(IRFunc *f, IRArg b, const TBInsn *in)
 }
 
 /*
- * F/D arithmetic and compares on host SSE (IR_FPOP): static rm RNE or
+ * F/D arithmetic (the fused multiply-adds too, on hosts with FMA3) and
+ * compares on host SSE (IR_FPOP): static rm RNE or
  * dynamic (the back end checks frm <= 3 at run time and calls the handler
  * otherwise); RMM and the reserved modes stay on the handler.  The back
  * end also does static RTZ, RDN and RUP exactly, but they stay on the
@@ -128,6 +129,9 @@ static void tr_bext(IRFunc *f, IRArg b, const TBInsn *in)
 static bool tr_fp(IRFunc *f, IRFpOp fop, bool single, const TBInsn *in)
 {
     if (fop < IR_FP_EQ && in->rm != FPU_RNE && in->rm != 7) {
+        return false;
+    }
+    if (fop >= IR_FP_FMADD && fop <= IR_FP_FNMADD && !ir_host_has_fma()) {
         return false;
     }
     ir_fpop(f, fop, single, in);
@@ -339,6 +343,10 @@ static bool tr_insn(IRFunc *f, const TBInsn *in)
     FP_CASE(fmul, IR_FP_MUL)
     FP_CASE(fdiv, IR_FP_DIV)
     FP_CASE(fsqrt, IR_FP_SQRT)
+    FP_CASE(fmadd, IR_FP_FMADD)
+    FP_CASE(fmsub, IR_FP_FMSUB)
+    FP_CASE(fnmsub, IR_FP_FNMSUB)
+    FP_CASE(fnmadd, IR_FP_FNMADD)
     FP_CASE(feq, IR_FP_EQ)
     FP_CASE(flt, IR_FP_LT)
     FP_CASE(fle, IR_FP_LE)

@@ -574,7 +574,7 @@ static void emit_cmp_args(Emitter *e, IRArg a, IRArg b)
 }
 
 /* Host features for the optional ops (cpuid, probed once); use_bmi2: emit BMI2. */
-static int host_lzcnt = -1, host_bmi1, host_popcnt, host_bmi2;
+static int host_lzcnt = -1, host_bmi1, host_popcnt, host_bmi2, host_fma;
 static bool use_bmi2;
 
 static void emit_binop(Emitter *e, const IROp *op)
@@ -709,6 +709,12 @@ static void host_probe(void)
     host_lzcnt = 0;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         host_popcnt = (c >> 23) & 1;
+        /* FMA3 is VEX-encoded: the OS must save the AVX state (OSXSAVE, XCR0 bits 1-2). */
+        if ((c >> 12 & 1) && (c >> 27 & 1) && (c >> 28 & 1)) {
+            unsigned lo, hi;
+            __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            host_fma = (lo & 6) == 6;
+        }
     }
     if (__get_cpuid(0x80000001, &a, &b, &c, &d)) {
         host_lzcnt = (c >> 5) & 1;
@@ -737,6 +743,12 @@ bool ir_host_has(IROpc opc)
     case IR_CPOP: return host_popcnt;
     default: return true;
     }
+}
+
+bool ir_host_has_fma(void)
+{
+    host_probe();
+    return host_fma;
 }
 
 /* Short forward jump (jcc rel8, or jmp rel8 when cc < 0); returns the byte to patch. */
@@ -1046,14 +1058,34 @@ static void emit_fcvt_rtz(Emitter *e, const IROp *op, int epilogue)
     emit_fp_slow(e, in, slow, n_slow, epilogue);
 }
 
+/*
+ * After a compare of the result's magnitude with infinity's (above: a
+ * NaN): the canonical NaN instead, or for a fused multiply-add the
+ * handler, which alone knows whether inf * 0 + qNaN raised NV (RISC-V
+ * requires it; the host's flags so far are a subset of the right ones).
+ */
+static void fp_nan_result(Emitter *e, bool fma, int64_t canonical, size_t *slow, int *n_slow)
+{
+    size_t skip;
+
+    if (fma) {
+        slow[(*n_slow)++] = jcc32(e, CC_A);
+        return;
+    }
+    skip = jmp8(e, CC_B + 4);                           /* jbe (0x76): not a NaN */
+    mov_ri(e, RAX, canonical);
+    land8(e, skip);
+}
+
 static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
 {
     const TBInsn *in = op->insn;
     const IRFunc *f = e->f;
     int kind = op->cond;
     bool single = op->w32, cmp = kind >= IR_FP_EQ;
+    bool fma = kind >= IR_FP_FMADD && kind <= IR_FP_FNMADD;
     uint8_t pfx = single ? 0xf3 : 0xf2;
-    size_t slow[4], skip;
+    size_t slow[6];
     int n_slow = 0;
 
     if (kind >= IR_FP_CVT_W) {
@@ -1081,7 +1113,22 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
     if (kind != IR_FP_SQRT) {
         fp_load(e, 1, in->rs2, single, slow, &n_slow);
     }
+    if (fma) {
+        fp_load(e, 2, in->rs3, single, slow, &n_slow);
+    }
     switch (kind) {
+    case IR_FP_FMADD: case IR_FP_FMSUB: case IR_FP_FNMSUB: case IR_FP_FNMADD:
+        /*
+         * vf[n]m{add,sub}213s{s,d} xmm0, xmm1, xmm2: xmm0 = +-(xmm1 * xmm0) +- xmm2
+         * (VEX.LIG.66.0F38.W{0,1} a9/ab/ad/af; x86's fnmadd is RISC-V's fnmsub).
+         */
+        b1(e, 0xc4);
+        b1(e, 0xe2);                                    /* R X B set (inverted: none), map 0F38 */
+        b1(e, (single ? 0x00 : 0x80) | (uint8_t)(~1u & 15) << 3 | 1);  /* W, vvvv = xmm1, pp = 66 */
+        b1(e, kind == IR_FP_FMADD ? 0xa9 : kind == IR_FP_FMSUB ? 0xab :
+              kind == IR_FP_FNMSUB ? 0xad : 0xaf);
+        modrm_rr(e, 0, 2);
+        break;
     case IR_FP_ADD: sse_rr(e, pfx, 0x58, 0, 1); break;
     case IR_FP_SUB: sse_rr(e, pfx, 0x5c, 0, 1); break;
     case IR_FP_MUL: sse_rr(e, pfx, 0x59, 0, 1); break;
@@ -1114,9 +1161,7 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
             b1(e, 0x81);
             modrm_rr(e, 7, RCX);
             b4(e, 0xff000000u);                         /* cmp ecx, inf << 1 */
-            skip = jmp8(e, CC_B + 4);                   /* jbe (0x76): not a NaN */
-            mov_ri(e, RAX, 0x7fc00000);
-            land8(e, skip);
+            fp_nan_result(e, fma, 0x7fc00000, slow, &n_slow);
             mov_ri(e, RCX, (int64_t)0xffffffff00000000ull);
             op_rr(e, 0x09, true, RAX, RCX);             /* or rax, rcx: NaN-box */
         } else {
@@ -1124,9 +1169,7 @@ static void emit_fpop(Emitter *e, const IROp *op, int epilogue)
             op_rr(e, 0x01, true, RCX, RCX);             /* add rcx, rcx: drop the sign */
             mov_ri(e, RDX, (int64_t)0xffe0000000000000ull);
             op_rr(e, 0x39, true, RCX, RDX);             /* cmp rcx, rdx */
-            skip = jmp8(e, CC_B + 4);                   /* jbe: not a NaN */
-            mov_ri(e, RAX, (int64_t)0x7ff8000000000000ull);
-            land8(e, skip);
+            fp_nan_result(e, fma, (int64_t)0x7ff8000000000000ull, slow, &n_slow);
         }
         op_rm(e, 0x89, true, RAX, RBX, (int32_t)(f->fpr_off + in->rd * 8));
         emit_fs_dirty(e);
