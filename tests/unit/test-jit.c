@@ -631,10 +631,11 @@ static const uint64_t fedge_s[] = {
 #define MSTATUS_FS_INITIAL (1ull << 13)
 
 /* Run one instruction of fp_tb on tier 1 (jit = false) or compiled; state from the arguments. */
-static void fp_state(uint64_t a, uint64_t b, uint32_t frm, uint32_t fflags)
+static void fp_state(uint64_t a, uint64_t b, uint64_t c, uint32_t frm, uint32_t fflags)
 {
     cpu->fpr[1] = a;
     cpu->fpr[2] = b;
+    cpu->fpr[4] = c;
     cpu->fpr[3] = 0x5a5a5a5a5a5a5a5aull;
     cpu->gpr[1] = 0x1111;
     cpu->gpr[10] = 0x5a5a5a5a5a5a5a5aull;
@@ -653,7 +654,8 @@ static void fp_run_jit(bool optimize)
 static IRFpOp fp_kind(const char *name)
 {
     static const char *const names[] = {
-        "fadd", "fsub", "fmul", "fdiv", "fsqrt", "feq", "flt", "fle", "fcvt.w", "fcvt.l",
+        "fadd", "fsub", "fmul", "fdiv", "fsqrt", "fmadd", "fmsub", "fnmsub", "fnmadd",
+        "feq", "flt", "fle", "fcvt.w", "fcvt.l",
     };
 
     for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -666,15 +668,16 @@ static IRFpOp fp_kind(const char *name)
 }
 
 /*
- * One F/D instruction (rs1 = f1, rs2 = f2, rd = f3 / x10 or f1 / x1) with
- * the given rm field and frm: result register, fflags and mstatus after
- * the compiled code against the handler.
+ * One F/D instruction (rs1 = f1, rs2 = f2, rs3 = f4, rd = f3 / x10 or
+ * f1 / x1) with the given rm field and frm: result register, fflags and
+ * mstatus after the compiled code against the handler.
  */
-static void check_fp(uint16_t opn, uint64_t a, uint64_t b, unsigned rm, uint32_t frm,
+static void check_fp(uint16_t opn, uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint32_t frm,
                      uint32_t fflags, bool rd_is_rs1, bool optimize)
 {
     const char *name = riscv_insn_table[opn].name;
-    bool cmp = name[1] != 'a' && name[1] != 's' && name[1] != 'm' && name[1] != 'd';
+    bool cmp = name[1] != 'a' && name[1] != 's' && name[1] != 'm' && name[1] != 'd' &&
+               name[1] != 'n';
     TBInsn *in = &fp_tb->insns[0];
     uint64_t want, want_st, got, got_st;
     uint32_t want_fl, got_fl;
@@ -686,18 +689,19 @@ static void check_fp(uint16_t opn, uint64_t a, uint64_t b, unsigned rm, uint32_t
     in->len = 4;
     in->rs1 = 1;
     in->rs2 = strncmp(name, "fsqrt", 5) == 0 ? 0 : 2;
+    in->rs3 = 4;
     in->rd = rd_is_rs1 ? 1 : cmp ? 10 : 3;
     in->rm = (uint8_t)rm;
     fp_tb->insns[1].pc = RAM_BASE + 0x304;
     fp_tb->n_insns = 1;
 
-    fp_state(a, b, frm, fflags);
+    fp_state(a, b, c, frm, fflags);
     assert_int_equal(in->fn(&cpu->parent, in), 0);
     want = cmp ? cpu->gpr[in->rd] : cpu->fpr[in->rd];
     want_fl = cpu->fflags;
     want_st = cpu->mstatus;
 
-    fp_state(a, b, frm, fflags);
+    fp_state(a, b, c, frm, fflags);
     if (rm >= 1 && rm <= 3 && (strncmp(name, "fcvt", 4) || rm == 1)) {
         /* Static directed rounding: the front end leaves it to the handler; the back end directly. */
         IRFunc *f = new_func();
@@ -743,9 +747,9 @@ static void fp_table(const uint16_t *ops, size_t n_ops, const uint64_t *v, size_
             for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < (unary ? 1 : n); j++) {
                     count++;
-                    check_fp(ops[o], v[i], unary ? v[(i * 7) % n] : v[j], modes[m].rm,
-                             modes[m].frm, (count % 3 == 0) ? FFLAG_NX : 0, count % 5 == 0,
-                             count & 1);
+                    check_fp(ops[o], v[i], unary ? v[(i * 7) % n] : v[j],
+                             v[(i * 5 + j * 3 + 1) % n], modes[m].rm, modes[m].frm,
+                             (count % 3 == 0) ? FFLAG_NX : 0, count % 5 == 0, count & 1);
                 }
             }
         }
@@ -757,6 +761,7 @@ static void test_jit_fp_double_matches_tier1(void **state)
     static const uint16_t ops[] = {
         RISCV_OP_fadd_d, RISCV_OP_fsub_d, RISCV_OP_fmul_d, RISCV_OP_fdiv_d, RISCV_OP_fsqrt_d,
         RISCV_OP_feq_d, RISCV_OP_flt_d, RISCV_OP_fle_d, RISCV_OP_fcvt_w_d, RISCV_OP_fcvt_l_d,
+        RISCV_OP_fmadd_d, RISCV_OP_fmsub_d, RISCV_OP_fnmsub_d, RISCV_OP_fnmadd_d,
     };
 
     fp_table(ops, sizeof(ops) / sizeof(ops[0]), fedge_d, sizeof(fedge_d) / sizeof(fedge_d[0]));
@@ -767,6 +772,7 @@ static void test_jit_fp_single_matches_tier1(void **state)
     static const uint16_t ops[] = {
         RISCV_OP_fadd_s, RISCV_OP_fsub_s, RISCV_OP_fmul_s, RISCV_OP_fdiv_s, RISCV_OP_fsqrt_s,
         RISCV_OP_feq_s, RISCV_OP_flt_s, RISCV_OP_fle_s, RISCV_OP_fcvt_w_s, RISCV_OP_fcvt_l_s,
+        RISCV_OP_fmadd_s, RISCV_OP_fmsub_s, RISCV_OP_fnmsub_s, RISCV_OP_fnmadd_s,
     };
 
     fp_table(ops, sizeof(ops) / sizeof(ops[0]), fedge_s, sizeof(fedge_s) / sizeof(fedge_s[0]));
@@ -798,8 +804,8 @@ static void test_jit_fp_random_matches_tier1(void **state)
             a = BOX | (uint32_t)a;
             b = BOX | (uint32_t)b;
         }
-        check_fp(opn, a, b, (k / 10) % 4, 0, 0, false, k & 1);
-        check_fp(opn, a, b, 7, (k / 40) % 4, 0, false, true);
+        check_fp(opn, a, b, 0, (k / 10) % 4, 0, 0, false, k & 1);
+        check_fp(opn, a, b, 0, 7, (k / 40) % 4, 0, false, true);
     }
 }
 
@@ -821,7 +827,7 @@ static void test_jit_fp_reserved_frm_is_illegal(void **state)
     fp_tb->insns[1].pc = RAM_BASE + 0x304;
     fp_tb->n_insns = 1;
     for (volatile uint32_t frm = 5; frm <= 7; frm++) {
-        fp_state(0x3ff0000000000000ull, 0x3ca0000000000000ull, frm, 0);
+        fp_state(0x3ff0000000000000ull, 0x3ca0000000000000ull, 0, frm, 0);
         cpu->parent.exception_cause = 0;
         if (sigsetjmp(cpu->parent.jmp_env, 0) == 0) {
             fp_run_jit(true);
