@@ -46,8 +46,8 @@ int riscv_op_fence_tso(CPUState *cs, const TBInsn *in)
 }
 
 /*
- * pause (Zihintpause, unprivileged ISA 20240411 ch. 10; the fence w,0
- * encoding, so on harts without the extension it is a fence that TSO
+ * pause (the unprivileged ISA's Zihintpause extension, a HINT encoded as
+ * fence w,0, so on harts without the extension it is a fence that TSO
  * already gives): the guest is spinning, so let a hart that can make
  * progress have the host CPU.
  */
